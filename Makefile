@@ -1,0 +1,23 @@
+# The README's two commands: `make demo` and `make test`. Each sets itself up.
+EXTRAS ?= dev,plot
+
+.PHONY: demo test bench docs setup clean
+
+setup:
+	@scripts/bootstrap "$(EXTRAS)"
+
+demo: setup
+	.venv/bin/python -m micrograd_id demo --out out
+
+test: setup
+	.venv/bin/python -m pytest -q
+
+bench:
+	@scripts/bootstrap "$(EXTRAS),bench"
+	.venv/bin/python benchmarks/run.py
+
+docs: setup
+	.venv/bin/python docs/make_figures.py
+
+clean:
+	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,394 @@
+"""The scalar autodiff engine: Value, backward, grad, no_grad, detect_anomaly.
+
+Every op is written once: its forward value, then its derivative rule right
+beside it. A rule is ``rule(g, out, *inputs) -> one gradient per input``,
+where ``g`` is the gradient arriving at the op's output. Rules use only
+arithmetic that floats and Values share, so the same rule runs on floats
+(ordinary backward) and on Values (``create_graph=True``, which makes
+gradients differentiable again). Rules never capture the output node, so a
+graph holds no reference cycles and is freed by reference counting the moment
+it is dropped.
+"""
+
+import math
+import numbers
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+# Graph-building mode, per thread and per async context: a set of bit flags.
+_NO_GRAD = 1
+_ANOMALY = 2
+_mode = ContextVar("micrograd_id_mode", default=0)
+
+
+class AnomalyError(FloatingPointError):
+    """A forward value or a gradient became nan or inf under detect_anomaly()."""
+
+
+def _to_float(data):
+    """Validate user data: a real number becomes a float; anything else is a TypeError."""
+    if isinstance(data, float):
+        return data
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        kind = "a Value" if isinstance(data, Value) else f"{type(data).__name__} {data!r:.60}"
+        raise TypeError(f"Value needs a real number (int, float or numpy real scalar), got {kind}")
+    try:
+        return float(data)
+    except OverflowError:
+        raise OverflowError(f"Value({data!r:.60}): too large for a float") from None
+
+
+class Value:
+    """A scalar that remembers how it was computed, so gradients can flow back."""
+
+    __slots__ = ("data", "grad", "label", "op", "children", "_backward", "__weakref__")
+
+    def __init__(self, data, label=""):
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.data = _to_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.children = ()
+        self._backward = None
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.4g}, grad={self.grad:.4g}{label})"
+
+    # Ordering compares data, so `loss < 1e-3` reads naturally. There is no
+    # __eq__: Values hash by identity, which the graph traversal relies on.
+    def __lt__(self, other):
+        return self.data < _data(other)
+
+    def __le__(self, other):
+        return self.data <= _data(other)
+
+    def __gt__(self, other):
+        return self.data > _data(other)
+
+    def __ge__(self, other):
+        return self.data >= _data(other)
+
+    # ----- binary ops: forward value, then derivative rule -----------------
+
+    def __add__(self, other):
+        other = _as_value(other)
+        return _result(self.data + other.data, "+", (self, other), _add_rule)
+
+    def __sub__(self, other):
+        other = _as_value(other)
+        return _result(self.data - other.data, "-", (self, other), _sub_rule)
+
+    def __mul__(self, other):
+        other = _as_value(other)
+        return _result(self.data * other.data, "*", (self, other), _mul_rule)
+
+    def __truediv__(self, other):
+        other = _as_value(other)
+        if other.data == 0.0:
+            raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
+        return _result(self.data / other.data, "/", (self, other), _div_rule)
+
+    def __pow__(self, other):
+        if isinstance(other, Value):
+            data = _power(self.data, other.data)
+            return _result(data, "**", (self, other), _pow_rule)
+        k = _to_float(other)
+
+        def power_rule(g, out, a):  # d(a**k)/da = k * a**(k-1)
+            return (g * k * a ** (k - 1.0),)
+
+        return _result(_power(self.data, k), f"**{k:g}", (self,), power_rule)
+
+    def __radd__(self, other):
+        return _as_value(other) + self
+
+    def __rsub__(self, other):
+        return _as_value(other) - self
+
+    def __rmul__(self, other):
+        return _as_value(other) * self
+
+    def __rtruediv__(self, other):
+        return _as_value(other) / self
+
+    def __rpow__(self, other):
+        return _as_value(other) ** self
+
+    # ----- unary ops ---------------------------------------------------------
+
+    def __neg__(self):
+        return _result(-self.data, "neg", (self,), _neg_rule)
+
+    def exp(self):
+        try:
+            data = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data:g}) overflows a float (inputs above 709.78 do)") from None
+        return _result(data, "exp", (self,), _exp_rule)
+
+    def log(self):
+        return _result(_log(self.data), "log", (self,), _log_rule)
+
+    def tanh(self):
+        return _result(math.tanh(self.data), "tanh", (self,), _tanh_rule)
+
+    def sigmoid(self):
+        x = self.data
+        if x >= 0.0:  # two branches so exp never overflows
+            data = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            data = e / (1.0 + e)
+        return _result(data, "sigmoid", (self,), _sigmoid_rule)
+
+    def relu(self):
+        return _result(self.data if self.data > 0.0 else 0.0, "relu", (self,), _relu_rule)
+
+    # ----- reverse mode ------------------------------------------------------
+
+    def backward(self):
+        """Add d(self)/d(node) to node.grad for every node of the graph (seed 1.0).
+
+        Gradients accumulate, as in PyTorch: call zero_grad() between steps.
+        """
+        if _mode.get() & _ANOMALY:  # the checked path; the fast one below pays nothing for it
+            for node, g in _backpropagate(self, 1.0, create_graph=False).items():
+                node.grad += g
+            return
+        order = _topological_order(self)
+        # Propagate through .grad itself; set earlier gradients aside so that a
+        # second backward adds to them instead of pushing them through again.
+        earlier = [(node, node.grad) for node in order if node.grad]
+        for node, _ in earlier:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in order:
+            rule = node._backward
+            if rule is None:
+                continue
+            if len(node.children) == 2:
+                a, b = node.children
+                da, db = rule(node.grad, node.data, a.data, b.data)
+                a.grad += da
+                b.grad += db
+            else:
+                (a,) = node.children
+                (da,) = rule(node.grad, node.data, a.data)
+                a.grad += da
+        for node, g in earlier:
+            node.grad += g
+
+
+# Derivative rules. g: gradient at the op's output; out: the output's value;
+# then the inputs' values. All are floats, or all are Values with create_graph.
+def _add_rule(g, out, a, b):
+    return g, g
+
+
+def _sub_rule(g, out, a, b):
+    return g, -g
+
+
+def _mul_rule(g, out, a, b):
+    return g * b, g * a
+
+
+def _div_rule(g, out, a, b):  # d(a/b)/db = -a/b**2 = -out/b
+    return g / b, -g * out / b
+
+
+def _pow_rule(g, out, a, b):  # d(a**b)/db = a**b * log(a)
+    db = g * out * _log(a) if _data(out) != 0.0 else g * 0.0  # 0**b is flat in b (b > 0)
+    return g * b * a ** (b - 1.0), db
+
+
+def _neg_rule(g, out, a):
+    return (-g,)
+
+
+def _exp_rule(g, out, a):
+    return (g * out,)
+
+
+def _log_rule(g, out, a):
+    return (g / a,)
+
+
+def _tanh_rule(g, out, a):
+    return (g * (1.0 - out * out),)
+
+
+def _sigmoid_rule(g, out, a):
+    return (g * out * (1.0 - out),)
+
+
+def _relu_rule(g, out, a):
+    return (g * float(out > 0.0),)
+
+
+# ----- helpers shared by the ops ---------------------------------------------
+
+def _data(x):
+    return x.data if isinstance(x, Value) else x
+
+
+def _as_value(x):
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _log(x):
+    """Natural log of a float or a Value, with an error that names the domain."""
+    if isinstance(x, Value):
+        return x.log()
+    if x <= 0.0:
+        raise ValueError(f"log({x:g}): math domain error, log needs a positive input")
+    return math.log(x)
+
+
+def _power(a, b):
+    """a ** b on floats, refusing complex results and naming overflow."""
+    try:
+        data = a ** b
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"{a:g} ** {b:g}: zero cannot be raised to a negative power") from None
+    except OverflowError:
+        raise OverflowError(f"{a:g} ** {b:g} overflows a float") from None
+    if isinstance(data, complex):
+        raise ValueError(f"{a:g} ** {b:g} is not real: a negative base needs an integer exponent")
+    return data
+
+
+def _result(data, op, children, rule):
+    """The output node of an op; under no_grad a bare leaf with no history."""
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    mode = _mode.get()
+    if mode & _NO_GRAD:
+        out.op = ""
+        out.children = ()
+        out._backward = None
+    else:
+        out.op = op
+        out.children = children
+        out._backward = rule
+    if mode & _ANOMALY and not math.isfinite(data):
+        inputs = ", ".join(repr(c) for c in children)
+        raise AnomalyError(f"forward of op {op!r} gave {data} from inputs ({inputs})")
+    return out
+
+
+def _topological_order(root):
+    """Every node below root, each after all the ops that consume it.
+
+    Iterative depth-first search (reverse post-order), so a graph of any depth
+    works at Python's default recursion limit.
+    """
+    post_order = []
+    visited = set()
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            post_order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            for child in node.children:
+                if child not in visited:
+                    stack.append((child, False))
+    post_order.reverse()
+    return post_order
+
+
+def _backpropagate(root, seed, create_graph):
+    """{node: d(root)/d(node)} for every node below root; .grad is not touched.
+
+    Gradients are floats, or Values with a graph of their own (create_graph).
+    Under detect_anomaly every gradient is checked as it is made.
+    """
+    anomaly = _mode.get() & _ANOMALY
+    grads = {root: seed}
+    for node in _topological_order(root):
+        rule = node._backward
+        if rule is None:
+            continue
+        if create_graph:
+            local = rule(grads[node], node, *node.children)
+        else:
+            local = rule(grads[node], node.data, *[child.data for child in node.children])
+        for child, d in zip(node.children, local):
+            if anomaly and not math.isfinite(_data(d)):
+                _raise_gradient_anomaly(root, node, child, d)
+            grads[child] = grads[child] + d if child in grads else d
+    return grads
+
+
+def _raise_gradient_anomaly(root, node, child, d):
+    path = " <- ".join(v.label or v.op or "?" for v in _path(root, node))
+    inputs = ", ".join(repr(c) for c in node.children)
+    raise AnomalyError(
+        f"backward of op {node.op!r} gave gradient {_data(d)} for input {child!r}; "
+        f"op inputs ({inputs}); path from the output: {path}"
+    )
+
+
+def _path(root, target):
+    """One chain of nodes from root down to target (only used for error messages)."""
+    parent = {root: None}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is target:
+            break
+        for child in node.children:
+            if child not in parent:
+                parent[child] = node
+                stack.append(child)
+    chain = [target]
+    while parent.get(chain[-1]) is not None:
+        chain.append(parent[chain[-1]])
+    return chain[::-1]
+
+
+def grad(output, inputs, create_graph=False):
+    """d(output)/d(input) for each input, as a list; .grad is left untouched.
+
+    With create_graph=True each gradient is a Value with its own graph, so
+    grad() applies to it again for second and higher derivatives. An input the
+    output does not depend on gets gradient 0.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad() needs a Value output, got {type(output).__name__}")
+    inputs = list(inputs)
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"grad() inputs must be Values, got {type(x).__name__}")
+    seed = Value(1.0) if create_graph else 1.0
+    grads = _backpropagate(output, seed, create_graph)
+    zero = Value(0.0) if create_graph else 0.0
+    return [grads.get(x, zero) for x in inputs]
+
+
+@contextmanager
+def no_grad():
+    """Ops inside build no graph: outputs are plain leaves (cheaper, nothing to free)."""
+    token = _mode.set(_mode.get() | _NO_GRAD)
+    try:
+        yield
+    finally:
+        _mode.reset(token)
+
+
+@contextmanager
+def detect_anomaly():
+    """Raise AnomalyError, naming the op, when a value or gradient turns nan or inf."""
+    token = _mode.set(_mode.get() | _ANOMALY)
+    try:
+        yield
+    finally:
+        _mode.reset(token)
