@@ -1,0 +1,200 @@
+"""Neural-network pieces built only from Value ops: Module, Neuron, Layer, MLP, IdentityNet.
+
+Every parameter is a Value with a stable name (``w``, ``b``, ``L0.N1.w2``);
+the same name is its label, so graphs, state dicts and training histories
+all speak of a parameter the same way.
+"""
+
+import json
+import math
+import random
+from pathlib import Path
+
+from micrograd_id._files import write_atomic
+from micrograd_id.engine import Value
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+class Module:
+    """A model: subclasses list their parameters by name in ``named_parameters``."""
+
+    def named_parameters(self):
+        """[(name, Value), ...] in a fixed order."""
+        return []
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self):
+        """The parameters as a plain ``{name: float}``."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state):
+        """Set every parameter from ``state``: all of them, or none if anything is wrong."""
+        values = _checked_state(state, [name for name, _ in self.named_parameters()])
+        for name, p in self.named_parameters():
+            p.data = values[name]
+
+    def save(self, path):
+        """Write the state dict as JSON (floats round-trip exactly); atomic."""
+        return write_atomic(path, json.dumps(self.state_dict(), indent=2) + "\n")
+
+    def load(self, path):
+        """Load a JSON state dict written by ``save``; JSON only, validated, all or nothing."""
+        text = Path(path).read_bytes()
+        try:
+            state = json.loads(text, parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path}: not a JSON state dict ({error})") from None
+        self.load_state_dict(state)
+        return self
+
+
+def _refuse_constant(name):
+    raise ValueError(f"state dict holds {name}: parameters must be finite numbers")
+
+
+def _checked_state(state, names):
+    """{name: float} for exactly ``names``, or an error naming the first problem."""
+    if not isinstance(state, dict):
+        raise TypeError(f"a state dict must be a dict of name -> number, got {type(state).__name__}")
+    missing = [n for n in names if n not in state]
+    unknown = [n for n in state if n not in names]
+    if missing or unknown:
+        raise KeyError(f"state dict does not fit the model: missing {missing}, unknown {unknown}")
+    values = {}
+    for name in names:
+        values[name] = _finite_float(state[name], f"parameter {name!r}")
+    return values
+
+
+def _finite_float(value, what):
+    """value as a finite float, or TypeError/ValueError naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a real number, got {type(value).__name__} {value!r:.40}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} = {value!r:.40} is too large for a float") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be finite, got {number}")
+    return number
+
+
+class Neuron(Module):
+    """activation(w · x + b), with weights drawn uniformly from [-1, 1] like micrograd's."""
+
+    def __init__(self, nin, activation="relu", name="N0", rng=None):
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"nin must be a positive int, got {nin!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
+        rng = rng or random.Random(0)
+        self.name = name
+        self.activation = activation
+        self.w = [Value(rng.uniform(-1.0, 1.0), label=f"{name}.w{k}") for k in range(nin)]
+        self.b = Value(0.0, label=f"{name}.b")
+
+    def __call__(self, x):
+        if len(x) != len(self.w):
+            raise ValueError(f"{self.name} takes {len(self.w)} inputs, got {len(x)}")
+        total = self.b
+        for wk, xk in zip(self.w, x):
+            total = total + wk * xk
+        out = total if self.activation == "linear" else getattr(total, self.activation)()
+        out.label = self.name
+        return out
+
+    def named_parameters(self):
+        return [(p.label, p) for p in (*self.w, self.b)]
+
+    def __repr__(self):
+        return f"Neuron({len(self.w)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs."""
+
+    def __init__(self, nin, nout, activation="relu", name="L0", rng=None):
+        rng = rng or random.Random(0)
+        self.neurons = [Neuron(nin, activation, f"{name}.N{j}", rng) for j in range(nout)]
+
+    def __call__(self, x):
+        return [n(x) for n in self.neurons]
+
+    def named_parameters(self):
+        return [item for n in self.neurons for item in n.named_parameters()]
+
+    def __repr__(self):
+        return f"Layer([{', '.join(map(repr, self.neurons))}])"
+
+
+class MLP(Module):
+    """Layers of sizes ``nouts``; hidden layers use ``activation``, the last is linear.
+
+    ``seed`` makes the initial weights reproducible. A single output comes back
+    as a Value, several as a list (as in micrograd).
+    """
+
+    def __init__(self, nin, nouts, seed=0, activation="relu"):
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("nouts must list at least one layer size")
+        rng = random.Random(seed)
+        sizes = [nin] + nouts
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", f"L{i}", rng)
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x):
+        x = list(x) if isinstance(x, (list, tuple)) else [x]
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def named_parameters(self):
+        return [item for layer in self.layers for item in layer.named_parameters()]
+
+    def __repr__(self):
+        return f"MLP([{', '.join(map(repr, self.layers))}])"
+
+
+class IdentityNet(Module):
+    """The seed's network: y_hat = sigmoid(w * x), or sigmoid(w * x + b) with a bias.
+
+    ``bias=None`` is the one-weight net of the question; a number adds the
+    parameter ``b`` that lets the net fit both x = 0 and x = 1.
+    """
+
+    def __init__(self, w=0.3, bias=None):
+        self.w = Value(_finite_float(w, "w"), label="w")
+        self.b = None if bias is None else Value(_finite_float(bias, "bias"), label="b")
+
+    def __call__(self, x):
+        x = x if isinstance(x, Value) else Value(_finite_float(x, "x"), label="x")
+        z = self.w * x if self.b is None else self.w * x + self.b
+        z.label = "z"
+        y_hat = z.sigmoid()
+        y_hat.label = "y_hat"
+        return y_hat
+
+    def named_parameters(self):
+        return [("w", self.w)] + ([("b", self.b)] if self.b is not None else [])
+
+    def __repr__(self):
+        bias = "" if self.b is None else f", bias={self.b.data:g}"
+        return f"IdentityNet(w={self.w.data:g}{bias})"
+
+
+def half_squared_error(y_hat, y):
+    """E = 1/2 (y_hat - y)**2: the seed's error, whose derivative in y_hat is y_hat - y."""
+    y = y if isinstance(y, Value) else Value(_finite_float(y, "y"), label="y")
+    E = 0.5 * (y_hat - y) ** 2
+    E.label = "E"
+    return E

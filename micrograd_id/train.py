@@ -1,0 +1,149 @@
+"""Training loop with a full record: every step's input, output, error, parameters and gradients.
+
+The record (``History``) is what makes gradient descent inspectable: each row
+holds a parameter's value *before* the update and its gradient, so
+``next w == w - lr * dE/dw`` can be checked row by row.
+"""
+
+import csv
+import io
+import json
+import math
+import sys
+
+from micrograd_id._files import write_atomic
+from micrograd_id.nn import half_squared_error
+from micrograd_id.optim import SGD
+
+PROGRESS_MIN_STEPS = 1000  # shorter runs finish before a bar would help
+
+
+class History:
+    """One dict per training step; written as CSV or JSON."""
+
+    def __init__(self, rows=None):
+        self.rows = list(rows or [])
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __repr__(self):
+        last = f", last E={self.rows[-1]['E']:.6g}" if self.rows else ""
+        return f"History({len(self.rows)} steps{last})"
+
+    @property
+    def columns(self):
+        return list(self.rows[0]) if self.rows else []
+
+    def column(self, name):
+        """Every step's value of one column, e.g. ``hist.column('E')``."""
+        return [row[name] for row in self.rows]
+
+    def to_csv(self, path):
+        """Write the rows as CSV (floats in full precision); atomic."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n")
+        writer.writeheader()
+        for row in self.rows:
+            writer.writerow({k: json.dumps(v) if isinstance(v, list) else repr(v) for k, v in row.items()})
+        return write_atomic(path, buffer.getvalue())
+
+    def to_json(self, path):
+        """Write the rows as a JSON list of objects; atomic."""
+        return write_atomic(path, json.dumps(self.rows, indent=1) + "\n")
+
+    @classmethod
+    def from_csv(cls, path):
+        """Read a CSV written by ``to_csv`` back (numbers as floats, step as int)."""
+        with open(path, newline="", encoding="utf-8") as f:
+            return cls([{k: _parse_cell(k, v) for k, v in row.items()} for row in csv.DictReader(f)])
+
+    @classmethod
+    def from_json(cls, path):
+        with open(path, encoding="utf-8") as f:
+            return cls(json.load(f))
+
+
+def _parse_cell(column, text):
+    if column == "step":
+        return int(text)
+    return json.loads(text) if text.startswith("[") else float(text)
+
+
+def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=False, progress=None):
+    """Train ``model`` on E = 1/2 (model(x) - y)**2 by gradient descent; return a History.
+
+    Online (the default): step i uses the single sample ``xs[i % len(xs)]``,
+    as in the seed's question. ``full_batch=True``: every step averages E over
+    all samples. ``ys`` defaults to ``xs`` (the identity target). ``progress``:
+    draw a bar on stderr; by default only for long runs on a terminal.
+    Raises FloatingPointError naming the step if E stops being finite.
+    """
+    xs, ys = _samples(xs, ys)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    named = model.named_parameters()
+    if progress is None:
+        progress = steps >= PROGRESS_MIN_STEPS and sys.stderr.isatty()
+    history = History()
+    for step in range(steps):
+        batch = range(len(xs)) if full_batch else [step % len(xs)]
+        optimizer.zero_grad()
+        outputs = [_scalar_output(model(xs[i])) for i in batch]
+        error = sum(half_squared_error(out, ys[i]) for out, i in zip(outputs, batch)) * (1.0 / len(batch))
+        if not math.isfinite(error.data):
+            raise FloatingPointError(f"step {step}: the error E became {error.data}; try a smaller lr (now {lr})")
+        error.backward()
+        row = {"step": step}
+        if full_batch:
+            row.update(x=xs, y=ys, y_hat=[out.data for out in outputs])
+        else:
+            row.update(x=xs[batch[0]], y=ys[batch[0]], y_hat=outputs[0].data)
+        row["E"] = error.data
+        for name, p in named:
+            row[name] = p.data
+            row[f"dE/d{name}"] = p.grad
+        history.rows.append(row)
+        optimizer.step()
+        if progress:
+            _draw_progress(step + 1, steps, error.data)
+    if progress:
+        print(file=sys.stderr)
+    return history
+
+
+def _samples(xs, ys):
+    """xs and ys as lists of floats (an x may be a list of floats for a multi-input model)."""
+    xs = [_sample(x, "xs") for x in xs]
+    if not xs:
+        raise ValueError("xs must hold at least one sample")
+    ys = list(xs) if ys is None else [_sample(y, "ys") for y in ys]
+    if len(ys) != len(xs):
+        raise ValueError(f"xs and ys differ in length: {len(xs)} and {len(ys)}")
+    if any(isinstance(y, list) for y in ys):
+        raise ValueError("each y must be a single number (the models here have one output)")
+    return xs, ys
+
+
+def _sample(value, what):
+    if isinstance(value, (list, tuple)):
+        return [_sample(v, what) for v in value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{what} must hold finite real numbers, got {value!r:.40}")
+    return float(value)
+
+
+def _scalar_output(out):
+    if isinstance(out, list):
+        if len(out) != 1:
+            raise ValueError(f"train() needs a model with one output, this one gives {len(out)}")
+        return out[0]
+    return out
+
+
+def _draw_progress(done, total, error):
+    width = 30
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  E={error:.3e}")
+    sys.stderr.flush()
