@@ -77,7 +77,8 @@ def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=Fal
     as in the seed's question. ``full_batch=True``: every step averages E over
     all samples. ``ys`` defaults to ``xs`` (the identity target). ``progress``:
     draw a bar on stderr; by default only for long runs on a terminal.
-    Raises FloatingPointError naming the step if E stops being finite.
+    Raises FloatingPointError naming the step if the run diverges (E or a
+    gradient overflows or turns nan).
     """
     xs, ys = _samples(xs, ys)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
@@ -90,11 +91,14 @@ def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=Fal
     for step in range(steps):
         batch = range(len(xs)) if full_batch else [step % len(xs)]
         optimizer.zero_grad()
-        outputs = [_scalar_output(model(xs[i])) for i in batch]
-        error = sum(half_squared_error(out, ys[i]) for out, i in zip(outputs, batch)) * (1.0 / len(batch))
-        if not math.isfinite(error.data):
-            raise FloatingPointError(f"step {step}: the error E became {error.data}; try a smaller lr (now {lr})")
-        error.backward()
+        try:
+            outputs = [_scalar_output(model(xs[i])) for i in batch]
+            error = sum(half_squared_error(out, ys[i]) for out, i in zip(outputs, batch)) * (1.0 / len(batch))
+            if not math.isfinite(error.data):
+                raise FloatingPointError(f"the error E became {error.data}")
+            error.backward()
+        except ArithmeticError as problem:  # overflow, nan, division by zero: the run diverged
+            raise FloatingPointError(f"step {step}: {problem}; try a smaller lr (now {lr})") from problem
         row = {"step": step}
         if full_batch:
             row.update(x=xs, y=ys, y_hat=[out.data for out in outputs])

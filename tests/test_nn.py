@@ -1,0 +1,191 @@
+"""Modules, state dicts, SGD and the MLP (against PyTorch when it is installed)."""
+
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd_id import Value
+from micrograd_id.nn import MLP, Layer, Neuron, half_squared_error
+from micrograd_id.optim import SGD
+
+
+# ----- MLP structure -------------------------------------------------------------
+
+def test_mlp_has_the_parameters_and_names_micrograd_users_expect():
+    net = MLP(2, [16, 16, 1], seed=0)
+    assert len(net.parameters()) == (2 * 16 + 16) + (16 * 16 + 16) + (16 + 1)
+    names = list(net.state_dict())
+    assert names[:3] == ["L0.N0.w0", "L0.N0.w1", "L0.N0.b"]
+    assert names[-1] == "L2.N0.b"
+    assert len(set(names)) == len(names)
+    assert all(p.label == name for name, p in net.named_parameters())
+
+
+def test_mlp_initialisation_is_reproducible_by_seed():
+    assert MLP(3, [4, 2], seed=7).state_dict() == MLP(3, [4, 2], seed=7).state_dict()
+    assert MLP(3, [4, 2], seed=7).state_dict() != MLP(3, [4, 2], seed=8).state_dict()
+
+
+def test_mlp_returns_a_value_for_one_output_and_a_list_for_several():
+    assert isinstance(MLP(2, [3, 1])([0.5, -1.0]), Value)
+    outs = MLP(2, [3, 2])([0.5, -1.0])
+    assert isinstance(outs, list) and len(outs) == 2
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_hidden_layers_use_the_activation_and_the_last_layer_is_linear(activation):
+    net = MLP(2, [3, 1], seed=1, activation=activation)
+    hidden = net.layers[0]([0.3, -0.7])
+    expected_op = "+" if activation == "linear" else activation
+    assert all(h.op == expected_op for h in hidden)
+    assert net([0.3, -0.7]).op == "+"
+
+
+def test_neuron_computes_activation_of_w_dot_x_plus_b():
+    n = Neuron(2, activation="tanh", rng=random.Random(3))
+    w0, w1, b = (p.data for p in n.parameters())
+    assert n([0.5, -2.0]).data == pytest.approx(math.tanh(w0 * 0.5 - 2.0 * w1 + b), rel=1e-15)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Neuron(0), "nin must be a positive int"),
+    (lambda: Neuron(2, activation="softmax"), "activation must be one of"),
+    (lambda: MLP(2, []), "at least one layer"),
+    (lambda: MLP(2, [3, 1])([1.0, 2.0, 3.0]), "takes 2 inputs, got 3"),
+])
+def test_bad_shapes_and_options_are_refused_clearly(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_zero_grad_clears_every_parameter():
+    net = MLP(2, [3, 1], seed=0)
+    half_squared_error(net([1.0, 2.0]), 1.0).backward()
+    assert any(p.grad != 0.0 for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad == 0.0 for p in net.parameters())
+
+
+def test_layer_parameters_follow_its_neurons():
+    layer = Layer(2, 3, name="L4")
+    assert [p.label for p in layer.parameters()][:3] == ["L4.N0.w0", "L4.N0.w1", "L4.N0.b"]
+
+
+# ----- state dicts ----------------------------------------------------------------
+
+def test_state_dict_round_trips_exactly():
+    net, other = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=1)
+    other.load_state_dict(net.state_dict())
+    assert [float(v).hex() for v in other.state_dict().values()] == \
+           [float(v).hex() for v in net.state_dict().values()]
+
+
+def test_state_dict_is_plain_floats():
+    state = MLP(2, [2, 1], seed=0).state_dict()
+    assert all(type(k) is str and type(v) is float for k, v in state.items())
+
+
+def test_load_state_dict_accepts_integers():
+    net = MLP(1, [1], seed=0)
+    net.load_state_dict({"L0.N0.w0": 2, "L0.N0.b": -1})
+    assert net.state_dict() == {"L0.N0.w0": 2.0, "L0.N0.b": -1.0}
+
+
+def test_load_state_dict_errors_name_the_problem():
+    net = MLP(1, [1], seed=0)
+    with pytest.raises(KeyError, match=r"missing \['L0.N0.b'\]"):
+        net.load_state_dict({"L0.N0.w0": 1.0})
+    with pytest.raises(KeyError, match=r"unknown \['bogus'\]"):
+        net.load_state_dict({"L0.N0.w0": 1.0, "L0.N0.b": 0.0, "bogus": 1.0})
+    with pytest.raises(TypeError, match="'L0.N0.b' must be a real number, got str"):
+        net.load_state_dict({"L0.N0.w0": 1.0, "L0.N0.b": "0.5"})
+    with pytest.raises(ValueError, match="'L0.N0.w0' must be finite"):
+        net.load_state_dict({"L0.N0.w0": math.nan, "L0.N0.b": 0.0})
+
+
+# ----- SGD ------------------------------------------------------------------------
+
+def test_sgd_step_is_exactly_w_minus_lr_times_grad():
+    w, b = Value(0.3), Value(-1.25)
+    w.grad, b.grad = 0.1234, -2.5
+    SGD([w, b], lr=0.5).step()
+    assert w.data == 0.3 - 0.5 * 0.1234
+    assert b.data == -1.25 - 0.5 * -2.5
+
+
+def test_sgd_zero_grad():
+    w = Value(1.0)
+    w.grad = 3.0
+    SGD([w], lr=0.1).zero_grad()
+    assert w.grad == 0.0
+
+
+def test_sgd_momentum_accumulates_a_velocity():
+    w = Value(0.0)
+    opt = SGD([w], lr=0.1, momentum=0.9)
+    for _ in range(3):
+        w.grad = 1.0
+        opt.step()
+    # velocities 1, 1.9, 2.71: w = -0.1 * (1 + 1.9 + 2.71)
+    assert w.data == pytest.approx(-0.561, rel=1e-14)
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, math.nan, math.inf, "0.1", None, True])
+def test_sgd_refuses_a_bad_learning_rate(lr):
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+        SGD([Value(1.0)], lr=lr)
+
+
+@pytest.mark.parametrize("momentum", [-0.1, 1.0, math.nan, "0.9"])
+def test_sgd_refuses_a_bad_momentum(momentum):
+    with pytest.raises(ValueError, match="momentum must be a number in"):
+        SGD([Value(1.0)], lr=0.1, momentum=momentum)
+
+
+def test_sgd_refuses_no_parameters_or_non_values():
+    with pytest.raises(ValueError, match="no parameters"):
+        SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="parameters must be Values, got float"):
+        SGD([0.5], lr=0.1)
+
+
+# ----- against PyTorch ----------------------------------------------------------
+
+def torch_twin(net, torch):
+    """The same MLP in PyTorch (float64), parameter by parameter."""
+    params = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+              for name, value in net.state_dict().items()}
+
+    def forward(x):
+        acts = [torch.tensor(v, dtype=torch.float64) for v in x]
+        for i, layer in enumerate(net.layers):
+            outs = []
+            for j, neuron in enumerate(layer.neurons):
+                total = params[f"L{i}.N{j}.b"]
+                for k, a in enumerate(acts):
+                    total = total + params[f"L{i}.N{j}.w{k}"] * a
+                act = neuron.activation
+                outs.append(total if act == "linear" else getattr(torch, act)(total))
+            acts = outs
+        return acts[0]
+
+    return params, forward
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), activation=st.sampled_from(["relu", "tanh", "sigmoid"]),
+       xs=st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3)), min_size=1, max_size=4))
+def test_mlp_loss_and_gradients_match_pytorch(seed, activation, xs):
+    torch = pytest.importorskip("torch")
+    net = MLP(2, [5, 4, 1], seed=seed, activation=activation)
+    params, forward = torch_twin(net, torch)
+    loss = sum(half_squared_error(net(list(x)), 1.0) for x in xs)
+    loss.backward()
+    torch_loss = sum(0.5 * (forward(x) - 1.0) ** 2 for x in xs)
+    torch_loss.backward()
+    assert loss.data == pytest.approx(torch_loss.item(), rel=1e-12, abs=1e-15)
+    for name, p in net.named_parameters():
+        assert p.grad == pytest.approx(params[name].grad.item(), rel=1e-12, abs=1e-14), name
