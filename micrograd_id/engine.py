@@ -27,7 +27,7 @@ class AnomalyError(FloatingPointError):
 
 def _to_float(data):
     """Validate user data: a real number becomes a float; anything else is a TypeError."""
-    if isinstance(data, float):
+    if type(data) is float:  # not a subclass: numpy.float64 must become a plain float
         return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         kind = "a Value" if isinstance(data, Value) else f"{type(data).__name__} {data!r:.60}"

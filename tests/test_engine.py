@@ -1,0 +1,413 @@
+"""The engine: every op's value and gradient, backward's bookkeeping, no_grad, bad input.
+
+Each op's gradient is checked twice, by independent means: against its
+closed-form derivative written out by hand here, and against a central
+difference of the engine's own forward pass. Property tests then do the same
+for random expressions, and check linearity and heavy reuse of one node.
+"""
+
+import math
+import sys
+
+import pytest
+from expression_trees import OutOfDomain, evaluate, in_domain, inputs, show, trees
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
+
+from micrograd_id import Value, grad, no_grad
+
+PROPERTY = settings(deadline=None)
+
+
+def central_difference(f, xs, i, h=None):
+    """(f(x + h e_i) - f(x - h e_i)) / 2h, with f run by the engine without a graph."""
+    h = h if h is not None else 1e-6 * max(1.0, abs(xs[i]))
+    up, down = list(xs), list(xs)
+    up[i] += h
+    down[i] -= h
+    with no_grad():
+        return (f(*map(Value, up)).data - f(*map(Value, down)).data) / (2 * h)
+
+
+def sech2(x):
+    return (1.0 / math.cosh(x)) ** 2
+
+
+# ----- every op: value and gradient --------------------------------------------
+
+ANYWHERE = lambda x: True  # noqa: E731
+POSITIVE = lambda x: x > 0  # noqa: E731
+
+# name: (op on a Value, closed-form value, closed-form derivative, domain)
+UNARY_OPS = {
+    "-v": (lambda v: -v, lambda x: -x, lambda x: -1.0, ANYWHERE),
+    "v.exp()": (lambda v: v.exp(), math.exp, math.exp, ANYWHERE),
+    "v.log()": (lambda v: v.log(), math.log, lambda x: 1.0 / x, POSITIVE),
+    "v.tanh()": (lambda v: v.tanh(), math.tanh, sech2, ANYWHERE),
+    "v.sigmoid()": (lambda v: v.sigmoid(), lambda x: 1.0 / (1.0 + math.exp(-x)),
+                    lambda x: sech2(x / 2.0) / 4.0, ANYWHERE),
+    "v.relu()": (lambda v: v.relu(), lambda x: max(x, 0.0), lambda x: 1.0 if x > 0 else 0.0, ANYWHERE),
+    "v**2": (lambda v: v ** 2, lambda x: x * x, lambda x: 2.0 * x, ANYWHERE),
+    "v**3": (lambda v: v ** 3, lambda x: x * x * x, lambda x: 3.0 * x * x, ANYWHERE),
+    "v**-1": (lambda v: v ** -1, lambda x: 1.0 / x, lambda x: -1.0 / (x * x), ANYWHERE),
+    "v**-2": (lambda v: v ** -2, lambda x: 1.0 / (x * x), lambda x: -2.0 / (x * x * x), ANYWHERE),
+    "v**0.5": (lambda v: v ** 0.5, math.sqrt, lambda x: 0.5 / math.sqrt(x), POSITIVE),
+    "v**1.5": (lambda v: v ** 1.5, lambda x: x * math.sqrt(x), lambda x: 1.5 * math.sqrt(x), POSITIVE),
+    # Numbers mixed in, on either side (the reflected operators).
+    "v+3": (lambda v: v + 3, lambda x: x + 3.0, lambda x: 1.0, ANYWHERE),
+    "3+v": (lambda v: 3 + v, lambda x: 3.0 + x, lambda x: 1.0, ANYWHERE),
+    "v-3": (lambda v: v - 3, lambda x: x - 3.0, lambda x: 1.0, ANYWHERE),
+    "1-v": (lambda v: 1 - v, lambda x: 1.0 - x, lambda x: -1.0, ANYWHERE),
+    "v*2": (lambda v: v * 2, lambda x: 2.0 * x, lambda x: 2.0, ANYWHERE),
+    "2*v": (lambda v: 2 * v, lambda x: 2.0 * x, lambda x: 2.0, ANYWHERE),
+    "v/4": (lambda v: v / 4, lambda x: x / 4.0, lambda x: 0.25, ANYWHERE),
+    "1/v": (lambda v: 1 / v, lambda x: 1.0 / x, lambda x: -1.0 / (x * x), ANYWHERE),
+    "2**v": (lambda v: 2 ** v, lambda x: 2.0 ** x, lambda x: math.log(2.0) * 2.0 ** x, ANYWHERE),
+    "0.5**v": (lambda v: 0.5 ** v, lambda x: 0.5 ** x, lambda x: math.log(0.5) * 0.5 ** x, ANYWHERE),
+}
+# Negative and large inputs included; none sits on a kink (relu at 0 is tested apart).
+POINTS = [-500.0, -30.0, -2.5, -1.0, -0.3, 0.2, 1.0, 3.7, 40.0, 500.0]
+UNARY_CASES = [(name, x) for name, spec in UNARY_OPS.items() for x in POINTS if spec[3](x)]
+
+# name: (op on two Values, closed-form value, closed-form partial derivatives)
+BINARY_OPS = {
+    "a+b": (lambda a, b: a + b, lambda a, b: a + b, lambda a, b: (1.0, 1.0)),
+    "a-b": (lambda a, b: a - b, lambda a, b: a - b, lambda a, b: (1.0, -1.0)),
+    "a*b": (lambda a, b: a * b, lambda a, b: a * b, lambda a, b: (b, a)),
+    "a/b": (lambda a, b: a / b, lambda a, b: a / b, lambda a, b: (1.0 / b, -a / (b * b))),
+    "a**b": (lambda a, b: a ** b, lambda a, b: a ** b,
+             lambda a, b: (b * a ** (b - 1.0), a ** b * math.log(a))),
+}
+PAIRS = [(-3.0, 2.0), (0.7, -1.5), (2.5, 0.4), (-40.0, -7.0), (1000.0, 3.0), (0.05, 25.0)]
+BINARY_CASES = [(name, a, b) for name in BINARY_OPS for a, b in PAIRS if name != "a**b" or a > 0]
+
+
+def assert_gradient(got, closed_form, numerical):
+    """Autodiff equals the closed form to rounding, and the central difference to its accuracy.
+
+    Below 1e-15 a gradient counts as 0: 1 - tanh(x)**2 cannot resolve less.
+    """
+    assert got == pytest.approx(closed_form, rel=1e-12, abs=1e-15)
+    assert got == pytest.approx(numerical, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("name, x", UNARY_CASES)
+def test_unary_op_value_and_gradient(name, x):
+    op, value, derivative, _ = UNARY_OPS[name]
+    v = Value(x)
+    out = op(v)
+    assert out.data == pytest.approx(value(x), rel=1e-13, abs=0.0)
+    out.backward()
+    assert_gradient(v.grad, derivative(x), central_difference(op, [x], 0))
+
+
+@pytest.mark.parametrize("name, a, b", BINARY_CASES)
+def test_binary_op_value_and_gradients(name, a, b):
+    op, value, partials = BINARY_OPS[name]
+    va, vb = Value(a), Value(b)
+    out = op(va, vb)
+    assert out.data == pytest.approx(value(a, b), rel=1e-13, abs=0.0)
+    out.backward()
+    da, db = partials(a, b)
+    assert_gradient(va.grad, da, central_difference(op, [a, b], 0))
+    assert_gradient(vb.grad, db, central_difference(op, [a, b], 1))
+
+
+@pytest.mark.parametrize("x, slope", [(0.0, 0.0), (-0.0, 0.0), (1e-300, 1.0), (-1e-300, 0.0)])
+def test_relu_slope_at_and_around_its_kink(x, slope):
+    """At exactly 0 the slope is 0, the convention PyTorch uses too."""
+    v = Value(x)
+    v.relu().backward()
+    assert v.grad == slope
+
+
+@pytest.mark.parametrize("x", [1000.0, -1000.0, 1e308, -1e308])
+def test_sigmoid_and_tanh_are_finite_for_huge_inputs(x):
+    for name, limit in (("sigmoid", 1.0 if x > 0 else 0.0), ("tanh", math.copysign(1.0, x))):
+        v = Value(x)
+        out = getattr(v, name)()
+        out.backward()
+        assert out.data == limit, name
+        assert v.grad == 0.0, name  # the true slope is below 1e-300: 0 in floats
+
+
+def test_mixing_in_numbers_of_any_real_type():
+    np = pytest.importorskip("numpy")
+    v = Value(3.0)
+    for number in (2, 2.0, np.float64(2.0), np.int32(2), np.float32(2.0)):
+        for out, want in ((number * v, 6.0), (v * number, 6.0), (number - v, -1.0), (number / v, 2.0 / 3.0),
+                          (number ** v, 8.0), (v ** number, 9.0)):
+            assert isinstance(out, Value) and type(out.data) is float
+            assert out.data == pytest.approx(want, rel=1e-15)
+
+
+# ----- what a node records, and how it prints -----------------------------------
+
+def test_leaves_and_op_nodes_record_their_history():
+    a, b = Value(2.0, label="a"), Value(-3.0)
+    assert (a.data, a.grad, a.label, a.op, a.children) == (2.0, 0.0, "a", "", ())
+    assert b.label == ""
+    for out, op in ((a + b, "+"), (a - b, "-"), (a * b, "*"), (a / b, "/"), (a ** b, "**")):
+        assert out.op == op
+        assert out.children == (a, b)
+    for out in (-a, a.exp(), a.log(), a.tanh(), a.sigmoid(), a.relu(), a ** 2):
+        assert out.op and out.children == (a,)
+    reflected = 2 * a
+    assert reflected.op == "*" and reflected.children[1] is a and reflected.children[0].data == 2.0
+
+
+def test_int_data_is_stored_as_float():
+    v = Value(3)
+    assert type(v.data) is float and v.data == 3.0
+
+
+def test_repr_shows_data_grad_and_label_rounded_to_four_digits():
+    y_hat = Value(0.574442516811659, label="y_hat")
+    y_hat.grad = -0.10449
+    assert repr(y_hat) == "Value(data=0.5744, grad=-0.1045, label='y_hat')"
+    assert repr(Value(2.0)) == "Value(data=2, grad=0)"  # no label: none shown
+    assert repr(Value(-1234567.0, label="it's")) == "Value(data=-1.235e+06, grad=0, label=\"it's\")"
+
+
+# ----- backward ---------------------------------------------------------------------
+
+def test_a_node_used_twice_accumulates_both_contributions():
+    x = Value(3.0)
+    y = x * x  # dy/dx = 2x
+    y.backward()
+    assert x.grad == 6.0
+    z = Value(2.0)
+    s = z + z + z
+    s.backward()
+    assert z.grad == 3.0
+
+
+def test_calling_backward_twice_accumulates_like_pytorch():
+    x = Value(1.5)
+    y = x * x
+    z = y + x  # dz/dx = 2x + 1 = 4, dz/dy = 1
+    z.backward()
+    assert (x.grad, y.grad, z.grad) == (4.0, 1.0, 1.0)
+    z.backward()
+    assert (x.grad, y.grad, z.grad) == (8.0, 2.0, 2.0)
+    x.grad = y.grad = z.grad = 0.0  # zeroing first gives a fresh gradient
+    z.backward()
+    assert (x.grad, y.grad, z.grad) == (4.0, 1.0, 1.0)
+
+
+def test_diamond_graph_sums_both_paths():
+    a = Value(2.0)
+    b = a * 3.0  # path 1
+    c = a.exp()  # path 2
+    d = b * c  # d = 3a e^a, dd/da = 3 e^a + 3a e^a
+    d.backward()
+    assert a.grad == pytest.approx(3 * math.exp(2.0) * (1 + 2.0), rel=1e-15)
+    assert (b.grad, c.grad) == (c.data, b.data)
+
+
+def test_stacked_diamonds_visit_each_node_once():
+    """100 diamonds in a row have 2**100 paths; a path-by-path backward would never end."""
+    x = Value(1.0)
+    y = x
+    for _ in range(100):
+        y = y + y
+    y.backward()
+    assert x.grad == 2.0 ** 100
+
+
+def test_backward_from_an_inner_node_reaches_only_its_inputs():
+    a, b = Value(2.0), Value(5.0)
+    inner = a * a
+    outer = inner * b
+    inner.backward()
+    assert (a.grad, b.grad, outer.grad) == (4.0, 0.0, 0.0)
+
+
+def test_million_node_chain_backward_at_the_default_recursion_limit():
+    """Graph ordering is iterative: depth costs memory, never Python stack."""
+    limit = sys.getrecursionlimit()
+    x0, step = Value(0.5), Value(1.0)
+    x = x0
+    for _ in range(1_000_000):
+        x = x + step
+    x.backward()
+    assert sys.getrecursionlimit() == limit
+    assert x.data == 1_000_000.5
+    assert x0.grad == 1.0
+    assert step.grad == 1_000_000.0  # one exact contribution per use
+    del x  # freeing the chain must not recurse either
+
+
+# ----- grad() -------------------------------------------------------------------------
+
+def test_grad_returns_gradients_and_leaves_dot_grad_alone():
+    w, x, unused = Value(0.3), Value(2.0), Value(7.0)
+    out = (w * x).sigmoid()
+    dw, dx, du = grad(out, [w, x, unused])
+    s = out.data
+    assert dw == pytest.approx(s * (1 - s) * 2.0, rel=1e-15)
+    assert dx == pytest.approx(s * (1 - s) * 0.3, rel=1e-15)
+    assert du == 0.0
+    assert w.grad == x.grad == out.grad == 0.0
+
+
+def test_grad_with_create_graph_gives_higher_derivatives():
+    x = Value(1.7)
+    (d1,) = grad(x ** 3, [x], create_graph=True)
+    (d2,) = grad(d1, [x], create_graph=True)
+    (d3,) = grad(d2, [x])
+    assert (d1.data, d2.data, d3) == pytest.approx((3 * 1.7 ** 2, 6 * 1.7, 6.0), rel=1e-15)
+    z = Value(0.4)
+    (ds,) = grad(z.sigmoid(), [z], create_graph=True)
+    (dds,) = grad(ds, [z])
+    s = 1 / (1 + math.exp(-0.4))
+    assert dds == pytest.approx(s * (1 - s) * (1 - 2 * s), rel=1e-13)
+
+
+def test_grad_refuses_non_values():
+    with pytest.raises(TypeError, match="needs a Value output, got float"):
+        grad(1.0, [Value(1.0)])
+    with pytest.raises(TypeError, match="inputs must be Values, got float"):
+        grad(Value(1.0), [1.0])
+
+
+# ----- no_grad ---------------------------------------------------------------------------
+
+def test_no_grad_builds_no_graph_and_building_resumes_after():
+    a = Value(2.0)
+    with no_grad():
+        b = (a * 3 + 1).exp()
+        c = b.log() - a.sigmoid()
+    for out in (b, c):
+        assert out.op == "" and out.children == ()
+    assert b.data == pytest.approx(math.exp(7.0), rel=1e-15)
+    c.backward()  # a leaf: nothing to reach
+    assert a.grad == 0.0
+    d = a * 3
+    assert d.op == "*" and d.children[0] is a
+    d.backward()
+    assert a.grad == 3.0
+
+
+def test_no_grad_nests_and_is_undone_by_an_exception():
+    a = Value(2.0)
+    with no_grad():
+        with no_grad():
+            pass
+        assert (a * a).children == ()  # still off after the inner block
+    with pytest.raises(RuntimeError):
+        with no_grad():
+            raise RuntimeError("boom")
+    assert (a * a).children == (a, a)
+
+
+# ----- bad input: clear errors, never a wrong number ------------------------------------
+
+@pytest.mark.parametrize("bad, named", [
+    ("abc", "str 'abc'"), (None, "NoneType None"), (1j, r"complex 1j"), ([1], r"list \[1\]"),
+    (True, "bool True"), (Value(1.0), "a Value"),
+])
+def test_value_refuses_non_real_data_naming_it(bad, named):
+    with pytest.raises(TypeError, match=f"Value needs a real number.*got {named}"):
+        Value(bad)
+
+
+def test_ops_refuse_non_real_operands():
+    with pytest.raises(TypeError, match="got str 'abc'"):
+        Value(1.0) + "abc"
+    with pytest.raises(TypeError, match="got NoneType"):
+        None * Value(1.0)
+    with pytest.raises(TypeError, match="label must be a str, got int"):
+        Value(1.0, label=3)
+
+
+@pytest.mark.parametrize("x, shown", [(-1.0, "-1"), (0.0, "0"), (-1e-300, "-1e-300")])
+def test_log_of_a_non_positive_value_is_a_math_domain_error(x, shown):
+    with pytest.raises(ValueError, match=rf"log\({shown}\): math domain error"):
+        Value(x).log()
+
+
+@pytest.mark.parametrize("x", [710.0, 1000.0])
+def test_exp_overflow_raises_with_a_message(x):
+    with pytest.raises(OverflowError, match=rf"exp\({x:g}\) overflows a float"):
+        Value(x).exp()
+
+
+def test_other_math_errors_name_the_problem():
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        Value(1.0) / 0
+    with pytest.raises(ValueError, match=r"-8 \*\* 0.333333 is not real"):
+        Value(-8.0) ** (1 / 3)
+    with pytest.raises(ZeroDivisionError, match="zero cannot be raised to a negative power"):
+        Value(0.0) ** -1
+    with pytest.raises(OverflowError, match=r"10 \*\* 400 overflows"):
+        Value(10.0) ** 400
+    with pytest.raises(OverflowError, match="too large for a float"):
+        Value(10 ** 400)
+
+
+# ----- properties over random expressions ----------------------------------------------
+
+def built(tree, xs):
+    """(leaves, output) for a tree at xs, or reject the example if it leaves the checked domain."""
+    leaves = [Value(x) for x in xs]
+    try:
+        return leaves, evaluate(tree, leaves, in_domain)
+    except OutOfDomain:
+        reject()
+
+
+@PROPERTY
+@given(trees(3), inputs(3))
+def test_random_expressions_match_central_differences(tree, xs):
+    leaves, out = built(tree, xs)
+    out.backward()
+    for i, leaf in enumerate(leaves):
+        try:
+            numerical = central_difference(lambda *v: evaluate(tree, v, in_domain), xs, i)
+        except OutOfDomain:
+            reject()
+        assert leaf.grad == pytest.approx(numerical, rel=1e-5, abs=1e-6), (show(tree), i)
+
+
+def graph_nodes(root):
+    """Every node below root (iteratively: trees can be deep)."""
+    seen, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen[id(node)] = node
+            stack.extend(node.children)
+    return list(seen.values())
+
+
+@PROPERTY
+@given(trees(2), trees(2), inputs(2), st.floats(-3, 3), st.floats(-3, 3))
+def test_gradients_are_linear(f_tree, g_tree, xs, a, b):
+    leaves, f = built(f_tree, xs)
+    _, g = built(g_tree, xs)
+    h = a * f + b * g
+    combined = grad(h, leaves)
+    # Paths can cancel (d(x0 - x0*x1)/dx0 = 1 - x1): rounding is relative to the largest
+    # contribution, a node's gradient times a local derivative, not to the sum.
+    h.backward()
+    nodes = graph_nodes(h)
+    scale = max(abs(n.grad) for n in nodes) * max(100.0, *(abs(n.data) for n in nodes))
+    for got, df, dg in zip(combined, grad(f, leaves), grad(g, leaves)):
+        assert got == pytest.approx(a * df + b * dg, rel=1e-12, abs=1e-13 * scale)
+
+
+@PROPERTY
+@given(st.integers(1, 200), st.floats(-2, 2))
+def test_a_node_reused_many_times(n, x):
+    v = Value(x)
+    y = v.tanh()  # an inner node, reused n times
+    product = y
+    total = v
+    for _ in range(n - 1):
+        product = product * y
+        total = total + v
+    (dp, dt) = grad(product, [v])[0], grad(total, [v])[0]
+    t = math.tanh(x)
+    assert dp == pytest.approx(n * t ** (n - 1) * (1 - t * t), rel=1e-12, abs=1e-300)
+    assert dt == n  # sums of 1.0: exact
