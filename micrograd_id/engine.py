@@ -33,9 +33,12 @@ def _to_float(data):
         kind = "a Value" if isinstance(data, Value) else f"{type(data).__name__} {data!r:.60}"
         raise TypeError(f"Value needs a real number (int, float or numpy real scalar), got {kind}")
     try:
-        return float(data)
+        result = float(data)
+        if math.isinf(result) and data != result:  # numpy.longdouble(1e400) casts to inf
+            raise OverflowError
     except OverflowError:
         raise OverflowError(f"Value({data!r:.60}): too large for a float") from None
+    return result
 
 
 class Value:
@@ -97,8 +100,8 @@ class Value:
             return _result(data, "**", (self, other), _pow_rule)
         k = _to_float(other)
 
-        def power_rule(g, out, a):  # d(a**k)/da = k * a**(k-1)
-            return (g * k * a ** (k - 1.0),)
+        def power_rule(g, out, a):  # d(a**k)/da = k * a**(k-1); 0 for k = 0, even at a = 0
+            return (g * k * a ** (k - 1.0) if k else g * 0.0,)
 
         return _result(_power(self.data, k), f"**{k:g}", (self,), power_rule)
 
@@ -162,22 +165,31 @@ class Value:
         # Propagate through .grad itself; set earlier gradients aside so that a
         # second backward adds to them instead of pushing them through again.
         earlier = [(node, node.grad) for node in order if node.grad]
-        for node, _ in earlier:
-            node.grad = 0.0
-        self.grad = 1.0
-        for node in order:
-            rule = node._backward
-            if rule is None:
-                continue
-            if len(node.children) == 2:
-                a, b = node.children
-                da, db = rule(node.grad, node.data, a.data, b.data)
-                a.grad += da
-                b.grad += db
-            else:
-                (a,) = node.children
-                (da,) = rule(node.grad, node.data, a.data)
-                a.grad += da
+        try:
+            for node, _ in earlier:
+                node.grad = 0.0
+            self.grad = 1.0
+            for node in order:
+                rule = node._backward
+                if rule is None:
+                    continue
+                if len(node.children) == 2:
+                    a, b = node.children
+                    da, db = rule(node.grad, node.data, a.data, b.data)
+                    a.grad += da
+                    b.grad += db
+                else:
+                    (a,) = node.children
+                    (da,) = rule(node.grad, node.data, a.data)
+                    a.grad += da
+        except BaseException as error:  # a rule failed or Ctrl-C: leave every .grad as it was
+            for each in order:
+                each.grad = 0.0
+            for each, g in earlier:
+                each.grad = g
+            if isinstance(error, _MATH_ERRORS):
+                raise _rule_error(error, self, node) from error
+            raise
         for node, g in earlier:
             node.grad += g
 
@@ -317,24 +329,35 @@ def _backpropagate(root, seed, create_graph):
         rule = node._backward
         if rule is None:
             continue
-        if create_graph:
-            local = rule(grads[node], node, *node.children)
-        else:
-            local = rule(grads[node], node.data, *[child.data for child in node.children])
+        try:
+            if create_graph:
+                local = rule(grads[node], node, *node.children)
+            else:
+                local = rule(grads[node], node.data, *[child.data for child in node.children])
+        except _MATH_ERRORS as error:
+            raise _rule_error(error, root, node) from error
         for child, d in zip(node.children, local):
             if anomaly and not math.isfinite(_data(d)):
-                _raise_gradient_anomaly(root, node, child, d)
+                raise AnomalyError(f"backward of op {node.op!r} gave gradient {_data(d)} for input "
+                                   f"{child!r}; {_where(root, node)}")
             grads[child] = grads[child] + d if child in grads else d
     return grads
 
 
-def _raise_gradient_anomaly(root, node, child, d):
+# What a derivative rule can raise on bad numbers (overflow, 0 ** -1, log of a negative).
+_MATH_ERRORS = (ArithmeticError, ValueError)
+
+
+def _rule_error(error, root, node):
+    """The same kind of error, saying which op's derivative failed and where it sits."""
+    return type(error)(f"backward of op {node.op!r} failed: {error}; {_where(root, node)}")
+
+
+def _where(root, node):
+    """node's inputs and the chain of labels from root down to it, for error messages."""
     path = " <- ".join(v.label or v.op or "?" for v in _path(root, node))
     inputs = ", ".join(repr(c) for c in node.children)
-    raise AnomalyError(
-        f"backward of op {node.op!r} gave gradient {_data(d)} for input {child!r}; "
-        f"op inputs ({inputs}); path from the output: {path}"
-    )
+    return f"op inputs ({inputs}); path from the output: {path}"
 
 
 def _path(root, target):
