@@ -387,6 +387,8 @@ def grad(output, inputs, create_graph=False):
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad() needs a Value output, got {type(output).__name__}")
+    if isinstance(inputs, Value):
+        raise TypeError("grad() takes a list of inputs: write grad(E, [w]), not grad(E, w)")
     inputs = list(inputs)
     for x in inputs:
         if not isinstance(x, Value):
