@@ -1,5 +1,22 @@
-from micrograd_id import Value
+"""Smoke: the installed package imports, exposes its public names and runs as a command.
+
+These fail first when packaging breaks (a module left out of the wheel, a
+wrong entry point), before any numerical test has a chance to say so.
+"""
+
+import importlib.metadata
+import subprocess
+import sys
+
+import micrograd_id
+from micrograd_id import Value, detect_anomaly, grad, no_grad
 from micrograd_id.identity import hand_gradient
+
+
+def test_the_public_names_import_from_the_package_root():
+    assert {"Value", "no_grad", "grad", "detect_anomaly"} <= set(micrograd_id.__all__)
+    assert all(callable(f) for f in (Value, no_grad, grad, detect_anomaly))
+    assert micrograd_id.__version__ == importlib.metadata.version("micrograd-id")
 
 
 def test_identity_net_gradient_matches_eq6():
@@ -7,3 +24,16 @@ def test_identity_net_gradient_matches_eq6():
     error = 0.5 * ((w * 1.0).sigmoid() - 1.0) ** 2
     error.backward()
     assert abs(w.grad - hand_gradient(0.3, 1.0)) < 1e-15
+
+
+def test_the_console_script_points_at_the_cli():
+    (entry,) = [e for e in importlib.metadata.entry_points(group="console_scripts") if e.name == "micrograd-id"]
+    assert entry.value == "micrograd_id.cli:main"
+    assert callable(entry.load())
+
+
+def test_python_dash_m_runs_the_command():
+    run = subprocess.run([sys.executable, "-m", "micrograd_id", "--help"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("usage: micrograd-id")
