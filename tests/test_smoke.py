@@ -27,7 +27,8 @@ def test_identity_net_gradient_matches_eq6():
 
 
 def test_the_console_script_points_at_the_cli():
-    (entry,) = [e for e in importlib.metadata.entry_points(group="console_scripts") if e.name == "micrograd-id"]
+    scripts = importlib.metadata.distribution("micrograd-id").entry_points  # a list on Python 3.9 too
+    (entry,) = [e for e in scripts if e.group == "console_scripts" and e.name == "micrograd-id"]
     assert entry.value == "micrograd_id.cli:main"
     assert callable(entry.load())
 
