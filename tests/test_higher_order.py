@@ -4,7 +4,10 @@ Checked against derivatives worked out by hand, central differences of
 first derivatives, and PyTorch (double precision) when it is installed.
 """
 
+import importlib.util
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -504,3 +507,42 @@ def test_the_mixed_partial_of_a_power_at_exponent_zero_is_one_over_the_base():
     a, b = Value(2.0), Value(0.0)
     (da,) = grad(a**b, [a], create_graph=True)
     assert da.data == 0.0 and grad(da, [b]) == [0.5]
+
+
+# ----- the page docs/higher_order.md -------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def docs_generator():
+    spec = importlib.util.spec_from_file_location("make_higher_order", DOCS / "make_higher_order.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_table_in_the_docs_page_is_what_the_library_computes_now(capsys):
+    module = docs_generator()
+    assert module.main(["--check"]) == 0, capsys.readouterr().err
+    assert set(module.tables_in((DOCS / "higher_order.md").read_text(encoding="utf-8"))) == set(module.TABLES)
+
+
+def test_the_code_in_the_docs_page_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "higher_order.md").read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 2
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, "higher_order.md", "exec"), namespace)
+    assert "True" in capsys.readouterr().out  # the Newton loop printed its steps
+
+
+def test_the_generator_flags_a_stale_table_and_rewrites_only_the_tables(tmp_path, monkeypatch, capsys):
+    module = docs_generator()
+    page = tmp_path / "higher_order.md"
+    original = (DOCS / "higher_order.md").read_text(encoding="utf-8")
+    page.write_text(original.replace("| d²E/dw² | 0.", "| d²E/dw² | 9."), encoding="utf-8")
+    monkeypatch.setattr(module, "PAGE", page)
+    monkeypatch.setattr(module, "TABLES", {"worked-example": module.worked_example})
+    assert module.main(["--check"]) == 1
+    assert "stale tables: worked-example" in capsys.readouterr().err
+    assert module.main([]) == 0 and page.read_text(encoding="utf-8") == original
