@@ -9,6 +9,7 @@ for random expressions, and check linearity and heavy reuse of one node.
 import math
 import sys
 
+import numpy as np
 import pytest
 from expression_trees import OutOfDomain, evaluate, in_domain, inputs, show, trees
 from hypothesis import given, reject, settings
@@ -132,7 +133,6 @@ def test_sigmoid_and_tanh_are_finite_for_huge_inputs(x):
 
 
 def test_mixing_in_numbers_of_any_real_type():
-    np = pytest.importorskip("numpy")
     v = Value(3.0)
     for number in (2, 2.0, np.float64(2.0), np.int32(2), np.float32(2.0)):
         for out, want in ((number * v, 6.0), (v * number, 6.0), (number - v, -1.0), (number / v, 2.0 / 3.0),

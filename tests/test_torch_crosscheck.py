@@ -71,6 +71,9 @@ def test_each_binary_op_agrees_with_torch(op, a, b):
     assert_agree((op, ("x", 0), ("x", 1)), [a, b])
 
 
+SEED_ERROR = ("*", ("c", 0.5), ("**", ("-", ("sigmoid", ("*", ("x", 0), ("x", 1))), ("x", 1)), ("c", 2.0)))
+
+
 @pytest.mark.parametrize("tree", [
     ("*", ("c", 2.0), ("x", 0)), ("-", ("c", 1.0), ("x", 0)), ("/", ("c", 1.0), ("x", 0)),
     ("**", ("c", 2.0), ("x", 0)), ("**", ("x", 0), ("c", 3.0)), ("**", ("x", 0), ("c", -2.0)),
@@ -78,6 +81,13 @@ def test_each_binary_op_agrees_with_torch(op, a, b):
 def test_numbers_on_either_side_agree_with_torch(tree):
     for x in POINTS:
         assert_agree(tree, [x])
+
+
+@pytest.mark.parametrize("w", [-5.0, -0.8, 0.3, 2.0, 7.5])
+@pytest.mark.parametrize("x", [0.0, 1.0])
+def test_the_seeds_error_agrees_with_torch(w, x):
+    """E = 1/2 (sigmoid(w x) - x)**2, the seed's identity net, in both."""
+    assert_agree(SEED_ERROR, [w, x])
 
 
 @settings(deadline=None, max_examples=300)
