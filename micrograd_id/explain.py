@@ -1,0 +1,495 @@
+"""The chain rule written out: every path from an output down to a Value, with numbers.
+
+``explain(E, wrt=net.w)`` answers "where does ``w.grad`` come from?". Each
+path from ``E`` to ``w`` multiplies the local derivatives of the operations it
+passes through (the chain rule); the products of all paths add up (the sum
+rule), and that sum is exactly what reverse mode computes.
+
+The numbers come from the engine's own derivative rules (``node._backward``,
+called as ``rule(g, out, *inputs)``), so no derivative is written twice. The
+formulas printed beside them (``y_hat·(1 − y_hat)``) are text for the reader.
+Paths are counted by dynamic programming before any is listed, so a graph
+with millions of paths gets a summary instead of millions of lines.
+"""
+
+import math
+import re
+
+from micrograd_id.engine import Value, _topological_order, grad
+
+__all__ = ["explain", "count_paths", "MAX_PATHS"]
+
+MAX_PATHS = 32          # list paths one by one up to this many; summarise beyond
+_MAX_FACTORS = 10       # factors shown in one product before the middle is elided
+_MAX_NAME = 32          # longer expressions for unlabelled nodes become "⟨op#k⟩" (k: position from the root)
+_MAX_USES = 10          # uses of `wrt` listed in the summary
+_MAX_SIDE_INPUTS = 6
+
+
+def explain(root, wrt, *, max_paths=MAX_PATHS, digits=6):
+    """Text deriving d(root)/d(wrt) path by path, ending with the engine's gradient.
+
+    root: the output (usually the error E); wrt: a Value in its graph (a
+    parameter such as ``net.w``, or any intermediate node). Up to
+    ``max_paths`` paths are written out symbolically and numerically; past
+    that the paths are counted and the last step of reverse mode is shown.
+    ``digits``: significant digits of the factors; totals are printed in full.
+    The gradient is computed here with ``micrograd_id.grad`` (``.grad`` is not
+    touched), and compared with ``wrt.grad`` so a missing ``backward()`` shows.
+    """
+    _check(root, wrt, max_paths, digits)
+    graph = _Graph(root, wrt, digits)
+    reference = grad(root, [wrt])[0]
+    lines = [f"{graph.d(root, wrt)} at {_values_line(graph, wrt)}", ""]
+    paths = graph.count[root] if wrt in graph.count else 0
+    if paths == 0:
+        lines.append(f"{graph.name(root)} does not depend on {graph.name(wrt)}: there is no path between "
+                     f"them, so the derivative is 0.")
+        total = 0.0
+    elif paths <= max_paths:
+        total = _list_paths(graph, lines)
+    else:
+        total = _summarise(graph, lines, max_paths)
+    lines.append("")
+    lines += _agreement(graph, total, reference)
+    if paths:
+        lines += _side_inputs(graph)
+        lines += _seed_derivation(graph)
+    return "\n".join(lines)
+
+
+def count_paths(root, wrt):
+    """How many paths lead from root down to wrt (a node used twice by an op counts twice).
+
+    Counted by dynamic programming over the graph, so it is cheap even when
+    the count has hundreds of digits.
+    """
+    _check(root, wrt, MAX_PATHS, 6)
+    return _path_counts(_topological_order(root), wrt).get(root, 0)
+
+
+# ----- checks -----------------------------------------------------------------
+
+def _check(root, wrt, max_paths, digits):
+    if not isinstance(root, Value):
+        raise TypeError(f"explain needs a Value as root, got {type(root).__name__}")
+    if not isinstance(wrt, Value):
+        raise TypeError(f"wrt must be a Value of root's graph, got {type(wrt).__name__}")
+    for name, number, low in (("max_paths", max_paths, 0), ("digits", digits, 1)):
+        if isinstance(number, bool) or not isinstance(number, int) or number < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {number!r}")
+
+
+# ----- the graph, seen from root down to wrt -------------------------------------
+
+def _path_counts(order, wrt):
+    """{node: number of paths node -> wrt} for the nodes that have at least one."""
+    count = {}
+    for node in reversed(order):  # children before the nodes computed from them
+        if node is wrt:
+            count[node] = 1
+            continue
+        n = sum(count.get(child, 0) for child in node.children)
+        if n:
+            count[node] = n
+    return count
+
+
+class _Graph:
+    """Names, path counts and local derivatives for explaining d(root)/d(wrt)."""
+
+    def __init__(self, root, wrt, digits):
+        self.root, self.wrt, self.digits = root, wrt, digits
+        self.order = _topological_order(root)
+        self.count = _path_counts(self.order, wrt)
+        self._names = _names(self.order)
+        self._local = {}
+
+    def name(self, v):
+        """v's name in running text."""
+        if v not in self._names:  # not in the graph: a stranger Value
+            return v.label or f"{v.data:.6g}"
+        return self._names[v]
+
+    def d(self, top, bottom):
+        """The symbol ∂top/∂bottom, with parentheses around compound expressions."""
+        names = self._names if bottom in self._names else {**self._names, bottom: self.name(bottom)}
+        return f"∂{_operand(top, names)}/∂{_operand(bottom, names)}"
+
+    def local(self, node):
+        """The local derivatives d(node)/d(child) for each child, from the engine's rule."""
+        if node not in self._local:
+            self._local[node] = node._backward(1.0, node.data, *[c.data for c in node.children])
+        return self._local[node]
+
+    def chain(self, g, node, i):
+        """g · d(node)/d(child i) computed the way backward computes it (bit for bit)."""
+        return node._backward(g, node.data, *[c.data for c in node.children])[i]
+
+    def num(self, x):
+        text = f"{x:.{self.digits}g}" if x != 0.0 else "0"
+        return f"({text})" if text.startswith("-") else text
+
+    def formula(self, node, i):
+        return _local_formula(node, i, self._names)
+
+    def endpoint(self, v):
+        """True where a product is split into factors: labelled nodes, root and wrt."""
+        return bool(v.label) or v is self.root or v is self.wrt
+
+
+def _names(order):
+    """A readable name per node: its label, its number (constants) or a short expression."""
+    names = {}
+    for k, v in zip(range(len(order) - 1, -1, -1), reversed(order)):  # children first
+        if v.label:
+            names[v] = v.label
+        elif not v.children:
+            names[v] = f"{v.data:.6g}"
+        else:
+            expression = _expression_name(v, names)
+            names[v] = expression if len(expression) <= _MAX_NAME else f"⟨{v.op}#{k}⟩"
+    return names
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # ASCII: "x·tanh" is a Python identifier, not a function name
+_INFIX = {"+": " + ", "-": " − ", "*": "·", "/": "/", "**": "^"}
+
+
+def _operand(v, names):
+    """A name safe to put next to an operator: compound expressions get parentheses."""
+    name = names.get(v) or "?"
+    compound = not v.label and v.children and not name.startswith("⟨") and not _is_call(name)
+    return f"({name})" if compound or (not v.children and name.startswith("-")) else name
+
+
+def _is_call(name):
+    """True for 'f(...)' where the first '(' closes at the very end."""
+    start = name.find("(")
+    if start <= 0 or not _WORD.fullmatch(name[:start]) or not name.endswith(")"):
+        return False
+    depth = 0
+    for k in range(start, len(name)):
+        depth += name[k] == "("
+        depth -= name[k] == ")"
+        if depth == 0:
+            return k == len(name) - 1
+    return False
+
+
+def _expression_name(v, names):
+    ops = [_operand(c, names) for c in v.children]
+    if v.op in _INFIX and len(ops) == 2:
+        return ops[0] + _INFIX[v.op] + ops[1]
+    if v.op.startswith("**") and len(ops) == 1:
+        return f"{ops[0]}^{v.op[2:]}"
+    if v.op == "neg":
+        return f"−{ops[0]}"
+    return f"{v.op}({', '.join(names.get(c, '?') for c in v.children)})"
+
+
+def _local_formula(node, i, names):
+    """The local derivative d(node)/d(child i) as text (display only; numbers come from the rule)."""
+    a = _operand(node.children[0], names)
+    b = _operand(node.children[1], names) if len(node.children) > 1 else ""
+    out = _operand(node, names)
+    op = node.op
+    if op == "+":
+        return "1"
+    if op == "-":
+        return "1" if i == 0 else "−1"
+    if op == "*":
+        return b if i == 0 else a
+    if op == "/":
+        return f"1/{b}" if i == 0 else f"−{out}/{b}"
+    if op == "**":
+        return f"{b}·{a}^({b} − 1)" if i == 0 else f"{out}·log({a})"
+    if op.startswith("**"):
+        k = float(op[2:])
+        return f"{k:g}·{a}" if k == 2.0 else f"{k:g}·{a}^{k - 1.0:g}"
+    formulas = {"neg": "−1", "exp": out, "log": f"1/{a}", "tanh": f"1 − {out}^2",
+                "sigmoid": f"{out}·(1 − {out})", "relu": f"[{a} > 0]"}
+    return formulas.get(op, f"∂{out}/∂{a}")
+
+
+# ----- listing the paths ------------------------------------------------------------
+
+def _paths(graph, limit):
+    """Up to `limit` paths root -> wrt, each a list of edges (node, child index).
+
+    Depth first with parent links instead of copied lists, so a chain of a
+    million nodes costs linear time.
+    """
+    found = []
+    stack = [(graph.root, None)]
+    while stack and len(found) < limit:
+        node, link = stack.pop()
+        if node is graph.wrt:
+            edges = []
+            while link is not None:
+                edge, link = link
+                edges.append(edge)
+            found.append(edges[::-1])
+            continue
+        for i in range(len(node.children) - 1, -1, -1):
+            if node.children[i] in graph.count:
+                stack.append((node.children[i], ((node, i), link)))
+    return found
+
+
+def _segments(graph, edges):
+    """Split a path at its endpoints (labelled nodes): one factor ∂A/∂B per segment."""
+    segments, current = [], []
+    for node, i in edges:
+        current.append((node, i))
+        if graph.endpoint(node.children[i]):
+            segments.append(current)
+            current = []
+    return segments
+
+
+def _elide(items, what="factors"):
+    if len(items) <= _MAX_FACTORS:
+        return items
+    half = _MAX_FACTORS // 2
+    return items[:half] + [f"… ({len(items) - 2 * half} more {what}) …"] + items[-half:]
+
+
+def _route(graph, edges):
+    names = [graph.name(graph.root)]
+    for node, i in edges:
+        child = node.children[i]
+        if graph.endpoint(child):
+            twice = node.children.count(child) > 1
+            names.append(graph.name(child) + (f" (input {i + 1} of {node.op})" if twice else ""))
+    text = " → ".join(_elide(names, "nodes"))
+    hidden = len(edges) - (len(names) - 1)
+    return text + (f"   [{len(edges)} steps; {hidden} through unlabelled nodes]" if hidden > 0 else "")
+
+
+def _segment_text(graph, segment):
+    """(symbol ∂A/∂B, formula, value) of one factor; value is the product of its local derivatives."""
+    top, bottom = segment[0][0], segment[-1][0].children[segment[-1][1]]
+    symbol = graph.d(top, bottom)
+    formulas = [graph.formula(node, i) for node, i in segment]
+    value = 1.0
+    for node, i in segment:
+        value *= graph.local(node)[i]
+    if len(formulas) == 1:
+        return symbol, _factor(formulas[0]), value
+    shown = [f for f in formulas if f != "1"] or ["1"]  # the 1s of + and − change nothing
+    if len(shown) == 1:
+        return symbol, _factor(shown[0]), value
+    return symbol, "(" + " · ".join(_elide([_factor(f) for f in shown])) + ")", value
+
+
+def _factor(formula):
+    """A formula ready to multiply: a top-level sum or difference gets parentheses."""
+    depth = 0
+    for k, char in enumerate(formula):
+        depth += char == "("
+        depth -= char == ")"
+        if depth == 0 and formula[k:k + 3] in (" + ", " − "):
+            return f"({formula})"
+    return formula
+
+
+def _list_paths(graph, lines):
+    """Write every path; return the sum of their products."""
+    paths = _paths(graph, graph.count[graph.root])
+    n = len(paths)
+    root, wrt = graph.name(graph.root), graph.name(graph.wrt)
+    lines.append(f"{root} depends on {wrt} along {n} path{'s' if n != 1 else ''}. Along a path the chain "
+                 f"rule multiplies the local derivative of every step; the paths' products add up.")
+    products = []
+    for number, edges in enumerate(paths, 1):
+        product = 1.0
+        for node, i in edges:
+            product = graph.chain(product, node, i)
+        products.append(product)
+        lines += ["", f"path {number} of {n}:  {_route(graph, edges)}"]
+        if not edges:
+            lines.append(f"  {root} is {wrt} itself: the derivative is 1")
+            continue
+        parts = [_segment_text(graph, s) for s in _segments(graph, edges)]
+        numbers = " · ".join(_elide([graph.num(p[2]) for p in parts]))
+        lines.append("    " + " · ".join(_elide([p[0] for p in parts])))
+        lines.append("  = " + " · ".join(_elide([p[1] for p in parts])))
+        if numbers != graph.num(product):
+            lines.append("  = " + numbers)
+        lines.append(f"  = {graph.num(product).strip('()')}")
+    total = math.fsum(products)
+    if n == 1:
+        lines += ["", f"With a single path, {graph.d(graph.root, graph.wrt)} is that product: {total!r}"]
+    else:
+        terms = " + ".join(_elide([graph.num(p) for p in products], "terms"))
+        lines += ["", f"Sum over the {n} paths: {graph.d(graph.root, graph.wrt)} = {terms} = {total!r}"]
+    return total
+
+
+# ----- the summary for graphs with too many paths --------------------------------------
+
+def _summarise(graph, lines, max_paths):
+    """Count the paths, show reverse mode's last step and the heaviest path; return the sum."""
+    root, wrt = graph.name(graph.root), graph.name(graph.wrt)
+    n = graph.count[graph.root]
+    lines.append(f"{root} depends on {wrt} along {_big(n)} paths: more than max_paths={max_paths}, so they "
+                 f"are counted, not listed.")
+    lines.append("Reverse mode never walks them one by one: it adds them up node by node, from the top "
+                 "down. Its last step, one term per use of " + wrt + ":")
+    uses = [(node, i) for node in graph.order for i, c in enumerate(node.children) if c is graph.wrt]
+    upstream = grad(graph.root, [node for node, _ in uses])
+    from_root = _paths_from_root(graph.order)
+    terms = []
+    d_root = graph.d(graph.root, graph.wrt).split("/")[0]
+    lines.append(f"  {graph.d(graph.root, graph.wrt)} = Σ over the ops using {wrt} of {d_root}/∂(op) · ∂(op)/∂{wrt}")
+    for (node, i), g in zip(uses, upstream):
+        term = graph.chain(g, node, i)
+        terms.append(term)
+        if len(terms) <= _MAX_USES:
+            paths = from_root[node]
+            lines.append(f"    via {graph.name(node)}: {graph.num(g)} · {graph.num(graph.local(node)[i])} = "
+                         f"{graph.num(term)}   ({graph.d(graph.root, node)} sums {_big(paths)} "
+                         f"path{'s' if paths != 1 else ''})")
+    if len(terms) > _MAX_USES:
+        rest = math.fsum(terms[_MAX_USES:])
+        lines.append(f"    … and {len(terms) - _MAX_USES} more uses, adding {graph.num(rest)}")
+    total = math.fsum(terms)
+    lines.append(f"  = {total!r}")
+    heaviest, product = _heaviest_path(graph)
+    lines += ["", f"The heaviest single path (largest |product of local derivatives|), one of {_big(n)}:",
+              f"  {_route(graph, heaviest)}", f"  product = {graph.num(product)}"]
+    return total
+
+
+def _paths_from_root(order):
+    """{node: number of paths from the root (order[0]) down to node}."""
+    count = {order[0]: 1}
+    for node in order:  # every node after all the nodes that use it
+        for child in node.children:
+            count[child] = count.get(child, 0) + count[node]
+    return count
+
+
+def _heaviest_path(graph):
+    """The path whose product has the largest magnitude, found by dynamic programming."""
+    best = {graph.wrt: (1.0, None)}
+    for node in reversed(graph.order):
+        if node is graph.wrt or node not in graph.count:
+            continue
+        local = graph.local(node)
+        options = [(abs(local[i]) * best[c][0], i) for i, c in enumerate(node.children) if c in best]
+        best[node] = max(options, key=lambda option: option[0])
+    edges, node = [], graph.root
+    while node is not graph.wrt:
+        i = best[node][1]
+        edges.append((node, i))
+        node = node.children[i]
+    product = 1.0
+    for node, i in edges:
+        product = graph.chain(product, node, i)
+    return edges, product
+
+
+def _big(n):
+    return f"{n:,}" if n < 10 ** 15 else f"about 10^{len(str(n)) - 1}"
+
+
+# ----- closing lines ---------------------------------------------------------------------
+
+def _values_line(graph, wrt):
+    return f"{graph.name(wrt)} = {wrt.data:.{graph.digits}g}"
+
+
+def _same(a, b):
+    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def _agreement(graph, total, reference):
+    d = graph.d(graph.root, graph.wrt)
+    if total == reference:
+        lines = [f"Reverse mode (micrograd_id.grad) gives {reference!r}: the same number."]
+    elif _same(total, reference):
+        lines = [f"Reverse mode (micrograd_id.grad) gives {reference!r}: the same up to rounding "
+                 f"(the sums are added in another order; difference {abs(total - reference):.1e})."]
+    else:  # would mean an engine bug; say so rather than hide it
+        lines = [f"MISMATCH: reverse mode (micrograd_id.grad) gives {reference!r}, the paths add up to {total!r}."]
+    label = graph.wrt.label or "wrt"
+    if _same(graph.wrt.grad, reference):
+        lines.append(f"{label}.grad = {graph.wrt.grad!r}" + (", as backward() left it" if reference else "")
+                     + ": the same.")
+    elif graph.wrt.grad == 0.0:
+        lines.append(f"{label}.grad is still 0.0: backward() has not been run on this graph (or the gradients "
+                     f"were zeroed since). The value above was computed here, without touching .grad.")
+    else:
+        lines.append(f"{label}.grad = {graph.wrt.grad!r} differs from {d}: .grad adds up over "
+                     f"backward() calls and over every loss that used {label}; call zero_grad() before backward().")
+    return lines
+
+
+def _side_inputs(graph):
+    """Inputs of the ops on the paths that do not depend on wrt: their terms are 0."""
+    side = []
+    for node in graph.order:
+        if node in graph.count:
+            for child in node.children:
+                if child not in graph.count and child.label and child not in side:
+                    side.append(child)
+    if not side:
+        return []
+    names = [graph.name(v) for v in side]
+    shown = ", ".join(names[:_MAX_SIDE_INPUTS]) + (f" and {len(names) - _MAX_SIDE_INPUTS} more"
+                                                  if len(names) > _MAX_SIDE_INPUTS else "")
+    wrt, first = graph.name(graph.wrt), side[0]
+    term = f"{graph.d(graph.root, first)} · {graph.d(first, graph.wrt)}"
+    return ["", f"No path goes through {shown}: {'it does' if len(names) == 1 else 'they do'} not depend on "
+                f"{wrt}, so a term such as {term} is 0 ({graph.d(first, graph.wrt)} = 0)."]
+
+
+def _seed_derivation(graph):
+    """For the seed's identity network: the same number along the hand derivation, eqs. (1)-(6)."""
+    by_label = {}
+    for v in graph.order:
+        by_label.setdefault(v.label, v)
+    needed = ("y_hat", "z", "x", "y")
+    wrt = graph.wrt
+    if (graph.root.label != "E" or wrt.label not in ("w", "b") or wrt.children
+            or any(k not in by_label for k in needed) or by_label["y_hat"].op != "sigmoid"
+            or by_label["x"].children or by_label["y"].children):
+        return []
+    from micrograd_id.identity import hand_gradient, hand_gradient_bias  # numpy only on this path
+
+    E, y_hat, y, x = graph.root, by_label["y_hat"], by_label["y"], by_label["x"]
+    b = by_label.get("b")
+    bias = b.data if b is not None and not b.children else 0.0
+    dE_dyhat, dE_dy = grad(E, [y_hat, y])
+    (dyhat_dp,) = grad(y_hat, [wrt])
+    a, n = y_hat.data, graph.num
+    z = "w·x + b" if b is not None else "w·x"
+    p = wrt.label
+    factor_x = "x" if p == "w" else "1"
+    factor_val = n(x.data) if p == "w" else "1"
+    if p == "w":
+        closed = hand_gradient(by_label["w"].data if "w" in by_label else wrt.data, x.data, y.data, bias)
+        closed_name = "identity.hand_gradient"
+    else:
+        closed = hand_gradient_bias(by_label["w"].data, x.data, y.data, bias)
+        closed_name = "identity.hand_gradient_bias"
+    autodiff = grad(E, [wrt])[0]
+    eq6_note = "" if p == "w" else f"   [eq. (6) with ∂z/∂b = 1 in place of x]"
+    return [
+        "",
+        f"The same number along the hand derivation, eqs. (1)-(6), with y_hat = A(z), z = {z}, A = sigmoid:",
+        f"  (1)  ∂E/∂{p} = ∂E/∂y_hat · ∂y_hat/∂{p} + ∂E/∂y · ∂y/∂{p}"
+        f"  = {n(dE_dyhat)} · {n(dyhat_dp)} + {n(dE_dy)} · 0",
+        f"  (2)        = (y_hat − y) · ∂y_hat/∂{p} − (y_hat − y) · 0"
+        f"   [y = {n(y.data)} is a constant leaf: ∂y/∂{p} = 0]",
+        f"  (3)        = (y_hat − y) · ∂y_hat/∂{p}",
+        f"  (4)        = (y_hat − y) · ∂T̂(x)/∂{p}   [T̂ is the network: y_hat = T̂(x)]",
+        f"  (5)        = (y_hat − y) · ∂A(z)/∂{p}",
+        f"  (6)        = (y_hat − y) · {factor_x} · (1 − A(z)) · A(z){eq6_note}",
+        f"             = ({n(a)} − {n(y.data)}) · {factor_val} · (1 − {n(a)}) · {n(a)}",
+        f"             = {n(autodiff).strip('()')}",
+        f"{closed_name} (eq. (6) in numpy) gives {closed!r}; autodiff {autodiff!r}; "
+        f"difference {abs(closed - autodiff):.1e}.",
+    ]
