@@ -1,0 +1,114 @@
+"""numerical_grad and compare_gradients: three ways to dE/dw agree."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd_id import Value
+from micrograd_id.gradcheck import GradientTable, compare_gradients, numerical_grad
+from micrograd_id.identity import hand_gradient
+
+
+def test_numerical_grad_of_a_polynomial_is_close_and_params_are_restored():
+    a, b = Value(1.5), Value(-0.5)
+    grads = numerical_grad(lambda: a ** 3 * b + b * b, [a, b])
+    assert grads[0] == pytest.approx(3 * 1.5 ** 2 * -0.5, abs=1e-8)
+    assert grads[1] == pytest.approx(1.5 ** 3 + 2 * -0.5, abs=1e-8)
+    assert (a.data, b.data) == (1.5, -0.5)
+
+
+def test_numerical_grad_accepts_a_float_function_and_builds_no_graph():
+    w = Value(0.2)
+    seen = []
+
+    def f():
+        out = (w * 3.0).tanh()
+        seen.append(out.children)
+        return out.data
+
+    (g,) = numerical_grad(f, [w])
+    assert g == pytest.approx(3.0 * (1 - math.tanh(0.6) ** 2), abs=1e-9)
+    assert seen == [(), ()]  # under no_grad
+
+
+def test_numerical_grad_restores_the_data_when_f_raises():
+    w = Value(0.7)
+
+    def f():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        numerical_grad(f, [w])
+    assert w.data == 0.7
+
+
+@pytest.mark.parametrize("f, params, eps, error", [
+    ("not callable", [Value(1.0)], 1e-6, TypeError),
+    (lambda: 1.0, [1.0], 1e-6, TypeError),
+    (lambda: 1.0, [Value(1.0)], 0.0, ValueError),
+    (lambda: 1.0, [Value(1.0)], float("nan"), ValueError),
+    (lambda: "text", [Value(1.0)], 1e-6, TypeError),
+])
+def test_numerical_grad_bad_input(f, params, eps, error):
+    with pytest.raises(error):
+        numerical_grad(f, params, eps)
+
+
+def test_compare_gradients_default_row():
+    table = compare_gradients()
+    assert isinstance(table, GradientTable) and len(table) == 1
+    row = table[0]
+    assert row["parameter"] == "w" and (row["w"], row["x"], row["y"]) == (0.3, 1.0, 1.0)
+    assert row["autodiff"] == row["eq6"] == hand_gradient(0.3, 1.0)
+    assert row["abs_err_numerical"] < 1e-8 and row["rel_err_numerical"] < 1e-8
+    assert row["abs_err_eq6"] == abs(row["eq6"] - row["autodiff"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(-5, 5), st.sampled_from([0.0, 1.0]) | st.floats(-2, 2), st.none() | st.floats(-3, 3))
+def test_three_ways_agree_below_1e_8(w, x, bias):
+    table = compare_gradients(w=w, x=x, bias=bias)
+    assert len(table) == (1 if bias is None else 2)
+    assert table.max_error("eq6") < 1e-12
+    assert table.max_error("numerical") < 1e-8
+
+
+def test_grid_of_w_and_x_and_bias_rows():
+    table = compare_gradients(w=[-2, 0.3, 2], x=[0, 1], bias=0.5)
+    assert len(table) == 12
+    assert [r["parameter"] for r in table][:2] == ["w", "b"]
+    zero = [r for r in table if r["x"] == 0.0 and r["parameter"] == "w"]
+    assert all(r["autodiff"] == r["eq6"] == r["numerical"] == 0.0 for r in zero)
+    assert all(r["rel_err_eq6"] == 0.0 for r in zero)  # 0/0 counts as agreement
+
+
+def test_printable_table_has_a_row_per_gradient():
+    table = compare_gradients(w=[0.3], x=[0.0, 1.0])
+    lines = str(table).splitlines()
+    assert len(lines) == 3
+    assert "autodiff" in lines[0] and "eq. (6)" in lines[0] and "central diff." in lines[0]
+    assert lines[2].split()[0] == "dE/dw" and "-0.104031063868" in lines[2]
+    assert "GradientTable(2 rows" in repr(table)
+
+
+def test_explicit_target_y():
+    table = compare_gradients(w=1.0, x=1.0, y=0.0)
+    assert table[0]["y"] == 0.0
+    assert table[0]["autodiff"] == pytest.approx(hand_gradient(1.0, 1.0, 0.0), abs=1e-15)
+    assert table[0]["autodiff"] > 0  # y_hat > y = 0: pushing w down lowers E
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"w": "a"}, TypeError), ({"x": float("inf")}, ValueError), ({"w": []}, ValueError),
+    ({"bias": [1.0]}, TypeError), ({"y": True}, TypeError), ({"eps": -1.0}, ValueError),
+])
+def test_compare_gradients_bad_input(kwargs, error):
+    with pytest.raises(error):
+        compare_gradients(**kwargs)
+
+
+def test_max_error_rejects_unknown_column():
+    with pytest.raises(ValueError, match="against"):
+        compare_gradients().max_error("torch")
