@@ -1,37 +1,429 @@
-"""The `micrograd-id` command (also `python -m micrograd_id`)."""
+"""The `micrograd-id` command (also `python -m micrograd_id`): the seed's network, on screen.
+
+    micrograd-id demo        train it, compare gradients, draw the graph and the landscape
+    micrograd-id train       gradient descent with a table of every step
+    micrograd-id draw        the computation graph with every node's gradient
+    micrograd-id explain     the chain rule for dE/dw, path by path, with numbers
+    micrograd-id check       autodiff vs eq. (6) vs central differences
+    micrograd-id landscape   the error landscape with the descent path
+
+Bad arguments end with exit status 2 and one line on stderr; a failure while
+running (no Graphviz, an unwritable file) with status 1 and one line.
+"""
 
 import argparse
+import math
 import sys
+from pathlib import Path
 
-from micrograd_id.engine import Value
-from micrograd_id.identity import hand_gradient
+from micrograd_id.engine import _topological_order
+from micrograd_id.nn import IdentityNet, half_squared_error
 
+PROG = "micrograd-id"
+LIMIT = 1e6             # |w|, |x|, |b| beyond this overflow E or make the tables meaningless
+MAX_STEPS = 100_000
+MAX_LR = 1000.0
+DEMO_W0, DEMO_LR, DEMO_STEPS, DEMO_BIAS_STEPS, DEMO_ROWS = 0.3, 2.0, 60, 1000, 8
+CHECK_WS, CHECK_XS = (-2.0, -0.5, 0.3, 2.0), (0.0, 1.0)
+CHECK_EQ6_TOLERANCE = 1e-12        # autodiff and eq. (6) do the same float operations
+CHECK_NUMERICAL_TOLERANCE = 1e-8   # central differences with eps = 1e-6: ~1e-10 typical
+
+
+class UsageError(Exception):
+    """An argument that parsed but does not fit (e.g. --wrt b without --bias): exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: `micrograd-id train: error: ... (see --help)`."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ----- argument types: each returns the value or raises ArgumentTypeError ---------------
+
+def _finite(text):
+    value = _float(text)
+    if not math.isfinite(value) or abs(value) > LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a finite number between -{LIMIT:g} and {LIMIT:g}, got {text!r}")
+    return value
+
+
+def _float(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _learning_rate(text):
+    value = _float(text)
+    if not 0.0 < value <= MAX_LR:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"the learning rate must be > 0 and <= {MAX_LR:g}, got {text!r}")
+    return value
+
+
+def _momentum(text):
+    value = _finite(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"momentum must be in [0, 1), got {text!r}")
+    return value
+
+
+def _count(low, high):
+    def parse(text):
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high:,}, got {text!r}")
+        return value
+    return parse
+
+
+def _number_list(text):
+    """'0,1' or '0' -> [0.0, 1.0] / [0.0]; with action='extend' the option may repeat."""
+    parts = [part for part in text.replace(" ", ",").split(",") if part]
+    if not parts:
+        raise argparse.ArgumentTypeError(f"expected numbers such as 0,1, got {text!r}")
+    return [_finite(part) for part in parts]
+
+
+def _output(*suffixes):
+    """A file to write: one of the suffixes, in a folder that exists, not a folder itself."""
+    def parse(text):
+        path = Path(text)
+        if not text.strip() or path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"the file name must end in {' or '.join(suffixes)}, got {text!r}")
+        if not path.parent.is_dir():
+            raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} does not exist (for {text!r})")
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file name")
+        return path
+    return parse
+
+
+def _folder(text):
+    path = Path(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder name, got an empty string")
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
+    return path
+
+
+# ----- helpers shared by the commands ------------------------------------------------
+
+def _seed_error(w, x, bias=None):
+    """(net, E) for the seed's network at w, x (y = x), after E.backward()."""
+    net = IdentityNet(w=w, bias=bias)
+    E = half_squared_error(net(x), x)
+    E.backward()
+    return net, E
+
+
+def _train(args):
+    from micrograd_id.train import train
+
+    net = IdentityNet(w=args.w0, bias=args.bias)
+    history = train(net, xs=args.x or [0.0, 1.0], lr=args.lr, steps=args.steps,
+                    momentum=args.momentum, full_batch=args.full_batch, progress=False)
+    return net, history
+
+
+def _fmt(column, value):
+    if isinstance(value, list):
+        return ",".join(f"{v:g}" for v in value)
+    if column in ("x", "y") or not isinstance(value, float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{value:.6f}"
+
+
+def _steps_table(rows, columns, head=10):
+    """The first `head` rows and the last one, as aligned text."""
+    shown = rows if len(rows) <= head + 1 else rows[:head] + [None] + rows[-1:]
+    cells = [list(columns)] + [["…"] * len(columns) if row is None else [_fmt(c, row[c]) for c in columns]
+                               for row in shown]
+    widths = [max(len(r[k]) for r in cells) for k in range(len(columns))]
+    return "\n".join("  ".join(c.rjust(n) for c, n in zip(r, widths)) for r in cells)
+
+
+def _columns(history):
+    names = [c for c in ("step", "x", "w", "b", "E", "dE/dw", "dE/db") if c in history.columns]
+    return names
+
+
+def _find_label(root, label):
+    for node in _topological_order(root):
+        if node.label == label:
+            return node
+    labels = sorted({n.label for n in _topological_order(root) if n.label})
+    raise UsageError(f"no node labelled {label!r} in the graph; labels: {', '.join(labels)}")
+
+
+def _say_where(path, what):
+    print(f"  {str(path):<24} {what}")
+
+
+# ----- the commands ---------------------------------------------------------------------
 
 def _demo(args):
-    print("Identity network: y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)^2")
-    print(f"{'w':>6} {'x':>3} {'autodiff dE/dw':>18} {'eq. (6)':>18} {'|diff|':>9}")
-    for w0 in (-2.0, 0.3, 2.0):
-        for x in (0.0, 1.0):
-            w = Value(w0, label="w")
-            error = 0.5 * ((w * x).sigmoid() - x) ** 2
-            error.backward()
-            by_hand = hand_gradient(w0, x)
-            print(f"{w0:6.2f} {x:3.0f} {w.grad:18.12f} {by_hand:18.12f} {abs(w.grad - by_hand):9.1e}")
+    from micrograd_id.gradcheck import compare_gradients
+    from micrograd_id.identity import error
+    from micrograd_id.train import train
+
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    print("The seed's identity network: y_hat = sigmoid(w·x), E = ½(y_hat − y)², y = x, x ∈ {0, 1}\n")
+
+    table = compare_gradients(w=[-2.0, DEMO_W0, 2.0], x=[0.0, 1.0])
+    print("1. dE/dw three ways: autodiff (backward), eq. (6) by hand, central difference")
+    print(_indent(str(table)))
+    print(f"   largest difference from autodiff: eq. (6) {table.max_error('eq6'):.1e}, "
+          f"central difference {table.max_error('numerical'):.1e}\n")
+
+    net = IdentityNet(w=DEMO_W0)
+    history = train(net, xs=[0.0, 1.0], lr=DEMO_LR, steps=DEMO_STEPS, progress=False)
+    rows = history.rows
+    print(f"2. Gradient descent w ← w − lr·dE/dw from w = {DEMO_W0:g}, lr = {DEMO_LR:g}, "
+          f"x alternating 0, 1 ({DEMO_STEPS} steps)")
+    print(_indent(_steps_table(rows, ["step", "x", "w", "E", "dE/dw"], head=DEMO_ROWS)))
+    zero_steps = [r for r in rows if r["x"] == 0.0]
+    one_steps = [r for r in rows if r["x"] == 1.0]
+    print(f"   x = 0 steps: dE/dw = {max(abs(r['dE/dw']) for r in zero_steps):g} and E = "
+          f"{zero_steps[-1]['E']:g} every time (y_hat = 0.5 whatever w is): they cannot move w.")
+    print(f"   x = 1 steps: E fell from {one_steps[0]['E']:.4g} to {one_steps[-1]['E']:.4g} while w grew "
+          f"from {one_steps[0]['w']:.3g} to {net.w.data:.3g}; it keeps growing, since E → 0 only as w → ∞.")
+    biased = IdentityNet(w=DEMO_W0, bias=0.0)
+    train(biased, xs=[0.0, 1.0], lr=DEMO_LR, steps=DEMO_BIAS_STEPS, progress=False)
+    w, b = biased.w.data, biased.b.data
+    print(f"   With a bias, y_hat = sigmoid(w·x + b), {DEMO_BIAS_STEPS} steps fit both inputs: w = {w:.3g}, "
+          f"b = {b:.3g}, E = {error(w, 0.0, b=b):.2g} for x = 0 and {error(w, 1.0, b=b):.2g} for x = 1.\n")
+
+    print(f"3. Pictures, in {out}/:")
+    failures = 0
+    _, E = _seed_error(DEMO_W0, 1.0)
+    failures += _try_write(lambda: _render_graph_or_source(E, out / "graph.png", "w"),
+                           f"the graph of E at w = {DEMO_W0:g}, x = 1: each node's value and gradient; "
+                           f"red: the path from w")
+    failures += _try_write(lambda: _plot(out / "landscape.png", history,
+                                         title=f"E(w) of the seed's network and {DEMO_STEPS} steps of descent "
+                                               f"(lr = {DEMO_LR:g})"),
+                           "the error landscape E(w) for x = 0, x = 1 and their mean, with the steps above")
+    print(f"\nNext: {PROG} explain --w {DEMO_W0:g} --x 1   (the chain rule behind dE/dw, with these numbers)")
+    if failures:
+        print(f"({failures} picture(s) not written: see the messages above; the rest of the demo ran.)")
     return 0
 
 
+def _indent(text, by="   "):
+    return "\n".join(by + line for line in text.splitlines())
+
+
+def _try_write(write, what):
+    """Run one picture writer; on a missing program or library say so and go on. 1 if it failed."""
+    try:
+        path = write()
+    except (ImportError, RuntimeError, OSError) as problem:
+        print(f"  not written: {problem}", file=sys.stderr)
+        return 1
+    _say_where(path, what)
+    return 0
+
+
+def _render_graph(root, path, highlight=None):
+    from micrograd_id.viz import render
+
+    node = _find_label(root, highlight) if highlight else None
+    return render(root, path, highlight=node)
+
+
+def _render_graph_or_source(root, path, highlight):
+    """The PNG; without Graphviz's `dot`, say so and write the DOT source beside it instead."""
+    from micrograd_id.viz import GraphvizNotFound
+
+    try:
+        return _render_graph(root, path, highlight)
+    except GraphvizNotFound as problem:
+        print(f"  not written: {_one_line(problem)}", file=sys.stderr)
+        source = _render_graph(root, path.with_suffix(".dot"), highlight)
+        print(f"  wrote {source} instead (the graph's DOT source; any Graphviz viewer shows it)")
+        return source
+
+
+def _plot(path, history, **options):
+    from micrograd_id.landscape import plot_landscape
+
+    return plot_landscape(path, history, **options)
+
+
+def _train_command(args):
+    net, history = _train(args)
+    samples = ", ".join(f"{x:g}" for x in (args.x or [0.0, 1.0]))
+    mode = "full batch" if args.full_batch else "one sample per step, in turn"
+    print(f"{net!r} trained on x = {samples} ({mode}), lr = {args.lr:g}, {args.steps} steps")
+    if history.rows:
+        print(_steps_table(history.rows, _columns(history), head=args.show))
+    from micrograd_id.identity import error
+
+    b = 0.0 if net.b is None else net.b.data
+    final = ", ".join(f"E(x={x:g}) = {error(net.w.data, x, b=b):.6g}" for x in sorted(set(args.x or [0.0, 1.0])))
+    print(f"after {args.steps} steps: {net.state_dict()}; {final}")
+    if args.history:
+        saved = history.to_json(args.history) if args.history.suffix.lower() == ".json" \
+            else history.to_csv(args.history)
+        print(f"history of every step written to {saved}")
+    return 0
+
+
+def _draw(args):
+    _, E = _seed_error(args.w, args.x, args.bias)
+    path = _render_graph(E, args.output, args.highlight)
+    print(f"wrote {path}: the graph of E at w = {args.w:g}, x = {args.x:g}"
+          + (f", b = {args.bias:g}" if args.bias is not None else "")
+          + (f", paths from {args.highlight} in red" if args.highlight else ""))
+    return 0
+
+
+def _explain(args):
+    from micrograd_id.explain import explain
+
+    if args.wrt == "b" and args.bias is None:
+        raise UsageError("--wrt b needs --bias B (the network has no bias otherwise)")
+    net, E = _seed_error(args.w, args.x, args.bias)
+    print(explain(E, net.w if args.wrt == "w" else net.b))
+    return 0
+
+
+def _check(args):
+    from micrograd_id.gradcheck import compare_gradients
+
+    table = compare_gradients(w=args.w or list(CHECK_WS), x=args.x or list(CHECK_XS), bias=args.bias)
+    print(table)
+    bad = [row for row in table if row["abs_err_eq6"] > CHECK_EQ6_TOLERANCE * max(1.0, abs(row["autodiff"]))
+           or row["abs_err_numerical"] > CHECK_NUMERICAL_TOLERANCE + 1e-9 * row["E"]]
+    print(f"largest difference from autodiff: eq. (6) {table.max_error('eq6'):.1e}, "
+          f"central difference {table.max_error('numerical'):.1e}")
+    if bad:
+        print(f"MISMATCH in {len(bad)} of {len(table)} rows (tolerances: eq. (6) {CHECK_EQ6_TOLERANCE:g}, "
+              f"central difference {CHECK_NUMERICAL_TOLERANCE:g})", file=sys.stderr)
+        return 1
+    print(f"all {len(table)} rows agree (tolerances: eq. (6) {CHECK_EQ6_TOLERANCE:g} relative, "
+          f"central difference {CHECK_NUMERICAL_TOLERANCE:g})")
+    return 0
+
+
+def _landscape(args):
+    _, history = _train(args)
+    kind = "contour of mean E over (w, b)" if args.bias is not None else "E(w) curves"
+    path = _plot(args.output, history)
+    print(f"wrote {path}: {kind} with the {args.steps} steps of descent (lr = {args.lr:g})")
+    return 0
+
+
+# ----- the parser --------------------------------------------------------------------------
+
+def _network_options(parser, w_help="the weight w (default: 0.3)"):
+    parser.add_argument("--w", type=_finite, default=DEMO_W0, metavar="W", help=w_help)
+    parser.add_argument("--x", type=_finite, default=1.0, metavar="X", help="the input x; y = x (default: 1)")
+    parser.add_argument("--bias", type=_finite, default=None, metavar="B",
+                        help="add a bias b with this value: y_hat = sigmoid(w·x + b)")
+
+
+def _training_options(parser):
+    parser.add_argument("--w0", type=_finite, default=DEMO_W0, help="initial weight (default: 0.3)")
+    parser.add_argument("--lr", type=_learning_rate, default=0.5, help="learning rate (default: 0.5)")
+    parser.add_argument("--steps", type=_count(0, MAX_STEPS), default=100, help="training steps (default: 100)")
+    parser.add_argument("--x", type=_number_list, action="extend", metavar="X[,X...]",
+                        help="training inputs, y = x; repeat or give a list (default: 0,1)")
+    parser.add_argument("--bias", type=_finite, default=None, metavar="B",
+                        help="add a bias b starting at B: y_hat = sigmoid(w·x + b)")
+    parser.add_argument("--momentum", type=_momentum, default=0.0, help="SGD momentum in [0, 1) (default: 0)")
+    parser.add_argument("--full-batch", action="store_true",
+                        help="each step averages E over all inputs (default: one input per step, in turn)")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="micrograd-id", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="train the seed's network and compare gradients")
-    demo.add_argument("--out", default="out", help="folder for the pictures (default: out)")
+    parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[0],
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     epilog="Run `micrograd-id COMMAND --help` for a command's options.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="train the seed's network, compare gradients, write two pictures",
+                               description="Train the seed's network; print autodiff vs eq. (6) vs central "
+                                           "differences and the first steps; write graph.png and landscape.png.")
+    demo.add_argument("--out", type=_folder, default=Path("out"), metavar="DIR",
+                      help="folder for the pictures, created if missing (default: out)")
     demo.set_defaults(run=_demo)
+
+    train = commands.add_parser("train", help="gradient descent with a table of the steps",
+                                description="Train the identity network by gradient descent; print the steps.")
+    _training_options(train)
+    train.add_argument("--history", type=_output(".csv", ".json"), metavar="FILE.csv|FILE.json",
+                       help="write every step (step, x, y, y_hat, E, w, dE/dw[, b, dE/db]) to this file")
+    train.add_argument("--show", type=_count(0, 10_000), default=10, metavar="N",
+                       help="print the first N steps and the last (default: 10)")
+    train.set_defaults(run=_train_command)
+
+    draw = commands.add_parser("draw", help="draw the computation graph with every node's gradient",
+                               description="Draw the graph of E = ½(sigmoid(w·x [+ b]) − x)² after backward().")
+    _network_options(draw)
+    draw.add_argument("-o", "--output", type=_output(".png", ".svg", ".pdf", ".dot"), required=True,
+                      metavar="PATH", help="the file to write: .png, .svg, .pdf or .dot")
+    draw.add_argument("--highlight", metavar="LABEL",
+                      help="draw every path from this node (e.g. w) to E in red")
+    draw.set_defaults(run=_draw)
+
+    explain = commands.add_parser("explain", help="the chain rule for dE/dw, path by path, with numbers",
+                                  description="Write dE/dw (or dE/db) as products of local derivatives.")
+    _network_options(explain)
+    explain.add_argument("--wrt", choices=("w", "b"), default="w", help="the parameter (default: w)")
+    explain.set_defaults(run=_explain)
+
+    check = commands.add_parser("check", help="autodiff vs eq. (6) vs central differences",
+                                description="Compare dE/dw three ways over a few w and x; exit 1 on a mismatch.")
+    check.add_argument("--w", type=_number_list, action="extend", metavar="W[,W...]",
+                       help="weights to check (default: -2,-0.5,0.3,2)")
+    check.add_argument("--x", type=_number_list, action="extend", metavar="X[,X...]",
+                       help="inputs to check, y = x (default: 0,1)")
+    check.add_argument("--bias", type=_finite, default=None, metavar="B", help="check a net with bias b too")
+    check.set_defaults(run=_check)
+
+    landscape = commands.add_parser("landscape", help="plot the error landscape with the descent path",
+                                    description="Train, then plot E(w) (or mean E over (w, b) with --bias) "
+                                                "with the path of the steps.")
+    _training_options(landscape)
+    landscape.add_argument("-o", "--output", type=_output(".png", ".svg", ".pdf"), required=True,
+                           metavar="PATH", help="the file to write: .png, .svg or .pdf")
+    landscape.set_defaults(run=_landscape)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+    """Run the command line; return the exit status (0 ok, 1 failed while running, 2 bad arguments)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error (2, message already printed)
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    where = f"{PROG} {args.command}"
+    try:
+        return args.run(args)
+    except UsageError as problem:
+        print(f"{where}: error: {problem} (see {where} --help)", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, ArithmeticError, OSError, ImportError, RuntimeError) as problem:
+        print(f"{where}: {_one_line(problem)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{where}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(problem):
+    text = " ".join(str(problem).split()) or type(problem).__name__
+    return text
 
 
 if __name__ == "__main__":

@@ -1,0 +1,194 @@
+"""The `micrograd-id` command: every subcommand runs; bad arguments exit 2 with one line."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from micrograd_id import cli
+from micrograd_id.identity import hand_gradient
+from micrograd_id.train import History
+
+HAVE_DOT = shutil.which("dot") is not None
+try:
+    import matplotlib  # noqa: F401
+    HAVE_MPL = True
+except ImportError:
+    HAVE_MPL = False
+
+
+def run(capsys, *argv):
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_demo_prints_the_tables_and_writes_both_pictures(tmp_path, capsys):
+    status, out, err = run(capsys, "demo", "--out", str(tmp_path / "out"))
+    assert status == 0, err
+    assert "autodiff" in out and "eq. (6)" in out and "central diff" in out
+    # the gradient table holds autodiff = eq. (6) for the seed's default point
+    assert f"{hand_gradient(0.3, 1.0):.12f}" in out
+    assert re.search(r"step\s+x\s+w\s+E\s+dE/dw", out)
+    assert "dE/dw = 0 and E = 0.125" in out
+    written = sorted(os.listdir(tmp_path / "out"))
+    assert ("landscape.png" in written) == HAVE_MPL
+    assert ("graph.png" in written) == HAVE_DOT
+    for name in written:
+        assert name in out  # the demo says where each file went
+
+
+def test_demo_without_dot_writes_the_dot_source_and_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    status, out, err = run(capsys, "demo", "--out", str(tmp_path / "o"))
+    assert status == 0
+    assert "not installed" in err and "graph.dot" in out
+    assert (tmp_path / "o" / "graph.dot").read_text().startswith("digraph")
+
+
+def test_python_dash_m_runs_the_same_main(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "micrograd_id", "check", "--w", "0.3", "--x", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "all 1 rows agree" in done.stdout
+
+
+def test_train_prints_the_steps_and_writes_the_history(tmp_path, capsys):
+    path = tmp_path / "h.csv"
+    status, out, err = run(capsys, "train", "--w0", "0.3", "--lr", "2", "--steps", "6", "--x", "0",
+                           "--x", "1", "--history", str(path))
+    assert status == 0, err
+    history = History.from_csv(path)
+    assert len(history) == 6 and history.rows[1]["x"] == 1.0
+    assert history.rows[3]["w"] == pytest.approx(history.rows[1]["w"] - 2 * history.rows[1]["dE/dw"])
+    assert "written to" in out and str(path) in out
+
+
+def test_train_with_bias_json_and_list_of_x(tmp_path, capsys):
+    path = tmp_path / "h.json"
+    status, out, err = run(capsys, "train", "--bias", "0", "--x", "0,1", "--steps", "4", "--history", str(path))
+    assert status == 0, err
+    rows = json.loads(path.read_text())
+    assert {"b", "dE/db"} <= set(rows[0])
+    assert "dE/db" in out.splitlines()[1]
+
+
+def test_train_show_limits_the_table(capsys):
+    status, out, _ = run(capsys, "train", "--steps", "50", "--show", "3")
+    assert status == 0
+    table = [line for line in out.splitlines() if re.match(r"\s+\d+\s", line)]
+    assert [int(line.split()[0]) for line in table] == [0, 1, 2, 49]
+
+
+@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz `dot` is not installed")
+def test_draw_writes_the_graph_with_a_highlight(tmp_path, capsys):
+    status, out, err = run(capsys, "draw", "--w", "0.3", "--x", "1", "-o", str(tmp_path / "g.svg"),
+                           "--highlight", "w")
+    assert status == 0, err
+    assert "<svg" in (tmp_path / "g.svg").read_text()
+
+
+def test_draw_dot_source_needs_no_program(tmp_path, capsys):
+    status, _, err = run(capsys, "draw", "--bias", "0.5", "-o", str(tmp_path / "g.dot"))
+    assert status == 0, err
+    assert "digraph" in (tmp_path / "g.dot").read_text()
+
+
+def test_explain_prints_the_chain_rule_equal_to_eq6(capsys):
+    status, out, err = run(capsys, "explain", "--w", "0.3", "--x", "1")
+    assert status == 0, err
+    assert "∂E/∂y_hat · ∂y_hat/∂z · ∂z/∂w" in out
+    total = float(re.search(r"is that product: (\S+)", out).group(1))
+    assert total == hand_gradient(0.3, 1.0)
+
+
+def test_explain_bias(capsys):
+    status, out, _ = run(capsys, "explain", "--x", "0", "--bias", "0", "--wrt", "b")
+    assert status == 0 and "∂z/∂b" in out
+
+
+def test_check_passes_and_reports_the_errors(capsys):
+    status, out, _ = run(capsys, "check")
+    assert status == 0
+    assert "all 8 rows agree" in out
+    status, out, _ = run(capsys, "check", "--w", "1", "--x", "0,0.5,1", "--bias", "-1")
+    assert status == 0 and "all 6 rows agree" in out
+
+
+@pytest.mark.skipif(not HAVE_MPL, reason="matplotlib is not installed")
+@pytest.mark.parametrize("extra", [[], ["--bias", "0"]])
+def test_landscape_writes_a_png(tmp_path, capsys, extra):
+    status, out, err = run(capsys, "landscape", "-o", str(tmp_path / "l.png"), "--steps", "20", *extra)
+    assert status == 0, err
+    assert (tmp_path / "l.png").read_bytes().startswith(b"\x89PNG")
+    assert ("contour" in out) == bool(extra)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    ([], "required: COMMAND"),
+    (["fly"], "invalid choice"),
+    (["train", "--lr", "0"], "--lr"),
+    (["train", "--lr", "-1"], "--lr"),
+    (["train", "--lr", "nan"], "--lr"),
+    (["train", "--w0", "inf"], "--w0"),
+    (["train", "--w0", "1e400"], "--w0"),
+    (["train", "--steps", "-1"], "--steps"),
+    (["train", "--steps", "1e3"], "--steps"),
+    (["train", "--steps", "100000000"], "--steps"),
+    (["train", "--x", ""], "--x"),
+    (["train", "--x", "0,a"], "--x"),
+    (["train", "--momentum", "1"], "--momentum"),
+    (["train", "--history", "h.txt"], ".csv or .json"),
+    (["train", "--history", "no/such/folder/h.csv"], "does not exist"),
+    (["draw"], "-o/--output"),
+    (["draw", "-o", "g.gif"], ".png"),
+    (["draw", "-o", "g"], ".png"),
+    (["draw", "-o", "g.png", "--highlight", "nope"], "no node labelled 'nope'"),
+    (["draw", "--w", "abc", "-o", "g.png"], "--w"),
+    (["explain", "--wrt", "b"], "--bias"),
+    (["explain", "--wrt", "q"], "--wrt"),
+    (["landscape", "-o", "l.dot"], ".png"),
+    (["check", "--x", "nan"], "--x"),
+    (["demo", "--out", ""], "--out"),
+])
+def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, monkeypatch, argv, fragment):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, *argv)
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert fragment in err and "Traceback" not in err
+    assert os.listdir(tmp_path) == []  # nothing written
+
+
+def test_demo_out_that_is_a_file_is_an_argument_error(tmp_path, capsys):
+    (tmp_path / "f").write_text("x")
+    status, _, err = run(capsys, "demo", "--out", str(tmp_path / "f"))
+    assert status == 2 and "not a folder" in err
+
+
+def test_failures_while_running_exit_1_with_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, _, err = run(capsys, "draw", "-o", str(tmp_path / "g.png"))
+    assert status == 1
+    assert len(err.strip().splitlines()) == 1 and "not installed" in err
+    assert not (tmp_path / "g.png").exists()
+
+
+@pytest.mark.parametrize("command", [None, "demo", "train", "draw", "explain", "check", "landscape"])
+def test_help_on_each_command(capsys, command):
+    status, out, _ = run(capsys, *([command] if command else []), "--help")
+    assert status == 0
+    assert "usage: micrograd-id" in out
+
+
+def test_every_command_is_documented_in_the_parser():
+    parser = cli.build_parser()
+    assert parser.prog == "micrograd-id"
+    names = next(a for a in parser._actions if hasattr(a, "add_parser")).choices
+    assert set(names) == {"demo", "train", "draw", "explain", "check", "landscape"}
