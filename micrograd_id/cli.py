@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: `micrograd-id train: error: ... (see --help)`."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
 
 
 # ----- argument types: each returns the value or raises ArgumentTypeError ---------------
