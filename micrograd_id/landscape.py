@@ -84,12 +84,20 @@ def _mean_error(w, pairs, b=0.0):
     return sum(error(w, x, y, b) for x, y in pairs) / len(pairs)
 
 
-def _spread(indices, most):
-    """At most `most` of the indices, evenly spread, first and last included."""
-    if len(indices) <= most:
-        return list(indices)
-    picks = np.linspace(0, len(indices) - 1, most).round().astype(int)
-    return [indices[k] for k in sorted(set(picks))]
+def _spread(moves, lengths, most):
+    """At most `most` of the moves, evenly spaced along the distance travelled (first included).
+
+    Spacing by distance rather than by step number keeps arrows on the long
+    early steps instead of piling them up where the steps have become tiny.
+    """
+    if len(moves) <= most:
+        return list(moves)
+    if most == 0:
+        return []
+    starts = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
+    targets = np.linspace(0.0, starts[-1], most)
+    picks = np.searchsorted(starts, targets, side="left").clip(0, len(moves) - 1)
+    return [moves[k] for k in sorted(set(picks.tolist()))]
 
 
 def _range(values, low, high, margin):
@@ -139,12 +147,14 @@ def _draw_steps(ax, rows, colours, max_arrows):
         colour = colours[samples[0]] if len(samples) == 1 else "0.25"
         ax.plot(row["w"], row["E"], "o", ms=3.5, color=colour, alpha=0.7, zorder=4)
     moves = [k for k in range(len(rows) - 1) if rows[k + 1]["w"] != rows[k]["w"]]
-    for k in _spread(moves, max_arrows):
+    lengths = [abs(rows[k + 1]["w"] - rows[k]["w"]) for k in moves]
+    for k in _spread(moves, lengths, max_arrows):
         w0, w1 = rows[k]["w"], rows[k + 1]["w"]
         samples = _samples(rows[k])
         start, end = (w0, rows[k]["E"]), (w1, _mean_error(w1, samples))
         ax.annotate("", xy=end, xytext=start, zorder=5,
                     arrowprops=dict(arrowstyle="-|>", color="crimson", lw=1.6, mutation_scale=14))
+    ax.plot([], [], "o", ms=3.5, color="0.4", label="a dot where each step starts, on the curve of its x")
     ax.plot([], [], color="crimson", marker=">", lw=1.6,
             label=f"descent: w → w − lr·∂E/∂w ({len(rows)} steps)")
     first, last = rows[0], rows[-1]
@@ -197,7 +207,8 @@ def _contour_figure(rows, w_range, b_range, title, max_arrows):
         ax.plot(ws, bs, color="white", lw=1.2, alpha=0.9, zorder=4)
         ax.plot(ws, bs, "o", color="white", ms=2.5, zorder=4)
         moves = [k for k in range(len(rows) - 1) if (ws[k + 1], bs[k + 1]) != (ws[k], bs[k])]
-        for k in _spread(moves, max_arrows):
+        lengths = [math.hypot(ws[k + 1] - ws[k], bs[k + 1] - bs[k]) for k in moves]
+        for k in _spread(moves, lengths, max_arrows):
             ax.annotate("", xy=(ws[k + 1], bs[k + 1]), xytext=(ws[k], bs[k]), zorder=5,
                         arrowprops=dict(arrowstyle="-|>", color="crimson", lw=1.5, mutation_scale=13))
         ax.plot([], [], color="crimson", marker=">", lw=1.5,
