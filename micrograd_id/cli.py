@@ -411,7 +411,7 @@ def main(argv=None):
     try:
         return args.run(args)
     except UsageError as problem:
-        print(f"{where}: error: {problem} (see {where} --help)", file=sys.stderr)
+        print(f"{where}: error: {_one_line(problem)} (see {where} --help)", file=sys.stderr)
         return 2
     except (ValueError, TypeError, ArithmeticError, OSError, ImportError, RuntimeError) as problem:
         print(f"{where}: {_one_line(problem)}", file=sys.stderr)

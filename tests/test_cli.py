@@ -155,6 +155,8 @@ def test_landscape_writes_a_png(tmp_path, capsys, extra):
     (["landscape", "-o", "l.dot"], ".png"),
     (["check", "--x", "nan"], "--x"),
     (["demo", "--out", ""], "--out"),
+    (["train", "--lr", "1\n2"], "--lr"),
+    (["draw", "-o", "g.png", "--highlight", "a\nb"], "no node labelled"),
 ])
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, monkeypatch, argv, fragment):
     monkeypatch.chdir(tmp_path)
