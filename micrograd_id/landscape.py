@@ -169,7 +169,7 @@ def _annotate_seed_facts(ax, pairs, lo, hi):
     box = dict(boxstyle="round,pad=0.3", fc="white", ec="0.6", alpha=0.9)
     if (0.0, 0.0) in pairs:
         ax.annotate("x = 0: ŷ = sigmoid(0) = 0.5 whatever w is,\nso E = 0.125 and ∂E/∂w = 0: "
-                    "these steps cannot move w",
+                    "x = 0 cannot move w",
                     xy=(lo + 0.2 * (hi - lo), 0.125), xytext=(lo + 0.03 * (hi - lo), 0.2),
                     fontsize=9, bbox=box, arrowprops=dict(arrowstyle="->", color="C0"))
     if (1.0, 1.0) in pairs:

@@ -87,6 +87,16 @@ def test_bias_history_gives_a_contour_over_w_and_b(tmp_path, bias_history):
     assert plot_landscape(tmp_path / "c.png", bias_history).read_bytes().startswith(PNG_MAGIC)
 
 
+def test_full_batch_history_runs_along_the_mean_curve():
+    history = train(IdentityNet(-1.0), xs=[0, 0.5, 1], lr=3.0, steps=10, full_batch=True)
+    fig = landscape_figure(history, max_arrows=100)
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert "E(w) for x = 0.5 (y = 0.5)" in labels and "mean of the 3 curves" in labels
+    for (start, end), row, after in zip(arrows(fig), history.rows, history.rows[1:]):
+        assert start == (row["w"], row["E"])
+        assert end[0] == after["w"] and end[1] == pytest.approx(after["E"], rel=1e-12)
+
+
 def test_landscape_alone_and_contour_alone():
     assert len(landscape_figure().axes) == 1
     assert len(landscape_figure(bias=0.0).axes) == 2
