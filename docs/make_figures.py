@@ -139,10 +139,10 @@ def section_x1():
         if total > done:
             train(net, xs=[1.0], lr=LR, steps=total - done, progress=False)
             done = total
+        net.zero_grad()  # train() leaves the last step's gradient in .grad
         E = half_squared_error(net(1.0), 1.0)
         E.backward()
         rows.append([f"{total:,}", g(net.w.data), g(E.data), g(net.w.grad)])
-        net.zero_grad()
     return table(["steps on x = 1", "w", "E", "∂E/∂w"], rows)
 
 

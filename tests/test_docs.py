@@ -61,3 +61,37 @@ def test_readme_keeps_exactly_two_commands():
 def test_tutorial_images_were_generated():
     for name in ("graph.png", "graph_highlight.png", "landscape.png", "landscape_bias.png"):
         assert (DOCS / "images" / name).read_bytes().startswith(b"\x89PNG"), name
+
+
+def tutorial_table(name):
+    """The rows of the Markdown table between the tutorial's markers for `name`, as dicts."""
+    text = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    body = re.search(rf"<!-- BEGIN {name} -->\n(.*?)<!-- END {name} -->", text, re.S).group(1)
+    lines = [line.strip("|").split("|") for line in body.strip().splitlines()]
+    header = [cell.strip() for cell in lines[0]]
+    return [dict(zip(header, (float(c.replace(",", "")) for c in cells))) for cells in lines[2:]]
+
+
+@pytest.mark.parametrize("name, x, w_column", [("x0", 0.0, "w"), ("x1", 1.0, "w"), ("sign", 1.0, "w"),
+                                               ("descent", None, "w (before the step)")])
+def test_tutorial_tables_agree_with_the_closed_forms(name, x, w_column):
+    """An independent check of the generated tables: E and ∂E/∂w against eq. (6) in numpy."""
+    from micrograd_id.identity import error, hand_gradient
+
+    rows = tutorial_table(name)
+    assert rows
+    for row in rows:
+        w, x_row = row[w_column], row.get("x", x)
+        assert row["∂E/∂w"] == pytest.approx(hand_gradient(w, x_row), rel=1e-5, abs=1e-12)
+        if "E" in row:
+            assert row["E"] == pytest.approx(error(w, x_row), rel=1e-5)
+
+
+def test_tutorial_bias_table_fits_both_inputs_in_the_end():
+    from micrograd_id.identity import error
+
+    rows = tutorial_table("bias")
+    for row in rows:
+        for x in (0.0, 1.0):
+            assert row[f"E at x = {x:g}"] == pytest.approx(error(row["w"], x, b=row["b"]), rel=5e-3)  # E shown to 3 digits
+    assert rows[-1]["E at x = 0"] < 1e-3 and rows[-1]["E at x = 1"] < 1e-3
