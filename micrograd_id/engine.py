@@ -10,6 +10,7 @@ graph holds no reference cycles and is freed by reference counting the moment
 it is dropped.
 """
 
+import functools
 import math
 import numbers
 from contextlib import contextmanager
@@ -29,7 +30,8 @@ def _to_float(data):
     """Validate user data: a real number becomes a float; anything else is a TypeError."""
     if type(data) is float:  # not a subclass: numpy.float64 must become a plain float
         return data
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+    # A plain int (x ** 2) skips the slow numbers.Real check; bool is not a plain int.
+    if type(data) is not int and (isinstance(data, bool) or not isinstance(data, numbers.Real)):
         kind = "a Value" if isinstance(data, Value) else f"{type(data).__name__} {data!r:.60}"
         raise TypeError(f"Value needs a real number (int, float or numpy real scalar), got {kind}")
     try:
@@ -75,21 +77,26 @@ class Value:
         return self.data >= _data(other)
 
     # ----- binary ops: forward value, then derivative rule -----------------
+    # (`type(other) is not Value` spares the hot Value-with-Value case a call.)
 
     def __add__(self, other):
-        other = _as_value(other)
+        if type(other) is not Value:
+            other = _as_value(other)
         return _result(self.data + other.data, "+", (self, other), _add_rule)
 
     def __sub__(self, other):
-        other = _as_value(other)
+        if type(other) is not Value:
+            other = _as_value(other)
         return _result(self.data - other.data, "-", (self, other), _sub_rule)
 
     def __mul__(self, other):
-        other = _as_value(other)
+        if type(other) is not Value:
+            other = _as_value(other)
         return _result(self.data * other.data, "*", (self, other), _mul_rule)
 
     def __truediv__(self, other):
-        other = _as_value(other)
+        if type(other) is not Value:
+            other = _as_value(other)
         if other.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
         return _result(self.data / other.data, "/", (self, other), _div_rule)
@@ -99,11 +106,8 @@ class Value:
             data = _power(self.data, other.data)
             return _result(data, "**", (self, other), _pow_rule)
         k = _to_float(other)
-
-        def power_rule(g, out, a):  # d(a**k)/da = k * a**(k-1); 0 for k = 0, even at a = 0
-            return (g * k * a ** (k - 1.0) if k else g * 0.0,)
-
-        return _result(_power(self.data, k), f"**{k:g}", (self,), power_rule)
+        op, rule = _power_op(k)
+        return _result(_power(self.data, k), op, (self,), rule)
 
     def __radd__(self, other):
         return _as_value(other) + self
@@ -217,6 +221,16 @@ def _pow_rule(g, out, a, b):  # d(a**b)/db = a**b * log(a)
     return g * b * a ** (b - 1.0), db
 
 
+@functools.lru_cache(maxsize=256)
+def _power_op(k):
+    """The op name and derivative rule of ``a ** k`` for a number k, made once per k."""
+
+    def power_rule(g, out, a):  # d(a**k)/da = k * a**(k-1); 0 for k = 0, even at a = 0
+        return (g * k * a ** (k - 1.0) if k else g * 0.0,)
+
+    return f"**{k:g}", power_rule
+
+
 def _neg_rule(g, out, a):
     return (-g,)
 
@@ -298,21 +312,28 @@ def _topological_order(root):
     """Every node below root, each after all the ops that consume it.
 
     Iterative depth-first search (reverse post-order), so a graph of any depth
-    works at Python's default recursion limit.
+    works at Python's default recursion limit. A None pushed above a node
+    marks the moment all its inputs are ordered; leaves, having no inputs, are
+    ordered as soon as they are found (both save stack traffic: benchmarks/).
     """
     post_order = []
     visited = set()
-    stack = [(root, False)]
+    stack = [root]
     while stack:
-        node, children_done = stack.pop()
-        if children_done:
-            post_order.append(node)
+        node = stack.pop()
+        if node is None:  # every input of the node below is ordered
+            post_order.append(stack.pop())
         elif node not in visited:
             visited.add(node)
-            stack.append((node, True))
+            stack.append(node)
+            stack.append(None)
             for child in node.children:
                 if child not in visited:
-                    stack.append((child, False))
+                    if child.children:
+                        stack.append(child)
+                    else:
+                        visited.add(child)
+                        post_order.append(child)
     post_order.reverse()
     return post_order
 
