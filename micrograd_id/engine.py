@@ -52,6 +52,8 @@ class Value:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.data = _to_float(data)
+        if _mode.get() & _ANOMALY and not math.isfinite(self.data):
+            raise AnomalyError(f"a leaf Value({self.data}, label={label!r}) under detect_anomaly()")
         self.grad = 0.0
         self.label = label
         self.op = ""
@@ -76,39 +78,74 @@ class Value:
     def __ge__(self, other):
         return self.data >= _data(other)
 
-    # ----- binary ops: forward value, then derivative rule -----------------
-    # (`type(other) is not Value` spares the hot Value-with-Value case a call.)
+    # ----- the ops: each forward value, then its derivative rule --------------
+    # A rule is rule(g, out, *inputs) -> one gradient per input; see the module
+    # docstring. (`type(other) is not Value` spares the common case a call.)
 
     def __add__(self, other):
         if type(other) is not Value:
             other = _as_value(other)
-        return _result(self.data + other.data, "+", (self, other), _add_rule)
+        return _result(self.data + other.data, "+", (self, other), Value._add_rule)
+
+    @staticmethod
+    def _add_rule(g, out, a, b):
+        return g, g
 
     def __sub__(self, other):
         if type(other) is not Value:
             other = _as_value(other)
-        return _result(self.data - other.data, "-", (self, other), _sub_rule)
+        return _result(self.data - other.data, "-", (self, other), Value._sub_rule)
+
+    @staticmethod
+    def _sub_rule(g, out, a, b):
+        return g, -g
 
     def __mul__(self, other):
         if type(other) is not Value:
             other = _as_value(other)
-        return _result(self.data * other.data, "*", (self, other), _mul_rule)
+        return _result(self.data * other.data, "*", (self, other), Value._mul_rule)
+
+    @staticmethod
+    def _mul_rule(g, out, a, b):
+        return g * b, g * a
 
     def __truediv__(self, other):
         if type(other) is not Value:
             other = _as_value(other)
         if other.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-        return _result(self.data / other.data, "/", (self, other), _div_rule)
+        return _result(self.data / other.data, "/", (self, other), Value._div_rule)
+
+    @staticmethod
+    def _div_rule(g, out, a, b):  # d(a/b)/db = -a/b**2 = -out/b
+        return g / b, -g * out / b
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            data = _power(self.data, other.data)
-            return _result(data, "**", (self, other), _pow_rule)
+            return _result(_power(self.data, other.data), "**", (self, other), Value._pow_rule)
         k = _to_float(other)
-        op, rule = _power_op(k)
+        op, rule = _power_by_number(k)
         return _result(_power(self.data, k), op, (self,), rule)
 
+    @staticmethod
+    def _pow_rule(g, out, a, b):  # d(a**b)/da = b * a**(b-1); d(a**b)/db = a**b * log(a)
+        if _data(out) == 0.0:  # 0**b (b > 0) is flat in b
+            db = g * 0.0
+        elif _data(a) < 0.0:
+            raise ValueError(f"d(a**b)/db = a**b * log(a) needs a > 0, got a = {_data(a):g} "
+                             "(with a constant exponent, write a ** 2 with a plain number)")
+        else:
+            db = g * out * _log(a)
+        return g * b * a ** (b - 1.0), db
+
+    def __neg__(self):
+        return _result(-self.data, "neg", (self,), Value._neg_rule)
+
+    @staticmethod
+    def _neg_rule(g, out, a):
+        return (-g,)
+
+    # Reflected forms, for a plain number on the left: 2 * v, 1 - v, 1 / v, 2 ** v.
     def __radd__(self, other):
         return _as_value(other) + self
 
@@ -124,23 +161,30 @@ class Value:
     def __rpow__(self, other):
         return _as_value(other) ** self
 
-    # ----- unary ops ---------------------------------------------------------
-
-    def __neg__(self):
-        return _result(-self.data, "neg", (self,), _neg_rule)
-
     def exp(self):
         try:
             data = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp({self.data:g}) overflows a float (inputs above 709.78 do)") from None
-        return _result(data, "exp", (self,), _exp_rule)
+        return _result(data, "exp", (self,), Value._exp_rule)
+
+    @staticmethod
+    def _exp_rule(g, out, a):
+        return (g * out,)
 
     def log(self):
-        return _result(_log(self.data), "log", (self,), _log_rule)
+        return _result(_log(self.data), "log", (self,), Value._log_rule)
+
+    @staticmethod
+    def _log_rule(g, out, a):
+        return (g / a,)
 
     def tanh(self):
-        return _result(math.tanh(self.data), "tanh", (self,), _tanh_rule)
+        return _result(math.tanh(self.data), "tanh", (self,), Value._tanh_rule)
+
+    @staticmethod
+    def _tanh_rule(g, out, a):
+        return (g * (1.0 - out * out),)
 
     def sigmoid(self):
         x = self.data
@@ -149,10 +193,19 @@ class Value:
         else:
             e = math.exp(x)
             data = e / (1.0 + e)
-        return _result(data, "sigmoid", (self,), _sigmoid_rule)
+        return _result(data, "sigmoid", (self,), Value._sigmoid_rule)
+
+    @staticmethod
+    def _sigmoid_rule(g, out, a):
+        return (g * out * (1.0 - out),)
 
     def relu(self):
-        return _result(self.data if self.data > 0.0 else 0.0, "relu", (self,), _relu_rule)
+        x = self.data
+        return _result(0.0 if x <= 0.0 else x, "relu", (self,), Value._relu_rule)  # nan stays nan
+
+    @staticmethod
+    def _relu_rule(g, out, a):
+        return (g * float(out > 0.0),)
 
     # ----- reverse mode ------------------------------------------------------
 
@@ -198,63 +251,6 @@ class Value:
             node.grad += g
 
 
-# Derivative rules. g: gradient at the op's output; out: the output's value;
-# then the inputs' values. All are floats, or all are Values with create_graph.
-def _add_rule(g, out, a, b):
-    return g, g
-
-
-def _sub_rule(g, out, a, b):
-    return g, -g
-
-
-def _mul_rule(g, out, a, b):
-    return g * b, g * a
-
-
-def _div_rule(g, out, a, b):  # d(a/b)/db = -a/b**2 = -out/b
-    return g / b, -g * out / b
-
-
-def _pow_rule(g, out, a, b):  # d(a**b)/db = a**b * log(a)
-    db = g * out * _log(a) if _data(out) != 0.0 else g * 0.0  # 0**b is flat in b (b > 0)
-    return g * b * a ** (b - 1.0), db
-
-
-@functools.lru_cache(maxsize=256)
-def _power_op(k):
-    """The op name and derivative rule of ``a ** k`` for a number k, made once per k."""
-
-    def power_rule(g, out, a):  # d(a**k)/da = k * a**(k-1); 0 for k = 0, even at a = 0
-        return (g * k * a ** (k - 1.0) if k else g * 0.0,)
-
-    return f"**{k:g}", power_rule
-
-
-def _neg_rule(g, out, a):
-    return (-g,)
-
-
-def _exp_rule(g, out, a):
-    return (g * out,)
-
-
-def _log_rule(g, out, a):
-    return (g / a,)
-
-
-def _tanh_rule(g, out, a):
-    return (g * (1.0 - out * out),)
-
-
-def _sigmoid_rule(g, out, a):
-    return (g * out * (1.0 - out),)
-
-
-def _relu_rule(g, out, a):
-    return (g * float(out > 0.0),)
-
-
 # ----- helpers shared by the ops ---------------------------------------------
 
 def _data(x):
@@ -285,6 +281,16 @@ def _power(a, b):
     if isinstance(data, complex):
         raise ValueError(f"{a:g} ** {b:g} is not real: a negative base needs an integer exponent")
     return data
+
+
+@functools.lru_cache(maxsize=256)
+def _power_by_number(k):
+    """The op name and derivative rule of ``a ** k`` for a number k, made once per k."""
+
+    def power_rule(g, out, a):  # d(a**k)/da = k * a**(k-1); 0 for k = 0, even at a = 0
+        return (g * k * a ** (k - 1.0) if k else g * 0.0,)
+
+    return f"**{k:g}", power_rule
 
 
 def _result(data, op, children, rule):

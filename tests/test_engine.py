@@ -346,6 +346,26 @@ def test_other_math_errors_name_the_problem():
         Value(10 ** 400)
 
 
+def test_relu_passes_nan_on_instead_of_hiding_it():
+    assert math.isnan(Value(math.nan).relu().data)
+    assert Value(-0.0).relu().data == 0.0 and Value(-1e-300).relu().data == 0.0
+
+
+@pytest.mark.parametrize("base, exponent, message", [
+    (-2.0, 2.0, r"d\(a\*\*b\)/db = a\*\*b \* log\(a\) needs a > 0, got a = -2"),
+    (0.0, 0.5, "zero cannot be raised to a negative power|0.0 cannot be raised"),
+])
+def test_a_value_exponent_whose_derivative_does_not_exist_fails_clearly(base, exponent, message):
+    """(-2)**b is only defined at integer b, so d/db does not exist; d(a**0.5)/da is infinite at 0."""
+    a, b = Value(base, label="a"), Value(exponent, label="b")
+    out = a ** b
+    assert out.data == base ** exponent
+    with pytest.raises((ValueError, ZeroDivisionError), match=message):
+        out.backward()
+    assert a.grad == 0.0 and b.grad == 0.0  # nothing half-added
+    assert (Value(-2.0) ** 2).data == 4.0  # a plain number exponent is the way to square a negative
+
+
 # ----- properties over random expressions ----------------------------------------------
 
 def built(tree, leaves, operands=None):

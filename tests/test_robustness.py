@@ -434,6 +434,15 @@ def test_a_non_finite_forward_value_names_the_op_and_its_labelled_inputs():
         big * ten
 
 
+@pytest.mark.parametrize("data", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_leaf_is_an_anomaly_too(data):
+    assert math.isnan(Value(data).data) or Value(data).data == data  # off by default: stored as given
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"a leaf Value\((nan|inf|-inf), label='x'\)"):
+        Value(data, label="x")
+    with detect_anomaly(), pytest.raises(AnomalyError, match="a leaf Value"):
+        Value(1.0) * data  # a number mixed into an op becomes a leaf as well
+
+
 def _finite_error_with_an_infinite_gradient():
     """E = (x * big) * 10 is 1e9, but dE/dx = 10 * 1e308 overflows."""
     x, big = Value(1e-300, label="x"), Value(1e308, label="big")
@@ -693,6 +702,7 @@ def _file_payloads(state):
         "JSON 1e400": good.replace(json.dumps(state[first]), "1e400", 1).encode(),
         "JSON string value": good.replace(json.dumps(state[first]), '"0.5"', 1).encode(),
         "JSON array": json.dumps(list(state.values())).encode(),
+        "a name given twice": good.replace("{", "{" + json.dumps(first) + ": 0.25,", 1).encode(),
         "JSON null": b"null",
         "truncated JSON": good[: len(good) // 2].encode(),
         "empty file": b"",
