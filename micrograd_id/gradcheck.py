@@ -8,6 +8,7 @@ identity network side by side with eq. (6).
 import math
 import numbers
 
+from micrograd_id._checks import finite_float
 from micrograd_id.engine import Value, no_grad
 from micrograd_id.identity import hand_gradient, hand_gradient_bias
 from micrograd_id.nn import IdentityNet, half_squared_error
@@ -113,8 +114,8 @@ def compare_gradients(w=0.3, x=1.0, y=None, bias=None, eps=DEFAULT_EPS):
     A(w·x + b) and dE/db gets a row too (eq. (6) without the factor x).
     """
     ws, xs = _numbers(w, "w"), _numbers(x, "x")
-    y = None if y is None else _finite(y, "y (one target for every x)")
-    bias = None if bias is None else _finite(bias, "bias")
+    y = None if y is None else finite_float(y, "y (one target for every x)")
+    bias = None if bias is None else finite_float(bias, "bias")
     rows = []
     for w0 in ws:
         for x0 in xs:
@@ -126,15 +127,7 @@ def _numbers(value, name):
     items = list(value) if isinstance(value, (list, tuple)) else [value]
     if not items:
         raise ValueError(f"{name} must hold at least one number")
-    return [_finite(item, name) for item in items]
-
-
-def _finite(item, name):
-    if isinstance(item, bool) or not isinstance(item, numbers.Real):
-        raise TypeError(f"{name} must be a finite real number, got {item!r:.40}")
-    if not math.isfinite(item):
-        raise ValueError(f"{name} must be finite, got {item!r}")
-    return float(item)
+    return [finite_float(item, name) for item in items]
 
 
 def _rows(w, x, y, bias, eps):

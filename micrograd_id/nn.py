@@ -6,10 +6,10 @@ all speak of a parameter the same way.
 """
 
 import json
-import math
 import random
 from pathlib import Path
 
+from micrograd_id._checks import finite_float
 from micrograd_id._files import write_atomic
 from micrograd_id.engine import Value
 
@@ -48,7 +48,7 @@ class Module:
         """Load a JSON state dict written by ``save``; JSON only, validated, all or nothing."""
         text = Path(path).read_bytes()
         try:
-            state = json.loads(text, parse_constant=_refuse_constant)
+            state = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ValueError(f"{path}: not a JSON state dict ({error})") from None
         self.load_state_dict(state)
@@ -57,6 +57,16 @@ class Module:
 
 def _refuse_constant(name):
     raise ValueError(f"state dict holds {name}: parameters must be finite numbers")
+
+
+def _unique_keys(pairs):
+    """A JSON object as a dict; a name given twice is an error, not "the last one wins"."""
+    state = {}
+    for name, value in pairs:
+        if name in state:
+            raise ValueError(f"state dict names {name!r} twice")
+        state[name] = value
+    return state
 
 
 def _checked_state(state, names):
@@ -69,21 +79,8 @@ def _checked_state(state, names):
         raise KeyError(f"state dict does not fit the model: missing {missing}, unknown {unknown}")
     values = {}
     for name in names:
-        values[name] = _finite_float(state[name], f"parameter {name!r}")
+        values[name] = finite_float(state[name], f"parameter {name!r}")
     return values
-
-
-def _finite_float(value, what):
-    """value as a finite float, or TypeError/ValueError naming ``what``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a real number, got {type(value).__name__} {value!r:.40}")
-    try:
-        number = float(value)
-    except OverflowError:
-        raise ValueError(f"{what} = {value!r:.40} is too large for a float") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{what} must be finite, got {number}")
-    return number
 
 
 class Neuron(Module):
@@ -145,6 +142,9 @@ class MLP(Module):
         nouts = list(nouts)
         if not nouts:
             raise ValueError("nouts must list at least one layer size")
+        for size in nouts:
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                raise ValueError(f"layer sizes must be positive ints, got {size!r} in {nouts}")
         rng = random.Random(seed)
         sizes = [nin] + nouts
         self.layers = [
@@ -173,11 +173,11 @@ class IdentityNet(Module):
     """
 
     def __init__(self, w=0.3, bias=None):
-        self.w = Value(_finite_float(w, "w"), label="w")
-        self.b = None if bias is None else Value(_finite_float(bias, "bias"), label="b")
+        self.w = Value(finite_float(w, "w"), label="w")
+        self.b = None if bias is None else Value(finite_float(bias, "bias"), label="b")
 
     def __call__(self, x):
-        x = x if isinstance(x, Value) else Value(_finite_float(x, "x"), label="x")
+        x = x if isinstance(x, Value) else Value(finite_float(x, "x"), label="x")
         z = self.w * x if self.b is None else self.w * x + self.b
         z.label = "z"
         y_hat = z.sigmoid()
@@ -194,7 +194,7 @@ class IdentityNet(Module):
 
 def half_squared_error(y_hat, y):
     """E = 1/2 (y_hat - y)**2: the seed's error, whose derivative in y_hat is y_hat - y."""
-    y = y if isinstance(y, Value) else Value(_finite_float(y, "y"), label="y")
+    y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
     E = 0.5 * (y_hat - y) ** 2
     E.label = "E"
     return E

@@ -11,6 +11,7 @@ import json
 import math
 import sys
 
+from micrograd_id._checks import finite_float
 from micrograd_id._files import write_atomic
 from micrograd_id.nn import half_squared_error
 from micrograd_id.optim import SGD
@@ -97,6 +98,9 @@ def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=Fal
             if not math.isfinite(error.data):
                 raise FloatingPointError(f"the error E became {error.data}")
             error.backward()
+            for name, p in named:
+                if not math.isfinite(p.grad):
+                    raise FloatingPointError(f"the gradient dE/d{name} became {p.grad}")
         except ArithmeticError as problem:  # overflow, nan, division by zero: the run diverged
             raise FloatingPointError(f"step {step}: {problem}; try a smaller lr (now {lr})") from problem
         row = {"step": step}
@@ -131,11 +135,9 @@ def _samples(xs, ys):
 
 
 def _sample(value, what):
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) > 0:  # a multi-input sample
         return [_sample(v, what) for v in value]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{what} must hold finite real numbers, got {value!r:.40}")
-    return float(value)
+    return finite_float(value, f"each of {what}")
 
 
 def _scalar_output(out):

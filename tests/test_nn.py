@@ -54,6 +54,9 @@ def test_neuron_computes_activation_of_w_dot_x_plus_b():
     (lambda: Neuron(0), "nin must be a positive int"),
     (lambda: Neuron(2, activation="softmax"), "activation must be one of"),
     (lambda: MLP(2, []), "at least one layer"),
+    (lambda: MLP(2, [0]), "layer sizes must be positive ints, got 0"),
+    (lambda: MLP(2, [4, -1]), "layer sizes must be positive ints, got -1"),
+    (lambda: MLP(2, [2.0]), "layer sizes must be positive ints, got 2.0"),
     (lambda: MLP(2, [3, 1])([1.0, 2.0, 3.0]), "takes 2 inputs, got 3"),
 ])
 def test_bad_shapes_and_options_are_refused_clearly(make, message):

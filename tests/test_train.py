@@ -92,8 +92,8 @@ def test_a_non_finite_error_stops_training_and_names_the_step():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(xs=[]), ValueError, "at least one sample"),
-    (dict(xs=[0, "1"]), TypeError, "xs must hold finite real numbers"),
-    (dict(xs=[0, math.nan]), TypeError, "finite real numbers"),
+    (dict(xs=[0, "1"]), TypeError, "each of xs must be a real number, got str"),
+    (dict(xs=[0, math.nan]), ValueError, "each of xs must be finite"),
     (dict(xs=[0, 1], ys=[0]), ValueError, "differ in length: 2 and 1"),
     (dict(xs=[0, 1], steps=-1), ValueError, "steps must be an int >= 0"),
     (dict(xs=[0, 1], steps=2.5), ValueError, "steps must be an int >= 0"),
@@ -117,3 +117,18 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
     assert "20/20" in err and "E=" in err
     train(IdentityNet(w=0.3), xs=[0, 1], steps=2000)  # not a terminal: no bar
     assert capsys.readouterr().err == ""
+
+
+def test_numpy_samples_train_like_plain_floats():
+    np = pytest.importorskip("numpy")
+    plain = train(IdentityNet(w=0.3), xs=[0, 1], steps=4).rows
+    from_numpy = train(IdentityNet(w=np.float32(0.3)), xs=np.array([0, 1]), steps=4).rows
+    assert [row["dE/dw"] for row in from_numpy] == pytest.approx([row["dE/dw"] for row in plain], rel=1e-7)
+
+
+def test_a_non_finite_gradient_stops_training_before_the_update():
+    net = IdentityNet(w=1e-300)
+    # z = w*x = 1 and E = 1/2 (y_hat - 1e10)**2 are finite, but dE/dw = (y_hat - y) * s(1-s) * x overflows.
+    with pytest.raises(FloatingPointError, match=r"step 0: the gradient dE/dw became -inf"):
+        train(net, xs=[1e300], ys=[1e10], lr=0.1, steps=3)
+    assert net.w.data == 1e-300
