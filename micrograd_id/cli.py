@@ -156,7 +156,7 @@ def _columns(history):
 
 def _find_label(root, label):
     for node in _topological_order(root):
-        if node.label == label:
+        if label and node.label == label:  # "" would match any unlabelled node
             return node
     labels = sorted({n.label for n in _topological_order(root) if n.label})
     raise UsageError(f"no node labelled {label!r} in the graph; labels: {', '.join(labels)}")
@@ -235,7 +235,7 @@ def _try_write(write, what):
 def _render_graph(root, path, highlight=None):
     from micrograd_id.viz import render
 
-    node = _find_label(root, highlight) if highlight else None
+    node = None if highlight is None else _find_label(root, highlight)
     return render(root, path, highlight=node)
 
 
@@ -282,7 +282,7 @@ def _draw(args):
     path = _render_graph(E, args.output, args.highlight)
     print(f"wrote {path}: the graph of E at w = {args.w:g}, x = {args.x:g}"
           + (f", b = {args.bias:g}" if args.bias is not None else "")
-          + (f", paths from {args.highlight} in red" if args.highlight else ""))
+          + (f", paths from {args.highlight} in red" if args.highlight is not None else ""))
     return 0
 
 

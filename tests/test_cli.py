@@ -149,6 +149,7 @@ def test_landscape_writes_a_png(tmp_path, capsys, extra):
     (["draw", "-o", "g.gif"], ".png"),
     (["draw", "-o", "g"], ".png"),
     (["draw", "-o", "g.png", "--highlight", "nope"], "no node labelled 'nope'"),
+    (["draw", "-o", "g.png", "--highlight", ""], "no node labelled ''"),
     (["draw", "--w", "abc", "-o", "g.png"], "--w"),
     (["explain", "--wrt", "b"], "--bias"),
     (["explain", "--wrt", "q"], "--wrt"),
