@@ -23,6 +23,8 @@ def write_atomic(path, content):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename, so a power cut cannot leave it empty
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
