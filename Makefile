@@ -18,6 +18,7 @@ bench:
 
 docs: setup
 	.venv/bin/python docs/make_figures.py
+	.venv/bin/python docs/make_higher_order.py
 
 clean:
 	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info

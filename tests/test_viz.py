@@ -417,6 +417,19 @@ def test_the_nn_modules_mlp_collapses_into_one_box_per_neuron():
     assert in_boxes + params + outside == len(all_values(loss))  # every Value shown exactly once
 
 
+@needs_dot
+@pytest.mark.parametrize("collapse", ["neuron", "layer"])
+def test_the_collapsed_2_16_16_1_mlp_renders_to_png(tmp_path, collapse):
+    """The size the issue names: its collapsed views lay out in well under a second here."""
+    nn = pytest.importorskip("micrograd_id.nn")
+    mlp = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = nn.half_squared_error(mlp([0.5, -1.0]), 1.0)
+    loss.backward()
+    path = render(loss, tmp_path / f"mlp_{collapse}.png", collapse=collapse)
+    data = path.read_bytes()
+    assert data.startswith(PNG) and data.endswith(b"IEND\xaeB`\x82")
+
+
 def box_with_gradients(*grads):
     """A neuron L0.N0 whose parameters w0, w1, ... have the given gradients."""
     ws = [Value(1.0, label=f"L0.N0.w{k}") for k in range(len(grads))]
