@@ -10,12 +10,15 @@ def finite_float(value, what):
     Any real number is accepted (int, float, numpy scalars); bool is not,
     since True as a weight or a sample is almost always a mistake.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if type(value) is float:  # the common case skips the slow abstract-class check
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {type(value).__name__} {value!r:.40}")
-    try:
-        number = float(value)
-    except OverflowError:
-        raise ValueError(f"{what} = {value!r:.40} is too large for a float") from None
+    else:
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(f"{what} = {value!r:.40} is too large for a float") from None
     if not math.isfinite(number):
         raise ValueError(f"{what} must be finite, got {number}")
     return number
