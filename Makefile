@@ -13,7 +13,7 @@ test: setup
 	.venv/bin/python -m pytest -q
 
 bench:
-	@scripts/bootstrap "$(EXTRAS),bench"
+	@scripts/bootstrap "$(EXTRAS),bench,torch"
 	.venv/bin/python benchmarks/run.py
 
 docs: setup

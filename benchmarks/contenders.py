@@ -43,7 +43,35 @@ def micrograd_sigmoid(v):
     return out
 
 
-class MicrogradId:
+class _ValueLibrary:
+    """What micrograd_id and micrograd share: Python Values with .data and .grad, nn.MLP of Neurons."""
+
+    def leaf(self, x):
+        return self.Value(x)
+
+    def mlp(self, weights):
+        model = self.new_mlp()
+        for layer, layer_weights in zip(model.layers, weights):
+            for neuron, (ws, b) in zip(layer.neurons, layer_weights):
+                for w, value in zip(neuron.w, ws):
+                    w.data = value
+                neuron.b.data = b
+        return model, model.parameters()
+
+    def zero_grad(self, params):
+        for p in params:
+            p.grad = 0.0
+
+    @staticmethod
+    def data(v):
+        return v.data
+
+    @staticmethod
+    def grad(v):
+        return v.grad
+
+
+class MicrogradId(_ValueLibrary):
     name = "micrograd_id"
 
     def __init__(self):
@@ -53,17 +81,8 @@ class MicrogradId:
         self.version = micrograd_id.__version__
         self.Value, self.nn, self.optim = micrograd_id.Value, nn, optim
 
-    def leaf(self, x):
-        return self.Value(x)
-
-    def mlp(self, weights):
-        model = self.nn.MLP(*MLP_SIZES, seed=0)
-        for layer, layer_weights in zip(model.layers, weights):
-            for neuron, (ws, b) in zip(layer.neurons, layer_weights):
-                for w, value in zip(neuron.w, ws):
-                    w.data = value
-                neuron.b.data = b
-        return model, model.parameters()
+    def new_mlp(self):
+        return self.nn.MLP(*MLP_SIZES, seed=0)
 
     def identity_net(self, w0):
         """(step, w): step(x) zeroes the gradient, runs forward and backward; the nn module's net."""
@@ -78,23 +97,11 @@ class MicrogradId:
 
         return step, net.w
 
-    def zero_grad(self, params):
-        for p in params:
-            p.grad = 0.0
-
     def sgd(self, params, lr):
         return self.optim.SGD(params, lr=lr).step
 
-    @staticmethod
-    def data(v):
-        return v.data
 
-    @staticmethod
-    def grad(v):
-        return v.grad
-
-
-class Micrograd:
+class Micrograd(_ValueLibrary):
     name = "micrograd"
 
     def __init__(self):
@@ -106,17 +113,8 @@ class Micrograd:
         self.version = version("micrograd")
         self.Value, self.nn = micrograd.engine.Value, micrograd.nn
 
-    def leaf(self, x):
-        return self.Value(x)
-
-    def mlp(self, weights):
-        model = self.nn.MLP(*MLP_SIZES)
-        for layer, layer_weights in zip(model.layers, weights):
-            for neuron, (ws, b) in zip(layer.neurons, layer_weights):
-                for w, value in zip(neuron.w, ws):
-                    w.data = value
-                neuron.b.data = b
-        return model, model.parameters()
+    def new_mlp(self):
+        return self.nn.MLP(*MLP_SIZES)
 
     def identity_net(self, w0):
         w = self.Value(w0)
@@ -129,24 +127,12 @@ class Micrograd:
 
         return step, w
 
-    def zero_grad(self, params):
-        for p in params:
-            p.grad = 0.0
-
     def sgd(self, params, lr):
         def step():
             for p in params:
                 p.data -= lr * p.grad
 
         return step
-
-    @staticmethod
-    def data(v):
-        return v.data
-
-    @staticmethod
-    def grad(v):
-        return v.grad
 
 
 class TorchMLP:

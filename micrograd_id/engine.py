@@ -294,24 +294,27 @@ def _power_by_number(k):
 
 
 def _result(data, op, children, rule):
-    """The output node of an op; under no_grad a bare leaf with no history."""
+    """The output node of an op, with its history; no_grad and detect_anomaly adjust it."""
     out = Value.__new__(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    mode = _mode.get()
-    if mode & _NO_GRAD:
-        out.op = ""
-        out.children = ()
-        out._backward = None
-    else:
-        out.op = op
-        out.children = children
-        out._backward = rule
-    if mode & _ANOMALY and not math.isfinite(data):
-        inputs = ", ".join(repr(c) for c in children)
-        raise AnomalyError(f"forward of op {op!r} gave {data} from inputs ({inputs})")
+    out.op = op
+    out.children = children
+    out._backward = rule
+    if _mode.get():  # a mode is on: only then is there more to do (modes cost nothing when off)
+        _apply_mode(out)
     return out
+
+
+def _apply_mode(out):
+    """detect_anomaly: refuse a nan or inf. no_grad: drop the history, leaving a bare leaf."""
+    mode = _mode.get()
+    if mode & _ANOMALY and not math.isfinite(out.data):
+        inputs = ", ".join(repr(c) for c in out.children)
+        raise AnomalyError(f"forward of op {out.op!r} gave {out.data} from inputs ({inputs})")
+    if mode & _NO_GRAD:
+        out.op, out.children, out._backward = "", (), None
 
 
 def _topological_order(root):
@@ -426,20 +429,20 @@ def grad(output, inputs, create_graph=False):
     return [grads.get(x, zero) for x in inputs]
 
 
-@contextmanager
 def no_grad():
     """Ops inside build no graph: outputs are plain leaves (cheaper, nothing to free)."""
-    token = _mode.set(_mode.get() | _NO_GRAD)
-    try:
-        yield
-    finally:
-        _mode.reset(token)
+    return _mode_with(_NO_GRAD)
+
+
+def detect_anomaly():
+    """Raise AnomalyError, naming the op, when a value or gradient turns nan or inf."""
+    return _mode_with(_ANOMALY)
 
 
 @contextmanager
-def detect_anomaly():
-    """Raise AnomalyError, naming the op, when a value or gradient turns nan or inf."""
-    token = _mode.set(_mode.get() | _ANOMALY)
+def _mode_with(flag):
+    """Turn a mode flag on for a with-block, in this thread or async context only."""
+    token = _mode.set(_mode.get() | flag)
     try:
         yield
     finally:

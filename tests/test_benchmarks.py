@@ -54,9 +54,9 @@ def test_identity_case_agrees_and_matches_eq6(other):
     assert run.identity_matches_eq6() < 1e-12
 
 
-def test_the_anomaly_counterfactual_removes_exactly_the_check():
-    unchecked = run.without_anomaly_check(engine._result)
-    assert unchecked is not None, "engine._result no longer has an `if ... _ANOMALY` check to remove"
+def test_the_mode_counterfactual_removes_exactly_the_check():
+    unchecked = run.without_mode_check(engine._result)
+    assert unchecked is not None, "engine._result no longer has an `if _mode.get():` test to remove"
     with engine.detect_anomaly():
         with pytest.raises(engine.AnomalyError):
             engine._result(float("nan"), "+", (), None)
