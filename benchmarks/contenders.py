@@ -3,9 +3,11 @@
 Each contender builds the same models with the same weights, so every case
 computes the same numbers in all three (run.py checks that they agree before
 it times anything). Models are written the way each library's users write
-them: micrograd_id and micrograd through their own ``nn`` modules, PyTorch
-with 0-d float64 tensors and Python loops (the scalar style whose per-op cost
-we compare; PyTorch on whole tensors is a different game).
+them: the MLPs of micrograd_id and micrograd through their own ``nn``
+modules, the seed's one-weight net in plain Value ops in both (micrograd has
+no module for it), PyTorch with 0-d float64 tensors and Python loops (the
+scalar style whose per-op cost we compare; PyTorch on whole tensors is a
+different game).
 """
 
 import math
@@ -58,6 +60,23 @@ class _ValueLibrary:
                 neuron.b.data = b
         return model, model.parameters()
 
+    def identity_net(self, w0):
+        """(step, w): step(x) zeroes w's gradient, then E = 1/2 (sigmoid(w*x) - x)**2 forward and backward.
+
+        The same expression in both libraries' Value ops (micrograd has no
+        IdentityNet; micrograd_id's adds input checks and labels on top).
+        """
+        w = self.Value(w0)
+        sigmoid = self.sigmoid
+
+        def step(x):
+            w.grad = 0.0
+            E = 0.5 * (sigmoid(w * x) - x) ** 2
+            E.backward()
+            return E.data, w.grad
+
+        return step, w
+
     def zero_grad(self, params):
         for p in params:
             p.grad = 0.0
@@ -84,18 +103,9 @@ class MicrogradId(_ValueLibrary):
     def new_mlp(self):
         return self.nn.MLP(*MLP_SIZES, seed=0)
 
-    def identity_net(self, w0):
-        """(step, w): step(x) zeroes the gradient, runs forward and backward; the nn module's net."""
-        net = self.nn.IdentityNet(w=w0)
-        half_squared_error = self.nn.half_squared_error
-
-        def step(x):
-            net.zero_grad()
-            E = half_squared_error(net(x), x)
-            E.backward()
-            return E.data, net.w.grad
-
-        return step, net.w
+    @staticmethod
+    def sigmoid(v):
+        return v.sigmoid()
 
     def sgd(self, params, lr):
         return self.optim.SGD(params, lr=lr).step
@@ -116,16 +126,7 @@ class Micrograd(_ValueLibrary):
     def new_mlp(self):
         return self.nn.MLP(*MLP_SIZES)
 
-    def identity_net(self, w0):
-        w = self.Value(w0)
-
-        def step(x):
-            w.grad = 0.0
-            E = 0.5 * (micrograd_sigmoid(w * x) - x) ** 2
-            E.backward()
-            return E.data, w.grad
-
-        return step, w
+    sigmoid = staticmethod(micrograd_sigmoid)
 
     def sgd(self, params, lr):
         def step():

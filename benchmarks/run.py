@@ -152,7 +152,7 @@ def training_case(lib, weights):
 
 
 def identity_case(lib):
-    """Benchmark 3: the seed's net y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2, at x = 1."""
+    """Benchmark 3: the seed's net y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2, at x = 1, in Value ops."""
     step, _ = lib.identity_net(0.3)
     return lambda: list(step(1.0))
 
@@ -455,6 +455,8 @@ def render_cases(settings, log):
 # ----- text -----------------------------------------------------------------------------------
 
 def ms(seconds):
+    if seconds < 1e-3:
+        return f"{seconds * 1e3:.4f}"
     return f"{seconds * 1e3:,.3f}" if seconds < 1 else f"{seconds * 1e3:,.0f}"
 
 
