@@ -13,6 +13,7 @@ it is dropped.
 import functools
 import math
 import numbers
+import operator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -363,7 +364,7 @@ def _backpropagate(root, seed, create_graph):
             if create_graph:
                 local = rule(grads[node], node, *node.children)
             else:
-                local = rule(grads[node], node.data, *[child.data for child in node.children])
+                local = rule(grads[node], node.data, *map(_DATA, node.children))
         except _MATH_ERRORS as error:
             raise _rule_error(error, root, node) from error
         for child, d in zip(node.children, local):
@@ -373,6 +374,8 @@ def _backpropagate(root, seed, create_graph):
             grads[child] = grads[child] + d if child in grads else d
     return grads
 
+
+_DATA = operator.attrgetter("data")
 
 # What a derivative rule can raise on bad numbers (overflow, 0 ** -1, log of a negative).
 _MATH_ERRORS = (ArithmeticError, ValueError)
