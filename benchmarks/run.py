@@ -643,7 +643,7 @@ def markdown(report):
     lines += ["", f"Largest chain whose backward works (searched up to {s['depth_cap']:,}, default recursion limit "
               f"{sys.getrecursionlimit()}):", ""]
     lines += [f"- {name}: {depth_text(r)}" for name, r in report["depths"].items()]
-    lines += ["", f"## Memory per graph node (benchmark 5)", "",
+    lines += ["", "## Memory per graph node (benchmark 5)", "",
               f"A chain of {s['memory_nodes']:,} `+` nodes held alive; bytes per node by tracemalloc (Python's",
               "heap) and by resident memory (every heap: PyTorch keeps its graph in C++, where tracemalloc",
               "does not look).", "",

@@ -476,7 +476,7 @@ def _seed_derivation(graph):
         closed = hand_gradient_bias(by_label["w"].data, x.data, y.data, bias)
         closed_name = "identity.hand_gradient_bias"
     autodiff = grad(E, [wrt])[0]
-    eq6_note = "" if p == "w" else f"   [eq. (6) with ∂z/∂b = 1 in place of x]"
+    eq6_note = "" if p == "w" else "   [eq. (6) with ∂z/∂b = 1 in place of x]"
     return [
         "",
         f"The same number along the hand derivation, eqs. (1)-(6), with y_hat = A(z), z = {z}, A = sigmoid:",
