@@ -313,7 +313,8 @@ def _apply_mode(out):
     mode = _mode.get()
     if mode & _ANOMALY and not math.isfinite(out.data):
         inputs = ", ".join(repr(c) for c in out.children)
-        raise AnomalyError(f"forward of op {out.op!r} gave {out.data} from inputs ({inputs})")
+        raise AnomalyError(f"forward of op {out.op!r} gave {out.data} from inputs ({inputs}); "
+                           f"it computes {_formula(out)}")
     if mode & _NO_GRAD:
         out.op, out.children, out._backward = "", (), None
 
@@ -391,6 +392,15 @@ def _where(root, node):
     path = " <- ".join(v.label or v.op or "?" for v in _path(root, node))
     inputs = ", ".join(repr(c) for c in node.children)
     return f"op inputs ({inputs}); path from the output: {path}"
+
+
+def _formula(node, depth=4):
+    """How node was made, down to labelled nodes and leaves, e.g. exp(*(w, x)): for messages."""
+    if node.label or not node.children:
+        return node.label or f"{node.data:g}"
+    if depth == 0:
+        return "…"
+    return f"{node.op}({', '.join(_formula(child, depth - 1) for child in node.children)})"
 
 
 def _path(root, target):

@@ -434,6 +434,18 @@ def test_a_non_finite_forward_value_names_the_op_and_its_labelled_inputs():
         big * ten
 
 
+def test_a_non_finite_forward_value_shows_how_it_was_computed_down_to_the_labels():
+    w, x = Value(30.0, label="w"), Value(40.0, label="x")
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"it computes \*\(\*\(w, x\), 1e\+308\)$"):
+        w * x * 1e308
+    deep = w
+    for _ in range(6):  # unlabelled nodes deeper than the formula goes are shown as …
+        deep = deep * 1.5
+    with detect_anomaly(), pytest.raises(
+            AnomalyError, match=r"it computes \*\(\*\(\*\(\*\(…, 1.5\), 1.5\), 1.5\), 1e\+308\)$"):
+        deep * 1e308
+
+
 @pytest.mark.parametrize("data", [math.nan, math.inf, -math.inf])
 def test_a_non_finite_leaf_is_an_anomaly_too(data):
     assert math.isnan(Value(data).data) or Value(data).data == data  # off by default: stored as given
