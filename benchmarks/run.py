@@ -49,6 +49,8 @@ SETTINGS = {
 BATCH = 8          # samples in benchmark 1
 MOONS = 100        # samples in benchmark 2
 LEARNING_RATE = 0.05
+MLP_TITLE = "1. MLP 2-16-16-1, batch of 8, forward + backward"
+IDENTITY_TITLE = "3. Identity net (seed), forward + backward"
 
 
 # ----- timing ---------------------------------------------------------------------------
@@ -185,11 +187,11 @@ def speed_cases(libs, settings, log):
         return [step() for _ in range(steps)]
 
     cases = [  # title, make a callable for a library, its numbers to compare, calls per block, repeats, scale
-        ("1. MLP 2-16-16-1, batch of 8, forward + backward", lambda lib: mlp_batch_case(lib, weights),
+        (MLP_TITLE, lambda lib: mlp_batch_case(lib, weights),
          lambda lib: mlp_batch_case(lib, weights)(), None, repeats, 1),
         (f"2. Training: {MOONS} two-moons samples, {steps} SGD steps (full batch)",
          lambda lib: training_case(lib, weights), train_losses, steps, settings["train_repeats"], steps),
-        ("3. Identity net (seed), forward + backward", identity_case, lambda lib: identity_case(lib)(),
+        (IDENTITY_TITLE, identity_case, lambda lib: identity_case(lib)(),
          None, repeats, 1),
     ]
     rows, checks = [], []
@@ -358,8 +360,7 @@ def chain_cases(names, settings, log):
 
 # ----- instructions: ratios that no other load on the machine can move -------------------------
 
-INSTRUCTION_CASES = {"mlp": "1. MLP 2-16-16-1, batch of 8, forward + backward",
-                     "identity": "3. Identity net (seed), forward + backward"}
+INSTRUCTION_CASES = {"mlp": MLP_TITLE, "identity": IDENTITY_TITLE}
 
 
 def callgrind_instructions(library, case, steps):
