@@ -23,7 +23,8 @@ from micrograd_id.engine import _topological_order
 from micrograd_id.explain import explain
 from micrograd_id.gradcheck import compare_gradients
 from micrograd_id.identity import error, forward
-from micrograd_id.nn import MLP, IdentityNet, half_squared_error
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import MLP, IdentityNet
 from micrograd_id.train import train
 
 DOCS = Path(__file__).resolve().parent

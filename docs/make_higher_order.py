@@ -17,7 +17,8 @@ from pathlib import Path
 from micrograd_id import grad
 from micrograd_id._files import write_atomic
 from micrograd_id.identity import forward, hand_gradient
-from micrograd_id.nn import IdentityNet, half_squared_error
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import IdentityNet
 from micrograd_id.optim import Newton
 from micrograd_id.train import train
 

@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 from micrograd_id.engine import _topological_order
-from micrograd_id.nn import IdentityNet, half_squared_error
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import IdentityNet
 
 PROG = "micrograd-id"
 LIMIT = 1e6             # |w|, |x|, |b| beyond this overflow E or make the tables meaningless

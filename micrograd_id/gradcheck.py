@@ -11,7 +11,8 @@ import numbers
 from micrograd_id._checks import finite_float
 from micrograd_id.engine import Value, no_grad
 from micrograd_id.identity import hand_gradient, hand_gradient_bias
-from micrograd_id.nn import IdentityNet, half_squared_error
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import IdentityNet
 
 __all__ = ["numerical_grad", "compare_gradients", "GradientTable", "DEFAULT_EPS"]
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from micrograd_id import Value, grad
 from micrograd_id.identity import forward, hand_gradient, hand_gradient_bias
-from micrograd_id.nn import IdentityNet, half_squared_error
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import IdentityNet
 from micrograd_id.optim import SGD, Newton
 from micrograd_id.train import train
 

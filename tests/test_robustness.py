@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from micrograd_id import AnomalyError, Value, detect_anomaly, grad, nn, no_grad, optim, train, viz
+from micrograd_id import AnomalyError, Value, detect_anomaly, grad, losses, nn, no_grad, optim, train, viz
 from micrograd_id._files import write_atomic
 
 BARRIER_TIMEOUT = 10.0  # seconds; only reached if a thread is stuck, never in a passing run
@@ -375,7 +375,7 @@ def test_5000_steps_of_the_nn_identity_net_with_the_gc_off_hold_no_memory():
     def step(i):
         x = float(i % 2)
         net.zero_grad()
-        nn.half_squared_error(net(x), x).backward()
+        losses.half_squared_error(net(x), x).backward()
         for p in net.parameters():
             p.data -= 0.5 * p.grad
 
@@ -391,7 +391,7 @@ def test_1000_steps_of_an_mlp_with_sgd_with_the_gc_off_hold_no_memory():
     def step(i):
         x, y = data[i % 2]
         opt.zero_grad()
-        nn.half_squared_error(net(list(x)), y).backward()
+        losses.half_squared_error(net(list(x)), y).backward()
         opt.step()
 
     growth = traced_growth(step, warmup=100, steps=1000)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from micrograd_id import Value
 from micrograd_id.identity import hand_gradient
-from micrograd_id import viz
+from micrograd_id import losses, viz
 from micrograd_id.viz import DEFAULT_MAX_NODES, GraphvizNotFound, RenderError, _escape, draw_dot, render
 
 DOT = shutil.which("dot")
@@ -404,7 +404,7 @@ def test_the_nn_modules_mlp_collapses_into_one_box_per_neuron():
     """The contract with nn: its labels L{i}.N{j}(.w{k}|.b) are what collapse reads."""
     nn = pytest.importorskip("micrograd_id.nn")
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
-    loss = nn.half_squared_error(mlp([0.5, -1.0]), 1.0)
+    loss = losses.half_squared_error(mlp([0.5, -1.0]), 1.0)
     loss.backward()
     drawn = nodes(draw_dot(loss, collapse="neuron").source)
     assert sorted(n for n in drawn if n.startswith("g_")) == sorted(
@@ -423,7 +423,7 @@ def test_the_collapsed_2_16_16_1_mlp_renders_to_png(tmp_path, collapse):
     """The size the issue names: its collapsed views lay out in well under a second here."""
     nn = pytest.importorskip("micrograd_id.nn")
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
-    loss = nn.half_squared_error(mlp([0.5, -1.0]), 1.0)
+    loss = losses.half_squared_error(mlp([0.5, -1.0]), 1.0)
     loss.backward()
     path = render(loss, tmp_path / f"mlp_{collapse}.png", collapse=collapse)
     data = path.read_bytes()

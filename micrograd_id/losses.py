@@ -1,0 +1,115 @@
+"""Per-sample losses, built from Value ops so that explain, draw_dot and explore show every step.
+
+Each takes one model output and one target and returns a scalar Value;
+``fit`` averages them over a minibatch. The classification losses take raw
+scores (logits), never probabilities, and stay finite for logits of any
+size: they are written so that exp only ever sees a number <= 0.
+
+    half_squared_error(y_hat, y)    ½(y_hat − y)²: the identity network's error
+    mse(y_hat, y)                   (y_hat − y)²
+    hinge(score, y)                 max(0, 1 − y·score), y = −1 or +1
+    binary_cross_entropy(logit, y)  −[y·log σ(z) + (1 − y)·log(1 − σ(z))], y in [0, 1]
+    cross_entropy(logits, k)        −log softmax(logits)[k], k a class index
+"""
+
+import numbers
+
+from micrograd_id._checks import finite_float
+from micrograd_id.engine import Value
+
+__all__ = ["half_squared_error", "mse", "hinge", "binary_cross_entropy", "cross_entropy",
+           "CLASSIFICATION_LOSSES"]
+
+
+def _output(value, what):
+    """A model output as a Value (a plain number becomes a constant)."""
+    return value if isinstance(value, Value) else Value(finite_float(value, what), label=what)
+
+
+def _named(loss, label):
+    loss.label = label
+    return loss
+
+
+def half_squared_error(y_hat, y):
+    """E = 1/2 (y_hat - y)**2: the seed's error, whose derivative in y_hat is y_hat - y."""
+    y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
+    E = 0.5 * (y_hat - y) ** 2
+    E.label = "E"
+    return E
+
+
+def mse(y_hat, y):
+    """(y_hat - y)**2 for one sample: torch's mse_loss; twice half_squared_error, so its gradient is 2(y_hat - y)."""
+    y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
+    return _named((_output(y_hat, "y_hat") - y) ** 2, "loss")
+
+
+def _sign_label(y):
+    if isinstance(y, bool) or not isinstance(y, numbers.Real) or y not in (-1, 1):
+        raise ValueError(f"hinge needs the label y = -1 or +1, got {y!r} "
+                         f"(fit() turns 0/1 labels into -1/+1 by itself)")
+    return float(y)
+
+
+def hinge(score, y):
+    """max(0, 1 - y * score) with y = -1 or +1: the max-margin loss of micrograd's moons demo.
+
+    Zero (and no gradient) once a sample is on the right side with margin 1,
+    so training stops pushing points that are already classified well.
+    """
+    return _named((1.0 - _output(score, "score") * _sign_label(y)).relu(), "loss")
+
+
+def _probability_label(y):
+    y = finite_float(y, "y")
+    if not 0.0 <= y <= 1.0:
+        raise ValueError(f"binary_cross_entropy needs the label y in [0, 1] (1 = the positive class), got {y:g}")
+    return y
+
+
+def binary_cross_entropy(logit, y):
+    """Cross-entropy of the probability sigmoid(logit) against y; torch's binary_cross_entropy_with_logits.
+
+    Written as softplus(z) - z·y with softplus(z) = relu(z) + log(1 + exp(-|z|)):
+    exp never sees a positive number, so a logit of ±1000 gives a finite
+    loss and the exact gradient sigmoid(z) - y. relu(z) and |z| are taken by
+    the sign of z (z itself, or 0 and -z), which keeps the graph small and
+    the gradient right at z = 0 too.
+    """
+    z, y = _output(logit, "logit"), _probability_label(y)
+    if z.data >= 0.0:
+        softplus = z + (1.0 + (-z).exp()).log()
+    else:
+        softplus = (1.0 + z.exp()).log()
+    return _named(softplus - z * y, "loss")
+
+
+def _class_index(k, classes):
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < classes:
+        raise ValueError(f"cross_entropy needs a class index from 0 to {classes - 1}, got {k!r}")
+    return int(k)
+
+
+def cross_entropy(logits, k):
+    """-log softmax(logits)[k] = log Σ exp(z_i) - z_k; torch's cross_entropy for one sample.
+
+    The largest logit m is subtracted first (log-sum-exp): every exp then
+    sees z_i - m <= 0, so logits of ±1000 stay finite. m is a constant, and
+    the result is the same function, so the gradient is exactly softmax - onehot(k).
+    """
+    if isinstance(logits, Value) or len(logits) < 2:
+        raise ValueError("cross_entropy needs a list of at least 2 logits (one per class); "
+                         "for two classes and one output use binary_cross_entropy")
+    logits = [_output(z, "logit") for z in logits]
+    k = _class_index(k, len(logits))
+    top = max(z.data for z in logits)
+    shifted = [z - top for z in logits]
+    total = shifted[0].exp()
+    for s in shifted[1:]:
+        total = total + s.exp()
+    return _named(total.log() - shifted[k], "loss")
+
+
+# The losses whose outputs are class scores: fit() reports accuracy for them.
+CLASSIFICATION_LOSSES = (hinge, binary_cross_entropy, cross_entropy)
