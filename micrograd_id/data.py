@@ -1,0 +1,111 @@
+"""Toy 2-D data sets for classifiers, in numpy: moons, circles, blobs, xor, spiral.
+
+Every maker returns ``(X, y)``: X a float array of shape (n, 2), y an int
+array of shape (n,) holding class labels 0, 1, ... . The same ``seed`` gives
+the same points on every machine (numpy's default_rng); ``noise`` is the
+standard deviation of the Gaussian jitter added to each point. The rows come
+shuffled, so any slice holds every class. No scikit-learn needed.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+from micrograd_id._checks import finite_float
+
+__all__ = ["make_moons", "make_circles", "make_blobs", "make_xor", "make_spiral"]
+
+
+def _count(n, what, least):
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < least:
+        raise ValueError(f"{what} must be a whole number >= {least}, got {n!r}")
+    return int(n)
+
+
+def _noise(noise):
+    noise = finite_float(noise, "noise")
+    if noise < 0.0:
+        raise ValueError(f"noise is a standard deviation and must be >= 0, got {noise:g}")
+    return noise
+
+
+def _rng(seed):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0 (a random seed), got {seed!r}")
+    return np.random.default_rng(int(seed))
+
+
+def _sizes(n, classes):
+    """How many of the n points each class gets: as equal as possible, the first classes one more."""
+    n = _count(n, "n", classes)
+    return [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
+
+
+def _finish(parts, noise, rng):
+    """Stack the classes' clean points, jitter them by ``noise`` and shuffle the rows."""
+    X = np.concatenate(parts).astype(float)
+    y = np.concatenate([np.full(len(part), k, dtype=int) for k, part in enumerate(parts)])
+    X = X + rng.normal(0.0, noise, size=X.shape) if noise else X
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+def _arc(count, start, stop):
+    t = np.linspace(start, stop, count)
+    return np.column_stack([np.cos(t), np.sin(t)])
+
+
+def make_moons(n=100, noise=0.1, seed=0):
+    """Two interleaving half circles: class 0 the upper one, class 1 the lower, shifted right.
+
+    Not separable by a straight line, so a linear model fails and a small MLP
+    succeeds: micrograd's demo data.
+    """
+    noise, rng = _noise(noise), _rng(seed)
+    upper, lower = _sizes(n, 2)
+    return _finish([_arc(upper, 0.0, math.pi), np.array([1.0, 0.5]) - _arc(lower, 0.0, math.pi)], noise, rng)
+
+
+def make_circles(n=100, noise=0.05, factor=0.5, seed=0):
+    """A ring (class 0) around a smaller ring of radius ``factor`` (class 1)."""
+    noise, rng = _noise(noise), _rng(seed)
+    factor = finite_float(factor, "factor")
+    if not 0.0 < factor < 1.0:
+        raise ValueError(f"factor is the inner ring's radius and must be in (0, 1), got {factor:g}")
+    outer, inner = _sizes(n, 2)
+    # endpoint excluded, so a ring never holds the same point twice
+    rings = [_arc(outer + 1, 0.0, 2 * math.pi)[:-1], factor * _arc(inner + 1, 0.0, 2 * math.pi)[:-1]]
+    return _finish(rings, noise, rng)
+
+
+def make_blobs(n=100, noise=0.5, classes=3, seed=0):
+    """``classes`` round clusters with centres evenly spaced on a circle of radius 2."""
+    noise, rng = _noise(noise), _rng(seed)
+    sizes = _sizes(n, _count(classes, "classes", 1))
+    centres = 2.0 * _arc(len(sizes) + 1, 0.0, 2 * math.pi)[:-1]
+    return _finish([np.tile(centre, (size, 1)) for centre, size in zip(centres, sizes)], noise, rng)
+
+
+def make_xor(n=100, noise=0.0, seed=0):
+    """Points uniform in the square [-1, 1]²; class 1 where exactly one coordinate is positive.
+
+    The label comes from the clean point, so noise > 0 blurs the axes between
+    the quadrants.
+    """
+    noise, rng = _noise(noise), _rng(seed)
+    points = rng.uniform(-1.0, 1.0, size=(_count(n, "n", 2), 2))
+    label = (points[:, 0] > 0) != (points[:, 1] > 0)
+    return _finish([points[~label], points[label]], noise, rng)
+
+
+def make_spiral(n=100, noise=0.05, classes=2, seed=0):
+    """``classes`` spiral arms winding out from the centre, one class per arm (one and a half turns)."""
+    noise, rng = _noise(noise), _rng(seed)
+    sizes = _sizes(n, _count(classes, "classes", 2))
+    arms = []
+    for k, size in enumerate(sizes):
+        r = np.linspace(0.05, 1.0, size)
+        theta = 3.0 * math.pi * r + 2.0 * math.pi * k / len(sizes)
+        arms.append(r[:, None] * np.column_stack([np.cos(theta), np.sin(theta)]))
+    return _finish(arms, noise, rng)
