@@ -468,10 +468,10 @@ def test_from_the_concave_region_newton_first_falls_back_then_converges():
     (dict(params=[0.5]), TypeError, "must be Values"),
     (dict(lr=0.0), ValueError, "lr must be"),
     (dict(lr=float("nan")), ValueError, "lr must be"),
-    (dict(lr=True), ValueError, "lr must be"),
+    (dict(lr=True), TypeError, "lr must be a real number"),
     (dict(damping=-1.0), ValueError, "damping must be"),
     (dict(damping=float("inf")), ValueError, "damping must be"),
-    (dict(damping="0"), ValueError, "damping must be"),
+    (dict(damping="0"), TypeError, "damping must be a real number"),
     (dict(fallback_lr=-0.1), ValueError, "fallback_lr must be"),
     (dict(params="twice"), ValueError, "same parameter twice"),
 ])

@@ -139,13 +139,13 @@ def test_sgd_momentum_accumulates_a_velocity():
 
 @pytest.mark.parametrize("lr", [0, -0.1, math.nan, math.inf, "0.1", None, True])
 def test_sgd_refuses_a_bad_learning_rate(lr):
-    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+    with pytest.raises((TypeError, ValueError), match=r"lr must be (> 0|finite|a real number), got"):
         SGD([Value(1.0)], lr=lr)
 
 
 @pytest.mark.parametrize("momentum", [-0.1, 1.0, math.nan, "0.9"])
 def test_sgd_refuses_a_bad_momentum(momentum):
-    with pytest.raises(ValueError, match="momentum must be a number in"):
+    with pytest.raises((TypeError, ValueError), match=r"momentum must be (in \[0, 1\)|finite|a real number), got"):
         SGD([Value(1.0)], lr=0.1, momentum=momentum)
 
 
