@@ -22,3 +22,10 @@ def finite_float(value, what):
     if not math.isfinite(number):
         raise ValueError(f"{what} must be finite, got {number}")
     return number
+
+
+def whole_number(value, what, least=0):
+    """value as an int >= least (numpy integers too, bool not); ValueError naming ``what`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ValueError(f"{what} must be a whole number >= {least}, got {value!r:.40}")
+    return int(value)

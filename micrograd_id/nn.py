@@ -153,7 +153,7 @@ class MLP(Module):
         ]
 
     def __call__(self, x):
-        x = list(x) if isinstance(x, (list, tuple)) else [x]
+        x = _one_sample(x)
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
@@ -163,6 +163,19 @@ class MLP(Module):
 
     def __repr__(self):
         return f"MLP([{', '.join(map(repr, self.layers))}])"
+
+
+def _one_sample(x):
+    """One input sample as a list: a list, a tuple or a 1-D numpy row, or a single number or Value."""
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    ndim = getattr(x, "ndim", 0)  # numpy arrays; numpy scalars have ndim 0
+    if ndim == 1:
+        return x.tolist()
+    if ndim > 1:
+        raise ValueError(f"the model takes one sample (a flat row of inputs), got an array of shape {x.shape}; "
+                         f"call it on each row")
+    return [x]
 
 
 class IdentityNet(Module):

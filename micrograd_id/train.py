@@ -1,8 +1,10 @@
-"""Training loop with a full record: every step's input, output, error, parameters and gradients.
+"""Training loops with a record: ``train`` (online, one row per step) and ``fit`` (data sets, one row per epoch).
 
 The record (``History``) is what makes gradient descent inspectable: each row
-holds a parameter's value *before* the update and its gradient, so
-``next w == w - lr * dE/dw`` can be checked row by row.
+of ``train`` holds a parameter's value *before* the update and its gradient,
+so ``next w == w - lr * dE/dw`` can be checked row by row. ``fit`` trains a
+model on a data set in minibatches with any loss and optimiser and keeps
+each epoch's mean loss (and accuracy, for classifiers).
 """
 
 import csv
@@ -11,16 +13,18 @@ import json
 import math
 import sys
 
-from micrograd_id._checks import finite_float
+import numpy as np
+
+from micrograd_id._checks import finite_float, whole_number
 from micrograd_id._files import write_atomic
-from micrograd_id.losses import half_squared_error
-from micrograd_id.optim import SGD
+from micrograd_id.losses import CLASSIFICATION_LOSSES, binary_cross_entropy, half_squared_error, hinge
+from micrograd_id.optim import SGD, Adam, Newton
 
 PROGRESS_MIN_STEPS = 1000  # shorter runs finish before a bar would help
 
 
 class History:
-    """One dict per training step; written as CSV or JSON."""
+    """One dict per training step (``train``) or epoch (``fit``); written as CSV or JSON."""
 
     def __init__(self, rows=None):
         self.rows = list(rows or [])
@@ -29,8 +33,13 @@ class History:
         return len(self.rows)
 
     def __repr__(self):
-        last = f", last E={self.rows[-1]['E']:.6g}" if self.rows else ""
-        return f"History({len(self.rows)} steps{last})"
+        if not self.rows:
+            return "History(0 steps)"
+        last = self.rows[-1]
+        unit = "epoch" if "epoch" in last else "step"
+        unit += "" if len(self.rows) == 1 else "s"
+        shown = ", ".join(f"{name}={last[name]:.6g}" for name in ("E", "loss", "accuracy") if name in last)
+        return f"History({len(self.rows)} {unit}, last {shown})"
 
     @property
     def columns(self):
@@ -66,7 +75,7 @@ class History:
 
 
 def _parse_cell(column, text):
-    if column == "step":
+    if column in ("step", "epoch"):
         return int(text)
     return json.loads(text) if text.startswith("[") else float(text)
 
@@ -77,24 +86,22 @@ def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=Fal
     Online (the default): step i uses the single sample ``xs[i % len(xs)]``,
     as in the seed's question. ``full_batch=True``: every step averages E over
     all samples. ``ys`` defaults to ``xs`` (the identity target). ``progress``:
-    draw a bar on stderr; by default only for long runs on a terminal.
+    a tqdm bar; by default only for long runs, on a terminal or in Jupyter.
     Raises FloatingPointError naming the step if the run diverges (E or a
     gradient overflows or turns nan).
     """
     xs, ys = _samples(xs, ys)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    steps = whole_number(steps, "steps", 0)
     optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
     named = model.named_parameters()
-    if progress is None:
-        progress = steps >= PROGRESS_MIN_STEPS and sys.stderr.isatty()
+    bar = _progress_bar(progress, steps, "step", long_run=steps >= PROGRESS_MIN_STEPS)
     history = History()
     for step in range(steps):
         batch = range(len(xs)) if full_batch else [step % len(xs)]
         optimizer.zero_grad()
         try:
             outputs = [_scalar_output(model(xs[i])) for i in batch]
-            error = sum(half_squared_error(out, ys[i]) for out, i in zip(outputs, batch)) * (1.0 / len(batch))
+            error = _mean([half_squared_error(out, ys[i]) for out, i in zip(outputs, batch)])
             if not math.isfinite(error.data):
                 raise FloatingPointError(f"the error E became {error.data}")
             error.backward()
@@ -114,10 +121,11 @@ def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=Fal
             row[f"dE/d{name}"] = p.grad
         history.rows.append(row)
         optimizer.step()
-        if progress:
-            _draw_progress(step + 1, steps, error.data)
-    if progress:
-        print(file=sys.stderr)
+        if bar is not None:
+            bar.set_postfix_str(f"E={error.data:.3e}", refresh=False)
+            bar.update()
+    if bar is not None:
+        bar.close()
     return history
 
 
@@ -148,8 +156,134 @@ def _scalar_output(out):
     return out
 
 
-def _draw_progress(done, total, error):
-    width = 30
-    filled = width * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  E={error:.3e}")
-    sys.stderr.flush()
+def _mean(losses):
+    """The mean of per-sample loss Values, as one Value to call backward() on."""
+    return sum(losses) * (1.0 / len(losses))
+
+
+def _in_jupyter():
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and "IPKernelApp" in shell.config
+
+
+def _progress_bar(progress, total, unit, long_run):
+    """A tqdm bar, or None. progress=None: only for long runs, on a terminal or in Jupyter."""
+    if progress is None:
+        progress = long_run and (sys.stderr.isatty() or _in_jupyter())
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm  # a widget in Jupyter, text on a terminal
+        return tqdm(total=total, unit=unit)
+    except ImportError:  # Jupyter without ipywidgets: the text bar still shows
+        from tqdm.std import tqdm
+        return tqdm(total=total, unit=unit)
+
+
+# ----- fit: a model on a data set -------------------------------------------------------------
+
+def fit(model, X, y, loss=binary_cross_entropy, optimizer=None, epochs=100, batch_size=None, shuffle=True,
+        seed=0, progress=None):
+    """Train ``model`` on the rows of X with targets y; return a History with one row per epoch.
+
+    loss: a per-sample loss ``loss(model(x), target)`` (see losses); each
+        step minimises its mean over a minibatch. For ``hinge``, labels 0/1
+        are taken as -1/+1 (labels -1/+1 work as they are).
+    optimizer: anything with zero_grad() and step() over the model's
+        parameters; default Adam(model.parameters(), lr=0.05).
+    batch_size: samples per step; None uses all of them (one step per epoch).
+    shuffle: visit the rows in a new random order each epoch, drawn from
+        numpy's default_rng(seed), so a run repeats exactly.
+    progress: a tqdm bar over the epochs; None shows one on a terminal or in Jupyter.
+
+    Row k (epoch = k, from 1) holds the mean loss over the epoch's samples,
+    each computed just before the step it took part in, and for the
+    classification losses (hinge, binary_cross_entropy, cross_entropy) with
+    whole-number labels, the fraction of those outputs that chose the right
+    class. ``accuracy(model, X, y)`` scores the final model.
+    Raises FloatingPointError naming the epoch if training diverges.
+    """
+    rows, labels = _data_set(X, y)
+    targets = [-1 if label == 0 else label for label in labels] if loss is hinge else labels
+    optimizer = Adam(model.parameters(), lr=0.05) if optimizer is None else optimizer
+    if isinstance(optimizer, Newton) or not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
+        raise TypeError(f"fit() needs an optimiser with step() and zero_grad() (SGD, Adam, AdamW), "
+                        f"got {type(optimizer).__name__}")
+    epochs = whole_number(epochs, "epochs", 0)
+    size = len(rows) if batch_size is None else min(whole_number(batch_size, "batch_size", 1), len(rows))
+    scored = loss in CLASSIFICATION_LOSSES and all(float(label).is_integer() for label in labels)
+    rng = np.random.default_rng(whole_number(seed, "seed", 0))
+    bar = _progress_bar(progress, epochs, "epoch", long_run=True)
+    history = History()
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(len(rows)).tolist() if shuffle else list(range(len(rows)))
+        total, right = 0.0, 0
+        for start in range(0, len(rows), size):
+            batch = order[start:start + size]
+            optimizer.zero_grad()
+            try:
+                outputs = [model(rows[i]) for i in batch]
+                losses = [loss(out, targets[i]) for out, i in zip(outputs, batch)]
+                mean = _mean(losses)
+                if not math.isfinite(mean.data):
+                    raise FloatingPointError(f"the loss became {mean.data}")
+                mean.backward()
+            except ArithmeticError as problem:
+                raise FloatingPointError(f"epoch {epoch}: {problem}; try a smaller learning rate") from problem
+            optimizer.step()
+            total += sum(each.data for each in losses)
+            if scored:
+                right += sum(predicted_class(out) == _class_of(labels[i]) for out, i in zip(outputs, batch))
+        row = {"epoch": epoch, "loss": total / len(rows)}
+        if scored:
+            row["accuracy"] = right / len(rows)
+        history.rows.append(row)
+        if bar is not None:
+            bar.set_postfix(row, refresh=False)
+            bar.update()
+    if bar is not None:
+        bar.close()
+    return history
+
+
+def predicted_class(output):
+    """The class a classifier's output stands for: 1 if its one score is > 0 (else 0), or the largest logit's index."""
+    if isinstance(output, (list, tuple)):
+        scores = [o.data for o in output]
+        return scores.index(max(scores))
+    return int(output.data > 0.0)
+
+
+def _class_of(label):
+    """A label as the class predicted_class names: -1/+1 (hinge) count as 0/1."""
+    return 0 if label == -1 else int(label)
+
+
+def accuracy(model, X, y):
+    """The fraction of rows of X that ``model`` puts in class y (see predicted_class)."""
+    rows, labels = _data_set(X, y)
+    return sum(predicted_class(model(x)) == _class_of(label) for x, label in zip(rows, labels)) / len(rows)
+
+
+def _data_set(X, y):
+    """X as a list of rows of floats and y as a list of numbers (ints where whole), checked."""
+    try:
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        y = y.astype(float) if y.dtype.kind not in "iuf" else y
+    except (TypeError, ValueError) as problem:
+        raise TypeError(f"X and y must hold numbers: {problem}") from None
+    if X.ndim == 1:
+        X = X[:, None]  # one input per sample
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"X must be an (n, inputs) array with n >= 1, got shape {X.shape}")
+    if y.shape != (len(X),):
+        raise ValueError(f"y must hold one target per row of X: X has {len(X)} rows, y has shape {y.shape}")
+    for name, array in (("X", X), ("y", y)):
+        bad = np.argwhere(~np.isfinite(array)).tolist()
+        if bad:
+            raise ValueError(f"{name}{bad[0]} is {array[tuple(bad[0])]}: the data must be finite")
+    labels = [int(v) if float(v).is_integer() else float(v) for v in y.tolist()]
+    return X.tolist(), labels
+

@@ -193,3 +193,12 @@ def test_mlp_loss_and_gradients_match_pytorch(seed, activation, xs):
     assert loss.data == pytest.approx(torch_loss.item(), rel=1e-12, abs=1e-15)
     for name, p in net.named_parameters():
         assert p.grad == pytest.approx(params[name].grad.item(), rel=1e-12, abs=1e-14), name
+
+
+def test_an_mlp_takes_a_list_a_tuple_or_a_numpy_row_alike():
+    np = pytest.importorskip("numpy")
+    net = MLP(2, [16, 16, 1], seed=0)
+    outputs = {net(x).data for x in ([1.0, 2.0], (1.0, 2.0), np.array([1.0, 2.0]), np.array([1, 2], dtype=np.int32))}
+    assert len(outputs) == 1
+    with pytest.raises(ValueError, match=r"one sample .* shape \(2, 2\)"):
+        net(np.ones((2, 2)))

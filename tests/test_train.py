@@ -96,9 +96,9 @@ def test_a_non_finite_error_stops_training_and_names_the_step():
     (dict(xs=[0, "1"]), TypeError, "each of xs must be a real number, got str"),
     (dict(xs=[0, math.nan]), ValueError, "each of xs must be finite"),
     (dict(xs=[0, 1], ys=[0]), ValueError, "differ in length: 2 and 1"),
-    (dict(xs=[0, 1], steps=-1), ValueError, "steps must be an int >= 0"),
-    (dict(xs=[0, 1], steps=2.5), ValueError, "steps must be an int >= 0"),
-    (dict(xs=[0, 1], lr=0), ValueError, "lr must be a finite number > 0"),
+    (dict(xs=[0, 1], steps=-1), ValueError, "steps must be a whole number >= 0"),
+    (dict(xs=[0, 1], steps=2.5), ValueError, "steps must be a whole number >= 0"),
+    (dict(xs=[0, 1], lr=0), ValueError, "lr must be > 0, got 0"),
 ])
 def test_bad_arguments_are_refused_before_any_step(kwargs, error, message):
     net = IdentityNet(w=0.3)
