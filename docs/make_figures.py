@@ -206,19 +206,20 @@ def pages():
 # ----- pictures -------------------------------------------------------------------------------
 
 def pictures():
-    from micrograd_id.landscape import plot_landscape
+    from micrograd_id.plots import plot_landscape
     from micrograd_id.viz import render
 
     IMAGES.mkdir(exist_ok=True)
     net, E = seed_error()
     written = [render(E, IMAGES / "graph.png"), render(E, IMAGES / "graph_highlight.png", highlight=net.w)]
     history = train(IdentityNet(W0), xs=[0.0, 1.0], lr=LR, steps=STEPS, progress=False)
-    written.append(plot_landscape(IMAGES / "landscape.png", history,
-                                  title=f"E(w) of the seed's network and {STEPS} steps of descent (lr = {LR:g})"))
+    plot_landscape(history, path=IMAGES / "landscape.png",
+                   title=f"E(w) of the seed's network and {STEPS} steps of descent (lr = {LR:g})")
+    written.append(IMAGES / "landscape.png")
     biased = train(IdentityNet(W0, bias=0.0), xs=[0.0, 1.0], lr=LR, steps=BIAS_STEPS, progress=False)
-    written.append(plot_landscape(IMAGES / "landscape_bias.png", biased,
-                                  title=f"With a bias: mean E over (w, b) and {BIAS_STEPS:,} steps of descent "
-                                        f"(lr = {LR:g})"))
+    plot_landscape(biased, path=IMAGES / "landscape_bias.png",
+                   title=f"With a bias: mean E over (w, b) and {BIAS_STEPS:,} steps of descent (lr = {LR:g})")
+    written.append(IMAGES / "landscape_bias.png")
     return written
 
 

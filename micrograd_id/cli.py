@@ -254,9 +254,10 @@ def _render_graph_or_source(root, path, highlight):
 
 
 def _plot(path, history, **options):
-    from micrograd_id.landscape import plot_landscape
+    from micrograd_id.plots import plot_landscape
 
-    return plot_landscape(path, history, **options)
+    plot_landscape(history, path=path, **options)
+    return path
 
 
 def _train_command(args):

@@ -18,7 +18,8 @@ from micrograd_id._checks import finite_float
 from micrograd_id.engine import Value
 
 __all__ = ["half_squared_error", "mse", "hinge", "binary_cross_entropy", "cross_entropy",
-           "CLASSIFICATION_LOSSES"]
+           "CLASSIFICATION_LOSSES",
+           "predicted_class", "class_of"]
 
 
 def _output(value, what):
@@ -113,3 +114,16 @@ def cross_entropy(logits, k):
 
 # The losses whose outputs are class scores: fit() reports accuracy for them.
 CLASSIFICATION_LOSSES = (hinge, binary_cross_entropy, cross_entropy)
+
+
+def predicted_class(output):
+    """The class a classifier's output stands for: 1 if its one score is > 0 (else 0), or the largest logit's index."""
+    if isinstance(output, (list, tuple)):
+        scores = [o.data for o in output]
+        return scores.index(max(scores))
+    return int(output.data > 0.0)
+
+
+def class_of(label):
+    """A label as the class predicted_class names: -1/+1 (hinge) count as 0/1."""
+    return 0 if label == -1 else int(label)

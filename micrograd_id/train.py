@@ -17,7 +17,8 @@ import numpy as np
 
 from micrograd_id._checks import finite_float, whole_number
 from micrograd_id._files import write_atomic
-from micrograd_id.losses import CLASSIFICATION_LOSSES, binary_cross_entropy, half_squared_error, hinge
+from micrograd_id.losses import (CLASSIFICATION_LOSSES, binary_cross_entropy, class_of, half_squared_error,
+                                 hinge, predicted_class)
 from micrograd_id.optim import SGD, Adam, Newton
 
 PROGRESS_MIN_STEPS = 1000  # shorter runs finish before a bar would help
@@ -234,7 +235,7 @@ def fit(model, X, y, loss=binary_cross_entropy, optimizer=None, epochs=100, batc
             optimizer.step()
             total += sum(each.data for each in losses)
             if scored:
-                right += sum(predicted_class(out) == _class_of(labels[i]) for out, i in zip(outputs, batch))
+                right += sum(predicted_class(out) == class_of(labels[i]) for out, i in zip(outputs, batch))
         row = {"epoch": epoch, "loss": total / len(rows)}
         if scored:
             row["accuracy"] = right / len(rows)
@@ -247,23 +248,10 @@ def fit(model, X, y, loss=binary_cross_entropy, optimizer=None, epochs=100, batc
     return history
 
 
-def predicted_class(output):
-    """The class a classifier's output stands for: 1 if its one score is > 0 (else 0), or the largest logit's index."""
-    if isinstance(output, (list, tuple)):
-        scores = [o.data for o in output]
-        return scores.index(max(scores))
-    return int(output.data > 0.0)
-
-
-def _class_of(label):
-    """A label as the class predicted_class names: -1/+1 (hinge) count as 0/1."""
-    return 0 if label == -1 else int(label)
-
-
 def accuracy(model, X, y):
     """The fraction of rows of X that ``model`` puts in class y (see predicted_class)."""
     rows, labels = _data_set(X, y)
-    return sum(predicted_class(model(x)) == _class_of(label) for x, label in zip(rows, labels)) / len(rows)
+    return sum(predicted_class(model(x)) == class_of(label) for x, label in zip(rows, labels)) / len(rows)
 
 
 def _data_set(X, y):

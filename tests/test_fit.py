@@ -8,10 +8,10 @@ import pytest
 
 from micrograd_id import Value
 from micrograd_id.data import make_blobs, make_moons
-from micrograd_id.losses import binary_cross_entropy, cross_entropy, hinge, mse
+from micrograd_id.losses import binary_cross_entropy, cross_entropy, hinge, mse, predicted_class
 from micrograd_id.nn import MLP, Module
 from micrograd_id.optim import SGD, Adam, Newton
-from micrograd_id.train import History, accuracy, fit, predicted_class
+from micrograd_id.train import History, accuracy, fit
 
 
 class Line(Module):

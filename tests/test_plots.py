@@ -1,4 +1,4 @@
-"""The landscape plot: the curves are the closed forms, the arrows point downhill, files are whole."""
+"""The plots: the landscape's curves are the closed forms and its arrows point downhill; files are whole."""
 
 import builtins
 import math
@@ -10,7 +10,8 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from micrograd_id.identity import error  # noqa: E402
-from micrograd_id.landscape import landscape_figure, plot_landscape  # noqa: E402
+from micrograd_id import plots  # noqa: E402
+from micrograd_id.plots import plot_landscape  # noqa: E402
 from micrograd_id.nn import IdentityNet  # noqa: E402
 from micrograd_id.train import History, train  # noqa: E402
 
@@ -34,7 +35,7 @@ def arrows(fig):
 
 
 def test_curves_are_the_closed_forms_x0_flat_at_0125(seed_history):
-    fig = landscape_figure(seed_history)
+    fig = plot_landscape(seed_history)
     lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
     flat = lines["E(w) for x = 0 (y = 0)"]
     assert np.all(flat.get_ydata() == 0.125)
@@ -47,7 +48,7 @@ def test_curves_are_the_closed_forms_x0_flat_at_0125(seed_history):
 
 
 def test_arrows_point_along_minus_the_gradient(seed_history):
-    fig = landscape_figure(seed_history, max_arrows=100)
+    fig = plot_landscape(seed_history, max_arrows=100)
     drawn = arrows(fig)
     moving = [r for r in seed_history.rows[:-1] if r["dE/dw"] != 0.0]
     assert len(drawn) == len(moving) > 0
@@ -58,38 +59,44 @@ def test_arrows_point_along_minus_the_gradient(seed_history):
 
 
 def test_max_arrows_limits_the_arrows(seed_history):
-    assert len(arrows(landscape_figure(seed_history, max_arrows=5))) == 5
-    assert arrows(landscape_figure(seed_history, max_arrows=0)) == []
+    assert len(arrows(plot_landscape(seed_history, max_arrows=5))) == 5
+    assert arrows(plot_landscape(seed_history, max_arrows=0)) == []
 
 
 def test_writes_a_png_atomically(tmp_path, seed_history):
-    path = plot_landscape(tmp_path / "landscape.png", seed_history)
-    assert path == tmp_path / "landscape.png"
-    assert path.read_bytes().startswith(PNG_MAGIC)
+    path = tmp_path / "landscape.png"
+    fig = plot_landscape(seed_history, path=path)
+    assert fig.axes and path.read_bytes().startswith(PNG_MAGIC)
     assert os.listdir(tmp_path) == ["landscape.png"]  # no temporary file left behind
 
 
 def test_svg_and_pdf_by_suffix(tmp_path, seed_history):
-    assert b"<svg" in plot_landscape(tmp_path / "l.svg", seed_history).read_bytes()[:2000]
-    assert plot_landscape(tmp_path / "l.pdf").read_bytes().startswith(b"%PDF")
+    plot_landscape(seed_history, path=tmp_path / "l.svg")
+    plot_landscape(None, path=tmp_path / "l.pdf")
+    assert b"<svg" in (tmp_path / "l.svg").read_bytes()[:2000]
+    assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_bias_history_gives_a_contour_over_w_and_b(tmp_path, bias_history):
-    fig = landscape_figure(bias_history)
+    fig = plot_landscape(bias_history)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "weight w" and ax.get_ylabel() == "bias b"
     assert len(fig.axes) == 2  # the plot and its colour bar
-    for start, end in arrows(fig):
-        k = next(i for i, r in enumerate(bias_history.rows) if (r["w"], r["b"]) == start)
-        row = bias_history.rows[k]
-        assert end == (bias_history.rows[k + 1]["w"], bias_history.rows[k + 1]["b"])
-        assert math.copysign(1.0, end[1] - start[1]) == -math.copysign(1.0, row["dE/db"])
-    assert plot_landscape(tmp_path / "c.png", bias_history).read_bytes().startswith(PNG_MAGIC)
+    rows = bias_history.rows
+    assert arrows(fig)
+    for start, end in arrows(fig):  # each arrow spans one pass over x = 0, 1: the path's own direction
+        k = next(i for i, r in enumerate(rows) if (r["w"], r["b"]) == start)
+        assert end == (rows[k + 2]["w"], rows[k + 2]["b"])
+        for name, moved in (("w", end[0] - start[0]), ("b", end[1] - start[1])):
+            descent = -2.0 * (rows[k][f"dE/d{name}"] + rows[k + 1][f"dE/d{name}"])  # lr = 2
+            assert moved == pytest.approx(descent, rel=1e-9, abs=1e-15)
+    plot_landscape(bias_history, path=tmp_path / "c.png")
+    assert (tmp_path / "c.png").read_bytes().startswith(PNG_MAGIC)
 
 
 def test_full_batch_history_runs_along_the_mean_curve():
     history = train(IdentityNet(-1.0), xs=[0, 0.5, 1], lr=3.0, steps=10, full_batch=True)
-    fig = landscape_figure(history, max_arrows=100)
+    fig = plot_landscape(history, max_arrows=100)
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
     assert "E(w) for x = 0.5 (y = 0.5)" in labels and "mean of the 3 curves" in labels
     for (start, end), row, after in zip(arrows(fig), history.rows, history.rows[1:]):
@@ -98,26 +105,26 @@ def test_full_batch_history_runs_along_the_mean_curve():
 
 
 def test_landscape_alone_and_contour_alone():
-    assert len(landscape_figure().axes) == 1
-    assert len(landscape_figure(bias=0.0).axes) == 2
+    assert len(plot_landscape().axes) == 1
+    assert len(plot_landscape(bias=0.0).axes) == 2
 
 
 def test_history_from_csv_plots_the_same(tmp_path, seed_history):
     seed_history.to_csv(tmp_path / "h.csv")
     again = History.from_csv(tmp_path / "h.csv")
-    assert [a for a in arrows(landscape_figure(again))] == arrows(landscape_figure(seed_history))
+    assert [a for a in arrows(plot_landscape(again))] == arrows(plot_landscape(seed_history))
 
 
 @pytest.mark.parametrize("name", ["l.gif", "l", "l.dot"])
 def test_unknown_suffix_is_refused_before_drawing(tmp_path, name):
     with pytest.raises(ValueError, match="suffix"):
-        plot_landscape(tmp_path / name)
+        plot_landscape(None, path=tmp_path / name)
     assert os.listdir(tmp_path) == []
 
 
 def test_missing_folder_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        plot_landscape(tmp_path / "nope" / "l.png")
+        plot_landscape(None, path=tmp_path / "nope" / "l.png")
 
 
 def test_a_failed_write_keeps_the_old_file(tmp_path, seed_history, monkeypatch):
@@ -130,7 +137,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, seed_history, monkeypatch):
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", broken)
     with pytest.raises(RuntimeError):
-        plot_landscape(path, seed_history)
+        plot_landscape(seed_history, path=path)
     assert path.read_bytes() == b"old"
     assert os.listdir(tmp_path) == ["l.png"]
 
@@ -144,12 +151,12 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, seed_history, monkeypatch):
 ])
 def test_bad_input_is_named(history, options, error, match):
     with pytest.raises(error, match=match):
-        landscape_figure(history, **options)
+        plot_landscape(history, **options)
 
 
 def test_bias_without_a_b_column_is_refused(seed_history):
     with pytest.raises(ValueError, match="no b column"):
-        landscape_figure(seed_history, bias=0.0)
+        plot_landscape(seed_history, bias=0.0)
 
 
 def test_without_matplotlib_the_error_says_how_to_install(monkeypatch):
@@ -161,5 +168,8 @@ def test_without_matplotlib_the_error_says_how_to_install(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    plots._inline_figure.cache_clear()  # the Figure class is made once, on the first plot
     with pytest.raises(ImportError, match=r"pip install 'micrograd-id\[plot\]'"):
-        landscape_figure()
+        plot_landscape()
+    monkeypatch.undo()
+    plots._inline_figure.cache_clear()
