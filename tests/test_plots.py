@@ -11,7 +11,7 @@ pytest.importorskip("matplotlib")
 
 from micrograd_id.identity import error  # noqa: E402
 from micrograd_id import plots  # noqa: E402
-from micrograd_id.plots import plot_landscape  # noqa: E402
+from micrograd_id.plots import plot_decision_boundary, plot_history, plot_landscape  # noqa: E402
 from micrograd_id.nn import IdentityNet  # noqa: E402
 from micrograd_id.train import History, train  # noqa: E402
 
@@ -173,3 +173,108 @@ def test_without_matplotlib_the_error_says_how_to_install(monkeypatch):
         plot_landscape()
     monkeypatch.undo()
     plots._inline_figure.cache_clear()
+
+
+# ----- issue 16's pictures --------------------------------------------------------------------
+
+def legend_texts(fig):
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_a_momentum_run_says_its_steps_are_momentum_steps(seed_history):
+    plain = legend_texts(plot_landscape(seed_history))
+    assert any(t.startswith("descent: w → w − lr·∂E/∂w") for t in plain)
+    heavy = train(IdentityNet(0.3), xs=[0, 1], lr=2.0, steps=40, momentum=0.9)
+    words = legend_texts(plot_landscape(heavy))
+    assert any("momentum steps" in t and "uphill" in t for t in words)
+    assert not any(t.startswith("descent:") for t in words)
+
+
+def test_an_uphill_step_gets_its_own_colour_and_legend_entry():
+    history = train(IdentityNet(-3.0), xs=[1], ys=[0.5], lr=5.0, steps=30, momentum=0.9)  # overshoots w = 0
+    fig = plot_landscape(history, max_arrows=100)
+    colours = {a.arrow_patch.get_edgecolor() for a in fig.axes[0].texts if not a.get_text()}
+    assert len(colours) == 2 and "a step uphill on its own curve" in legend_texts(fig)
+
+
+def test_each_note_points_in_its_own_curves_colour():
+    from matplotlib.colors import to_rgba
+
+    for xs in ([1], [0], [0, 1]):
+        fig = plot_landscape(train(IdentityNet(0.3), xs=xs, lr=2.0, steps=4))
+        curves = {line.get_label(): line.get_color() for line in fig.axes[0].get_lines()}
+        notes = [a for a in fig.axes[0].texts if a.get_text().startswith("x = ")]
+        assert len(notes) == len(xs)
+        for note in notes:
+            x = note.get_text()[4]
+            curve = curves[f"E(w) for x = {x} (y = {x})"]
+            assert to_rgba(note.arrow_patch.get_edgecolor()) == to_rgba(curve)
+
+
+def test_the_legend_sits_below_the_axes(seed_history, bias_history):
+    for fig in (plot_landscape(seed_history), plot_landscape(bias_history)):
+        fig.canvas.draw()
+        (legend,) = fig.legends
+        assert legend.get_window_extent().y1 <= fig.axes[0].get_window_extent().y0
+
+
+# ----- training curves and decision boundaries ---------------------------------------------------
+
+def test_plot_history_draws_loss_and_accuracy_per_epoch(tmp_path):
+    rows = [{"epoch": k, "loss": 10.0 ** -k, "accuracy": min(1.0, 0.5 + 0.1 * k)} for k in range(1, 8)]
+    fig = plot_history(History(rows), path=tmp_path / "curves.png")
+    loss_ax, accuracy_ax = fig.axes
+    assert list(loss_ax.get_lines()[0].get_ydata()) == [10.0 ** -k for k in range(1, 8)]
+    assert loss_ax.get_yscale() == "log" and accuracy_ax.get_xlabel() == "epoch"
+    assert "100% at the end" in accuracy_ax.get_title()
+    assert (tmp_path / "curves.png").read_bytes().startswith(PNG_MAGIC)
+    (one,) = plot_history(train(IdentityNet(0.3), xs=[1], steps=5)).axes  # train(): E per step
+    assert one.get_xlabel() == "step" and one.get_ylabel() == "E"
+    with pytest.raises(ValueError, match="at least one row"):
+        plot_history(History())
+
+
+def test_plot_decision_boundary_colours_regions_by_the_models_class(tmp_path):
+    from micrograd_id import Value
+
+    class Vertical:  # class 1 right of x0 = 0.25: score = x0 - 0.25
+        def __call__(self, x):
+            return Value(x[0]) - 0.25
+
+    X = np.array([[-1.0, 0.0], [1.0, 0.5], [0.0, 1.0], [0.5, -1.0]])
+    fig = plot_decision_boundary(Vertical(), X, [0, 1, 1, 1], resolution=11, path=tmp_path / "b.svg")
+    ax = fig.axes[0]
+    (line,) = ax.collections[1].get_paths()  # the contour output = 0
+    assert np.allclose(line.vertices[:, 0], 0.25)
+    assert "accuracy 75%" in ax.get_title()  # (0, 1) is on the class-0 side: ringed
+    assert "misclassified (1)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert (tmp_path / "b.svg").exists()
+
+
+def test_plot_decision_boundary_refuses_what_it_cannot_draw():
+    from micrograd_id.nn import MLP
+
+    with pytest.raises(ValueError, match=r"shape \(n, 2\), got shape \(3,\)"):
+        plot_decision_boundary(MLP(2, [1]), [1.0, 2.0, 3.0], [0, 1, 0])
+    with pytest.raises(ValueError, match="one class label per point"):
+        plot_decision_boundary(MLP(2, [1]), [[1.0, 2.0]], [0, 1])
+    with pytest.raises(ValueError, match="resolution"):
+        plot_decision_boundary(MLP(2, [1]), [[1.0, 2.0]], [0], resolution=1)
+
+
+def test_figures_show_themselves_as_png():
+    fig = plot_history(History([{"epoch": 1, "loss": 0.5}]))
+    assert fig._repr_png_().startswith(PNG_MAGIC)
+
+
+def test_a_figure_shows_inline_in_jupyter_without_matplotlib_inline():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from micrograd_id.plots import plot_history\n"
+        "from micrograd_id.train import History\n"
+        "plot_history(History([{'epoch': 1, 'loss': 0.5}, {'epoch': 2, 'loss': 0.2}]))")])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    (output,) = notebook.cells[0].outputs
+    assert output["output_type"] == "execute_result" and "image/png" in output["data"]
