@@ -6,6 +6,7 @@
     micrograd-id explain     the chain rule for dE/dw, path by path, with numbers
     micrograd-id check       autodiff vs eq. (6) vs central differences
     micrograd-id landscape   the error landscape with the descent path
+    micrograd-id classify    train an MLP classifier on a toy data set; draw its decision boundary
 
 Bad arguments end with exit status 2 and one line on stderr; a failure while
 running (no Graphviz, an unwritable file) with status 1 and one line.
@@ -13,6 +14,7 @@ running (no Graphviz, an unwritable file) with status 1 and one line.
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -399,7 +401,100 @@ def build_parser():
     landscape.add_argument("-o", "--output", type=_output(".png", ".svg", ".pdf"), required=True,
                            metavar="PATH", help="the file to write: .png, .svg or .pdf")
     landscape.set_defaults(run=_landscape)
+    _classify_parser(commands)
     return parser
+
+
+# ----- classify: an MLP on a toy data set (self-contained: its defaults, run and parser) -------
+
+CLASSIFY_DATA = ("moons", "circles", "blobs", "xor", "spiral")
+CLASSIFY_HIDDEN, CLASSIFY_LR, CLASSIFY_EPOCHS, CLASSIFY_SAMPLES = "16,16", 0.05, 100, 100
+
+
+def _classify(args):
+    from micrograd_id import data
+    from micrograd_id.losses import binary_cross_entropy, cross_entropy
+    from micrograd_id.nn import MLP
+    from micrograd_id.optim import Adam
+    from micrograd_id.plots import plot_decision_boundary, plot_history
+    from micrograd_id.train import accuracy, fit
+
+    out = args.out
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise OSError(f"cannot create the folder {out}: {problem.strerror}") from None
+    if not os.access(out, os.W_OK):  # say so before training, not after
+        raise PermissionError(f"cannot write into {out}: the folder is not writable")
+    noise = {} if args.noise is None else {"noise": args.noise}
+    X, y = getattr(data, f"make_{args.data}")(args.samples, seed=args.seed, **noise)
+    classes = int(y.max()) + 1
+    sizes = [2] + args.hidden + [1 if classes == 2 else classes]
+    model = MLP(2, sizes[1:], seed=args.seed)
+    loss = binary_cross_entropy if classes == 2 else cross_entropy
+    print(f"{args.data}: {len(y)} points, {classes} classes; MLP {'-'.join(map(str, sizes))}, "
+          f"{loss.__name__}, Adam lr = {args.lr:g}, {args.epochs} epochs"
+          + (f", batches of {args.batch_size}" if args.batch_size else ", full batch"))
+    history = fit(model, X, y, loss=loss, optimizer=Adam(model.parameters(), lr=args.lr), epochs=args.epochs,
+                  batch_size=args.batch_size, seed=args.seed)
+    if history.rows:
+        last = history.rows[-1]
+        print(f"epoch {last['epoch']}: mean loss {last['loss']:.4g}, accuracy during the epoch {last['accuracy']:.0%}")
+    print(f"trained model: training accuracy {accuracy(model, X, y):.0%}")
+    failures = 0
+    failures += _try_write(lambda: history.to_csv(out / "history.csv"), "loss and accuracy of every epoch")
+    if history.rows:
+        failures += _try_write(lambda: _saved(plot_history(history), out / "curves.png"),
+                               "the training curves: loss and accuracy per epoch")
+    failures += _try_write(lambda: _saved(plot_decision_boundary(model, X, y), out / "boundary.png"),
+                           "the decision boundary with the data on top")
+    return 1 if failures else 0
+
+
+def _saved(figure, path):
+    from micrograd_id.plots import save_figure
+
+    return save_figure(figure, path)
+
+
+def _hidden_sizes(text):
+    sizes = [part for part in text.replace(" ", ",").split(",") if part]
+    parse = _count(1, 1000)
+    if not sizes:
+        raise argparse.ArgumentTypeError(f"expected layer sizes such as 16,16, got {text!r}")
+    return [parse(size) for size in sizes]
+
+
+def _classify_parser(commands):
+    classify = commands.add_parser(
+        "classify", help="train an MLP classifier on a toy data set; write its decision boundary",
+        description="Train an MLP with Adam on a 2-D toy data set (binary cross-entropy, or cross-entropy "
+                    "for more than two classes); write DIR/boundary.png, DIR/curves.png and DIR/history.csv.")
+    classify.add_argument("--data", choices=CLASSIFY_DATA, default="moons", help="the data set (default: moons)")
+    classify.add_argument("--samples", type=_count(4, 100_000), default=CLASSIFY_SAMPLES, metavar="N",
+                          help=f"number of points (default: {CLASSIFY_SAMPLES})")
+    classify.add_argument("--noise", type=_noise, default=None,
+                          help="standard deviation of the points' jitter (default: the data set's own)")
+    classify.add_argument("--hidden", type=_hidden_sizes, default=_hidden_sizes(CLASSIFY_HIDDEN),
+                          metavar="N[,N...]", help=f"hidden layer sizes (default: {CLASSIFY_HIDDEN})")
+    classify.add_argument("--lr", type=_learning_rate, default=CLASSIFY_LR,
+                          help=f"Adam's learning rate (default: {CLASSIFY_LR:g})")
+    classify.add_argument("--epochs", type=_count(0, 100_000), default=CLASSIFY_EPOCHS,
+                          help=f"passes over the data (default: {CLASSIFY_EPOCHS})")
+    classify.add_argument("--batch-size", type=_count(1, 100_000), default=None, metavar="N",
+                          help="samples per step (default: all of them, one step per epoch)")
+    classify.add_argument("--seed", type=_count(0, 2**32 - 1), default=0,
+                          help="random seed of the data, the initial weights and the shuffling (default: 0)")
+    classify.add_argument("--out", type=_folder, default=Path("out"), metavar="DIR",
+                          help="folder for the pictures and the history, created if missing (default: out)")
+    classify.set_defaults(run=_classify)
+
+
+def _noise(text):
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"noise is a standard deviation and must be >= 0, got {text!r}")
+    return value
 
 
 def main(argv=None):
