@@ -220,7 +220,26 @@ def pictures():
     plot_landscape(biased, path=IMAGES / "landscape_bias.png",
                    title=f"With a bias: mean E over (w, b) and {BIAS_STEPS:,} steps of descent (lr = {LR:g})")
     written.append(IMAGES / "landscape_bias.png")
-    return written
+    return written + classifier_pictures()
+
+
+def classifier_pictures():
+    """The README's classifier: `micrograd-id classify`'s defaults, two moons, a 2-16-16-1 MLP with Adam."""
+    from micrograd_id.data import make_moons
+    from micrograd_id.losses import binary_cross_entropy
+    from micrograd_id.optim import Adam
+    from micrograd_id.plots import plot_decision_boundary, plot_history
+    from micrograd_id.train import accuracy, fit
+
+    X, y = make_moons(cli.CLASSIFY_SAMPLES, noise=0.1, seed=0)
+    model = MLP(2, [16, 16, 1], seed=0)
+    history = fit(model, X, y, loss=binary_cross_entropy, optimizer=Adam(model.parameters(), lr=cli.CLASSIFY_LR),
+                  epochs=cli.CLASSIFY_EPOCHS, progress=False)
+    title = (f"A 2-16-16-1 MLP after {cli.CLASSIFY_EPOCHS} epochs of Adam on {len(y)} moons: "
+             f"training accuracy {accuracy(model, X, y):.0%}")
+    plot_decision_boundary(model, X, y, path=IMAGES / "moons_boundary.png", title=title)
+    plot_history(history, path=IMAGES / "moons_curves.png")
+    return [IMAGES / "moons_boundary.png", IMAGES / "moons_curves.png"]
 
 
 def main(argv=None):

@@ -59,7 +59,8 @@ def test_readme_keeps_exactly_two_commands():
 
 
 def test_tutorial_images_were_generated():
-    for name in ("graph.png", "graph_highlight.png", "landscape.png", "landscape_bias.png"):
+    for name in ("graph.png", "graph_highlight.png", "landscape.png", "landscape_bias.png", "moons_boundary.png",
+                 "moons_curves.png"):
         assert (DOCS / "images" / name).read_bytes().startswith(b"\x89PNG"), name
 
 
