@@ -235,8 +235,8 @@ def classifier_pictures():
     model = MLP(2, [16, 16, 1], seed=0)
     history = fit(model, X, y, loss=binary_cross_entropy, optimizer=Adam(model.parameters(), lr=cli.CLASSIFY_LR),
                   epochs=cli.CLASSIFY_EPOCHS, progress=False)
-    title = (f"A 2-16-16-1 MLP after {cli.CLASSIFY_EPOCHS} epochs of Adam on {len(y)} moons: "
-             f"training accuracy {accuracy(model, X, y):.0%}")
+    title = (f"A 2-16-16-1 MLP after {cli.CLASSIFY_EPOCHS} epochs of Adam on {len(y)} moons\n"
+             f"training accuracy {accuracy(model, X, y):.0%}; the black line: logit = 0")
     plot_decision_boundary(model, X, y, path=IMAGES / "moons_boundary.png", title=title)
     plot_history(history, path=IMAGES / "moons_curves.png")
     return [IMAGES / "moons_boundary.png", IMAGES / "moons_curves.png"]

@@ -183,9 +183,9 @@ def _curve_figure(rows, w_range, title, max_arrows):
     return fig
 
 
-def _legend_below(ax):
+def _legend_below(ax, columns=2):
     """The legend under the plot, so it covers neither the curves nor their notes (constrained layout makes room)."""
-    ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=9,
+    ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=columns, fontsize=9,
                      frameon=False)
 
 
@@ -358,7 +358,7 @@ def _boundary_figure(model, X, y, resolution, title):
     binary = scores is not None
     count = max(int(classes.max()), int(regions.max()), 1) + 1
     colours = [f"C{k}" for k in range(count)]
-    fig = _inline_figure()(figsize=(6.4, 5.6), dpi=110)
+    fig = _inline_figure()(figsize=(6.4, 5.8), dpi=110, layout="constrained")
     ax = fig.add_subplot()
     if binary:  # the score itself, interpolated between grid points: a smooth boundary from a coarse grid
         field, reach = scores.reshape(gx.shape), float(np.abs(scores).max()) + 1.0
@@ -384,8 +384,7 @@ def _boundary_figure(model, X, y, resolution, title):
     ax.set_ylabel("x₁")
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[1], high[1])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=9, frameon=False)
-    fig.tight_layout()
+    _legend_below(ax, columns=3)
     return fig
 
 

@@ -247,7 +247,7 @@ def test_plot_decision_boundary_colours_regions_by_the_models_class(tmp_path):
     (line,) = ax.collections[1].get_paths()  # the contour output = 0
     assert np.allclose(line.vertices[:, 0], 0.25)
     assert "accuracy 75%" in ax.get_title()  # (0, 1) is on the class-0 side: ringed
-    assert "misclassified (1)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "misclassified (1)" in legend_texts(fig)
     assert (tmp_path / "b.svg").exists()
 
 
