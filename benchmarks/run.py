@@ -17,7 +17,6 @@ Timings interleave the libraries, repeat each block and report the median
 import argparse
 import datetime
 import gc
-import inspect
 import json
 import os
 import platform
@@ -26,7 +25,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import textwrap
 import time
 import tracemalloc
 from pathlib import Path
@@ -398,32 +396,9 @@ def instruction_cases(names, settings, log):
 
 # ----- engine modes: what create_graph and detect_anomaly cost ------------------------------
 
-def without_mode_check(function):
-    """A copy of engine `function` with its `if _mode.get():` statement removed.
-
-    The counterfactual engine for "no_grad and detect_anomaly cost nothing when
-    off": the same source minus the mode test, compiled in the engine's namespace.
-    Returns None when the function has no such statement.
-    """
-    from micrograd_id import engine
-
-    lines = textwrap.dedent(inspect.getsource(function)).splitlines()
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith("if ") and "_mode.get()" in line:
-            indent = len(line) - len(line.lstrip())
-            end = i + 1
-            while end < len(lines) and (not lines[end].strip() or
-                                        len(lines[end]) - len(lines[end].lstrip()) > indent):
-                end += 1
-            namespace = dict(vars(engine))
-            exec(compile("\n".join(lines[:i] + lines[end:]), engine.__file__, "exec"), namespace)
-            return namespace[function.__name__]
-    return None
-
-
 def engine_mode_cases(settings, log):
     """micrograd_id's MLP batch step through backward(), grad(), detect_anomaly(), no_grad()."""
-    from micrograd_id import detect_anomaly, engine, grad, no_grad
+    from micrograd_id import detect_anomaly, grad, no_grad
 
     lib = contenders.MicrogradId()
     model, params = lib.mlp(contenders.reference_weights())
@@ -444,25 +419,14 @@ def engine_mode_cases(settings, log):
         with no_grad():
             forward()
 
-    unchecked_result = without_mode_check(engine._result)
-
-    def without_check():
-        checked, engine._result = engine._result, unchecked_result
-        try:
-            with_backward()
-        finally:
-            engine._result = checked
-
     fns = {
         "forward + backward()": with_backward,
         "forward + grad(create_graph=False)": lambda: grad(forward(), params),
         "forward + grad(create_graph=True)": lambda: grad(forward(), params, create_graph=True),
         "forward + backward() in detect_anomaly()": under_anomaly,
-        "forward + backward(), engine without the mode check": without_check if unchecked_result else None,
         "forward only": forward,
         "forward only, in no_grad()": under_no_grad,
     }
-    fns = {name: fn for name, fn in fns.items() if fn is not None}
     results = {}
     for mode in GC_MODES:
         results[mode] = timings = time_interleaved(fns, mode == "off", settings["repeats"], settings["block_seconds"])
@@ -479,7 +443,7 @@ def render_cases(settings, log):
     import tempfile
 
     from micrograd_id import viz
-    from micrograd_id.engine import _topological_order
+    from micrograd_id.engine import topological_order
     from micrograd_id.nn import MLP, IdentityNet, half_squared_error
 
     if shutil.which("dot") is None:
@@ -505,7 +469,7 @@ def render_cases(settings, log):
                 start = time.perf_counter()
                 viz.render(root, Path(folder) / "graph.png", **options)
                 samples.append(time.perf_counter() - start)
-            results[view] = (len(_topological_order(root)), Timing(samples))
+            results[view] = (len(topological_order(root)), Timing(samples))
             log(f"render {view:<58} {results[view][0]:>5} Values  {results[view][1].median:6.2f} s")
     return results
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from micrograd_id import cli
 from micrograd_id._files import write_atomic
-from micrograd_id.engine import _topological_order
+from micrograd_id.engine import topological_order
 from micrograd_id.explain import explain
 from micrograd_id.gradcheck import compare_gradients
 from micrograd_id.identity import error, forward
@@ -61,7 +61,7 @@ def g(x, digits=6):
 def section_nodes():
     """Every labelled node of the seed's graph at w = 0.3, x = 1: data and gradient."""
     _, E = seed_error()
-    rows = [[f"`{v.label}`", g(v.data), g(v.grad)] for v in _topological_order(E) if v.label]
+    rows = [[f"`{v.label}`", g(v.data), g(v.grad)] for v in topological_order(E) if v.label]
     return table(["node", "data (forward)", "grad = ∂E/∂node (backward)"], rows)
 
 

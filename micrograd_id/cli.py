@@ -16,7 +16,7 @@ import math
 import sys
 from pathlib import Path
 
-from micrograd_id.engine import _topological_order
+from micrograd_id.engine import topological_order
 from micrograd_id.nn import IdentityNet, half_squared_error
 
 PROG = "micrograd-id"
@@ -155,10 +155,10 @@ def _columns(history):
 
 
 def _find_label(root, label):
-    for node in _topological_order(root):
+    for node in topological_order(root):
         if label and node.label == label:  # "" would match any unlabelled node
             return node
-    labels = sorted({n.label for n in _topological_order(root) if n.label})
+    labels = sorted({n.label for n in topological_order(root) if n.label})
     raise UsageError(f"no node labelled {label!r} in the graph; labels: {', '.join(labels)}")
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import graphviz
 
 from micrograd_id._files import write_atomic
-from micrograd_id.engine import Value, _topological_order
+from micrograd_id.engine import Value, topological_order
 
 __all__ = ["draw_dot", "render", "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "FORMATS"]
 
@@ -67,7 +67,6 @@ _COLOURS = {
     "edge": "#555555",
     "path": "#d62728",      # red: the paths from `highlight` to the root
 }
-_OP_SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−x"}
 _NN_LABEL = re.compile(r"L(\d+)\.N(\d+)(\.(?:w\d+|b))?")
 
 
@@ -184,7 +183,7 @@ class _Graph:
     def __init__(self, root, collapse, show_constants, highlight):
         self.root = root
         self.highlight = highlight
-        self.order = _topological_order(root)  # each Value before the ones it was computed from
+        self.order = topological_order(root)  # each Value before the ones it was computed from
         self.ids = {v: f"v{i}" for i, v in enumerate(self.order)}
         if highlight is not None and highlight not in self.ids:
             raise ValueError(f"highlight {highlight!r} is not part of the graph below the root")
@@ -399,7 +398,7 @@ class _Drawing:
 
     def _op_text(self, v):
         """The op's symbol, with hidden constants written where they stand: "0.5 ×", "exp(2)"."""
-        symbol = _escape(_OP_SYMBOLS.get(v.op, v.op))
+        symbol = _escape(v.operation.symbol)
         shown = [self._number(c.data) if c in self.graph.hidden else "" for c in v.children]
         if not any(shown):
             return symbol

@@ -29,6 +29,7 @@ import pytest
 
 from micrograd_id import AnomalyError, Value, detect_anomaly, grad, nn, no_grad, optim, train, viz
 from micrograd_id._files import write_atomic
+from micrograd_id.engine import Op
 
 BARRIER_TIMEOUT = 10.0  # seconds; only reached if a thread is stuck, never in a passing run
 
@@ -417,7 +418,7 @@ def test_a_backward_that_fails_midway_leaves_every_gradient_as_it_was(rule, erro
     out = squashed + w * w   # the tanh rule runs after the '+' rule has added to w*w
     out.backward()           # a first, successful backward: every node holds a gradient
     before = {id(node): node.grad for node in all_nodes(out)}
-    squashed._backward = rule
+    squashed.operation = Op("tanh", 1, math.tanh, rule)  # the same op with a failing rule
     with pytest.raises(error):
         out.backward()
     assert {id(node): node.grad for node in all_nodes(out)} == before
