@@ -437,3 +437,16 @@ def test_a_node_reused_many_times(n, x):
     t = math.tanh(x)
     assert dp == pytest.approx(n * t ** (n - 1) * (1 - t * t), rel=1e-12, abs=1e-300)
     assert dt == n  # sums of 1.0: exact
+
+
+# ----- the op table ---------------------------------------------------------------
+
+@pytest.mark.parametrize("x, y", [(1.5, -0.25), (-3.0, 2.0), (0.0, -0.0), (math.nan, 1.0), (-1e-300, 7.0)])
+def test_the_methods_that_write_their_forward_out_agree_with_the_op_table(x, y):
+    """+, * and relu inline their forward for speed: they must compute exactly what their Op does."""
+    from micrograd_id.engine import OPS
+
+    a, b = Value(x), Value(y)
+    for out, expected in [(a + b, OPS["+"].forward(x, y)), (a * b, OPS["*"].forward(x, y)),
+                          (a.relu(), OPS["relu"].forward(x)), (a ** 2, (a ** 2).operation.forward(x))]:
+        assert same_float(out.data, expected) and str(out.data) == str(expected)
