@@ -480,7 +480,9 @@ def render_cases(settings, log):
 
     from micrograd_id import viz
     from micrograd_id.engine import _topological_order
-    from micrograd_id.nn import MLP, IdentityNet, half_squared_error
+    from micrograd_id.identity import IdentityNet
+    from micrograd_id.losses import half_squared_error
+    from micrograd_id.nn import MLP
 
     if shutil.which("dot") is None:
         log("rendering: Graphviz's dot is not installed; left out")

@@ -12,18 +12,20 @@ from the library's own output, so the prose never quotes a number by hand.
 import argparse
 import contextlib
 import io
-import re
 import sys
 import tempfile
 from pathlib import Path
 
-from micrograd_id import cli
-from micrograd_id._files import write_atomic
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs/_sections.py, also when loaded by path
+
+from _sections import fill, markdown_table, update  # noqa: E402
+
+from micrograd_id import cli  # noqa: E402
 from micrograd_id.engine import _topological_order
 from micrograd_id.explain import explain
-from micrograd_id.gradcheck import compare_gradients
-from micrograd_id.identity import error, forward
-from micrograd_id.nn import MLP, IdentityNet, half_squared_error
+from micrograd_id.identity import IdentityNet, compare_gradients, error, forward
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import MLP
 from micrograd_id.train import train
 
 DOCS = Path(__file__).resolve().parent
@@ -47,9 +49,7 @@ def code(text):
     return "```text\n" + text.rstrip("\n") + "\n```"
 
 
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+table = markdown_table
 
 
 def g(x, digits=6):
@@ -179,26 +179,22 @@ TUTORIAL_SECTIONS = {
     "explain-mlp": section_explain_mlp,
 }
 README_SECTIONS = {"demo-output": section_demo_run}
+PAGES = ((TUTORIAL, TUTORIAL_SECTIONS), (README, README_SECTIONS))
 
 
-# ----- markers ------------------------------------------------------------------------------
+# ----- the pages ------------------------------------------------------------------------------
 
-def fill(path, text, sections):
-    """text with each named section's body replaced; an error if a marker pair is missing."""
-    for name, body in sections.items():
-        pattern = re.compile(rf"(<!-- BEGIN {re.escape(name)} -->\n).*?(<!-- END {re.escape(name)} -->)", re.S)
-        if not pattern.search(text):
-            raise SystemExit(f"{path.name}: missing <!-- BEGIN {name} --> ... <!-- END {name} --> markers")
-        text = pattern.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
-    return text
+def bodies():
+    """[(page, {section name: freshly computed body})] for every page this script fills."""
+    return [(path, {name: make() for name, make in sections.items()}) for path, sections in PAGES]
 
 
 def pages():
     """[(path, current text, regenerated text)] for the pages with generated sections."""
     result = []
-    for path, sections in ((TUTORIAL, TUTORIAL_SECTIONS), (README, README_SECTIONS)):
+    for path, fresh in bodies():
         text = path.read_text(encoding="utf-8")
-        result.append((path, text, fill(path, text, {name: make() for name, make in sections.items()})))
+        result.append((path, text, fill(path, text, fresh)))
     return result
 
 
@@ -227,18 +223,9 @@ def main(argv=None):
     mode.add_argument("--check", action="store_true", help="only compare the text sections; exit 1 if stale")
     mode.add_argument("--text", action="store_true", help="rewrite the text sections, skip the pictures")
     args = parser.parse_args(argv)
-    stale = []
-    for path, old, new in pages():
-        if old == new:
-            continue
-        stale.append(path)
-        if not args.check:
-            write_atomic(path, new)
-            print(f"updated {path.relative_to(ROOT)}")
+    status = max(update(path, fresh, check=args.check) for path, fresh in bodies())
     if args.check:
-        for path in stale:
-            print(f"{path.relative_to(ROOT)}: generated sections are out of date; run `make docs`", file=sys.stderr)
-        return 1 if stale else 0
+        return status
     if not args.text:
         for path in pictures():
             print(f"wrote {path.relative_to(ROOT)}")

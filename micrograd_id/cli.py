@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 from micrograd_id.engine import _topological_order
-from micrograd_id.nn import IdentityNet, half_squared_error
+from micrograd_id.identity import IdentityNet
+from micrograd_id.losses import half_squared_error
 
 PROG = "micrograd-id"
 LIMIT = 1e6             # |w|, |x|, |b| beyond this overflow E or make the tables meaningless
@@ -169,8 +170,7 @@ def _say_where(path, what):
 # ----- the commands ---------------------------------------------------------------------
 
 def _demo(args):
-    from micrograd_id.gradcheck import compare_gradients
-    from micrograd_id.identity import error
+    from micrograd_id.identity import compare_gradients, error
     from micrograd_id.train import train
 
     out = args.out
@@ -297,7 +297,7 @@ def _explain(args):
 
 
 def _check(args):
-    from micrograd_id.gradcheck import compare_gradients
+    from micrograd_id.identity import compare_gradients
 
     table = compare_gradients(w=args.w or list(CHECK_WS), x=args.x or list(CHECK_XS), bias=args.bias)
     print(table)

@@ -1,4 +1,4 @@
-"""Neural-network pieces built only from Value ops: Module, Neuron, Layer, MLP, IdentityNet.
+"""Neural-network pieces built only from Value ops: Module, Neuron, Layer, MLP.
 
 Every parameter is a Value with a stable name (``w``, ``b``, ``L0.N1.w2``);
 the same name is its label, so graphs, state dicts and training histories
@@ -163,38 +163,3 @@ class MLP(Module):
 
     def __repr__(self):
         return f"MLP([{', '.join(map(repr, self.layers))}])"
-
-
-class IdentityNet(Module):
-    """The seed's network: y_hat = sigmoid(w * x), or sigmoid(w * x + b) with a bias.
-
-    ``bias=None`` is the one-weight net of the question; a number adds the
-    parameter ``b`` that lets the net fit both x = 0 and x = 1.
-    """
-
-    def __init__(self, w=0.3, bias=None):
-        self.w = Value(finite_float(w, "w"), label="w")
-        self.b = None if bias is None else Value(finite_float(bias, "bias"), label="b")
-
-    def __call__(self, x):
-        x = x if isinstance(x, Value) else Value(finite_float(x, "x"), label="x")
-        z = self.w * x if self.b is None else self.w * x + self.b
-        z.label = "z"
-        y_hat = z.sigmoid()
-        y_hat.label = "y_hat"
-        return y_hat
-
-    def named_parameters(self):
-        return [("w", self.w)] + ([("b", self.b)] if self.b is not None else [])
-
-    def __repr__(self):
-        bias = "" if self.b is None else f", bias={self.b.data:g}"
-        return f"IdentityNet(w={self.w.data:g}{bias})"
-
-
-def half_squared_error(y_hat, y):
-    """E = 1/2 (y_hat - y)**2: the seed's error, whose derivative in y_hat is y_hat - y."""
-    y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
-    E = 0.5 * (y_hat - y) ** 2
-    E.label = "E"
-    return E

@@ -13,7 +13,7 @@ import sys
 
 from micrograd_id._checks import finite_float
 from micrograd_id._files import write_atomic
-from micrograd_id.nn import half_squared_error
+from micrograd_id.losses import half_squared_error
 from micrograd_id.optim import SGD
 
 PROGRESS_MIN_STEPS = 1000  # shorter runs finish before a bar would help

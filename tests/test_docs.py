@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-MODULES = ["micrograd_id", "micrograd_id.nn", "micrograd_id.optim", "micrograd_id.train",
+MODULES = ["micrograd_id", "micrograd_id.nn", "micrograd_id.losses", "micrograd_id.optim", "micrograd_id.train",
            "micrograd_id.identity", "micrograd_id.gradcheck", "micrograd_id.viz", "micrograd_id.explain",
            "micrograd_id.landscape", "micrograd_id.cli"]
 

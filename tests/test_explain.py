@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from micrograd_id import Value, grad
 from micrograd_id.explain import count_paths, explain
-from micrograd_id.identity import hand_gradient, hand_gradient_bias
-from micrograd_id.nn import MLP, IdentityNet, half_squared_error
+from micrograd_id.identity import IdentityNet, hand_gradient, hand_gradient_bias
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import MLP
 
 NUMBER = r"\(?(-?\d[\d.e+-]*|-?inf|nan)\)?"
 

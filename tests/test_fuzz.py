@@ -655,8 +655,8 @@ def is_loadable(state, names):
 
 
 def test_load_state_dict_of_random_contents_loads_exactly_or_nothing():
-    nn = pytest.importorskip("micrograd_id.nn")
-    names = sorted(nn.IdentityNet(w=0.3, bias=0.1).state_dict())
+    identity = pytest.importorskip("micrograd_id.identity")
+    names = sorted(identity.IdentityNet(w=0.3, bias=0.1).state_dict())
 
     outcomes = collections.Counter()
     with_the_right_names = st.fixed_dictionaries({name: JSON_SCALARS for name in names})
@@ -666,7 +666,7 @@ def test_load_state_dict_of_random_contents_loads_exactly_or_nothing():
     @given(with_the_right_names | any_names)
     def run(state):
         CASES["load_state_dict"] += 1
-        net = nn.IdentityNet(w=0.3, bias=0.1)
+        net = identity.IdentityNet(w=0.3, bias=0.1)
         before = net.state_dict()
         valid = is_loadable(state, names)
         try:

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import Value
-from micrograd_id.gradcheck import GradientTable, compare_gradients, numerical_grad
-from micrograd_id.identity import hand_gradient
+from micrograd_id.gradcheck import numerical_grad
+from micrograd_id.identity import GradientTable, compare_gradients, hand_gradient
 
 
 def test_numerical_grad_of_a_polynomial_is_close_and_params_are_restored():

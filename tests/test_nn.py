@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import Value
-from micrograd_id.nn import MLP, Layer, Neuron, half_squared_error
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import MLP, Layer, Neuron
 from micrograd_id.optim import SGD
 
 
