@@ -77,6 +77,7 @@ def check_gradients(f, args, hand=None, *, eps=DEFAULT_EPS, rtol=1e-5, atol=1e-8
         raise TypeError("f (and hand, when given) must be callables")
     points = [finite_float(a, f"args[{i}]") for i, a in enumerate(_listed(args))]
     names = _argument_names(f, len(points))
+    function = f.__name__ if getattr(f, "__name__", "<lambda>").isidentifier() else "f"
     inputs = [Value(a, label=name) for a, name in zip(points, names)]
     out = f(*inputs)
     if not isinstance(out, Value):
@@ -90,7 +91,7 @@ def check_gradients(f, args, hand=None, *, eps=DEFAULT_EPS, rtol=1e-5, atol=1e-8
                  for other in (num, mine) if other is not None)
         rows.append({"name": name, "value": a, "autodiff": auto, "numerical": num, "hand": mine, "ok": ok})
     if not all(row["ok"] for row in rows):
-        raise AssertionError(f"gradients disagree (rtol={rtol:g}, atol={atol:g}):\n{_check_table(rows)}")
+        raise AssertionError(f"gradients disagree (rtol={rtol:g}, atol={atol:g}):\n{_check_table(function, rows)}")
     return rows
 
 
@@ -118,12 +119,12 @@ def _hand_gradients(hand, args):
     return [finite_float(v, f"hand's gradient {i}") for i, v in enumerate(values)]
 
 
-def _check_table(rows):
+def _check_table(function, rows):
     with_hand = rows[0]["hand"] is not None
     head = ["", "at", "autodiff", "central diff."] + (["hand"] if with_hand else []) + [""]
     lines = [head]
     for row in rows:
-        cells = [f"∂f/∂{row['name']}", number(row["value"]), number(row["autodiff"], 12),
+        cells = [f"∂{function}/∂{row['name']}", number(row["value"]), number(row["autodiff"], 12),
                  number(row["numerical"], 12)]
         cells += [number(row["hand"], 12)] if with_hand else []
         lines.append(cells + ["ok" if row["ok"] else "MISMATCH"])

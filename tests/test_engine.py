@@ -428,3 +428,18 @@ def test_a_node_reused_many_times(n, x):
     t = math.tanh(x)
     assert dp == pytest.approx(n * t ** (n - 1) * (1 - t * t), rel=1e-12, abs=1e-300)
     assert dt == n  # sums of 1.0: exact
+
+
+# ----- every op's rule against central differences, with the check users get -------------
+
+@pytest.mark.parametrize("f, args", [
+    (lambda a, b: a * b + a / b - b ** 3, [0.7, -1.3]),
+    (lambda a: a.exp().log() + a.tanh() * a.sigmoid(), [0.4]),
+    (lambda a: a.sin() * a.cos() + a.tan() + a.arctan(), [0.6]),
+    (lambda a: a.arcsin() + a.arccos() * a.sqrt() + abs(a - 1.0), [0.3]),
+    (lambda a, b: a ** b + (a * b).relu(), [1.5, 0.8]),
+])
+def test_op_rules_pass_check_gradients(f, args):
+    from micrograd_id.gradcheck import check_gradients
+
+    check_gradients(f, args)
