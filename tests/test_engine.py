@@ -435,9 +435,8 @@ def test_a_node_reused_many_times(n, x):
 @pytest.mark.parametrize("f, args", [
     (lambda a, b: a * b + a / b - b ** 3, [0.7, -1.3]),
     (lambda a: a.exp().log() + a.tanh() * a.sigmoid(), [0.4]),
-    (lambda a: a.sin() * a.cos() + a.tan() + a.arctan(), [0.6]),
-    (lambda a: a.arcsin() + a.arccos() * a.sqrt() + abs(a - 1.0), [0.3]),
-    (lambda a, b: a ** b + (a * b).relu(), [1.5, 0.8]),
+    (lambda a: (a * a).tanh() - (2.0 - a).relu() + 1.0 / (1.0 + (-a).exp()), [0.6]),
+    (lambda a, b: a ** b + (a * b).relu() - b ** 0.5, [1.5, 0.8]),
 ])
 def test_op_rules_pass_check_gradients(f, args):
     from micrograd_id.gradcheck import check_gradients
