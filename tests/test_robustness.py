@@ -555,6 +555,31 @@ def test_write_atomic_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_pat
     assert files_in(tmp_path) == ["out.txt"]
 
 
+@pytest.mark.parametrize("failure", ["rename fails", "write fails half-way"])
+def test_write_atomic_failure_names_the_users_path_not_the_temporary_file(tmp_path, monkeypatch, failure):
+    FAILURES[failure][0](monkeypatch)
+    with pytest.raises(OSError) as caught:
+        write_atomic(tmp_path / "out.txt", "x" * 1000)
+    assert str(caught.value).startswith(f"cannot write {tmp_path / 'out.txt'}: ") and ".tmp" not in str(caught.value)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no file can be created")
+def test_write_atomic_and_check_writable_into_proc_name_the_path_and_the_reason():
+    from micrograd_id._files import check_writable
+
+    for attempt in (lambda: write_atomic("/proc/g.png", b"png"), lambda: check_writable("/proc/g.png")):
+        with pytest.raises(OSError) as caught:
+            attempt()
+        assert str(caught.value) == "cannot write /proc/g.png: No such file or directory"
+
+
+def test_check_writable_leaves_nothing_behind(tmp_path):
+    from micrograd_id._files import check_writable
+
+    assert check_writable(tmp_path / "later.csv") == tmp_path / "later.csv"
+    assert files_in(tmp_path) == []
+
+
 def test_write_atomic_into_a_missing_folder_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         write_atomic(tmp_path / "missing" / "out.txt", "x")
