@@ -39,8 +39,8 @@ def num(x, digits=10):
     return f"{x:.{digits}g}"
 
 
-def derivatives_of_seed_error(w, x, order):
-    """[E, E', E'', ...] of the seed's net at (w, x) by repeated grad(create_graph=True)."""
+def derivatives_of_identity_error(w, x, order):
+    """[E, E', E'', ...] of the identity network at (w, x) by repeated grad(create_graph=True)."""
     net = IdentityNet(w)
     out = [half_squared_error(net(x), x)]
     for _ in range(order):
@@ -50,7 +50,7 @@ def derivatives_of_seed_error(w, x, order):
 
 
 def worked_example(w=0.3, x=1.0):
-    E, dE, d2E, d3E = derivatives_of_seed_error(w, x, 3)
+    E, dE, d2E, d3E = derivatives_of_identity_error(w, x, 3)
     a = forward(w, x)
     by_hand = x * x * a * (1 - a) * (a * (1 - a) + (a - x) * (1 - 2 * a))
     h = 1e-5
@@ -58,10 +58,10 @@ def worked_example(w=0.3, x=1.0):
         ["ŷ = A(w·x)", num(a), "", ""],
         ["E", num(E), num(0.5 * (a - x) ** 2), ""],
         ["dE/dw", num(dE), num(hand_gradient(w, x)),
-         num((derivatives_of_seed_error(w + h, x, 0)[0] - derivatives_of_seed_error(w - h, x, 0)[0]) / (2 * h))],
+         num((derivatives_of_identity_error(w + h, x, 0)[0] - derivatives_of_identity_error(w - h, x, 0)[0]) / (2 * h))],
         ["d²E/dw²", num(d2E), num(by_hand), num((hand_gradient(w + h, x) - hand_gradient(w - h, x)) / (2 * h))],
         ["d³E/dw³", num(d3E), "",
-         num((derivatives_of_seed_error(w + h, x, 2)[2] - derivatives_of_seed_error(w - h, x, 2)[2]) / (2 * h))],
+         num((derivatives_of_identity_error(w + h, x, 2)[2] - derivatives_of_identity_error(w - h, x, 2)[2]) / (2 * h))],
     ]
     return table(["quantity", "autodiff (grad of grad)", "by hand", "central difference (h = 1e-5)"], rows)
 
@@ -69,7 +69,7 @@ def worked_example(w=0.3, x=1.0):
 def curvature_sign(x=1.0):
     rows = []
     for w in [-4.0, -2.0, -1.0, -math.log(2.0), -0.5, 0.0, 0.3, 1.0, 2.0, 4.0]:
-        _, dE, d2E = derivatives_of_seed_error(w, x, 2)
+        _, dE, d2E = derivatives_of_identity_error(w, x, 2)
         net = IdentityNet(w)
         info = Newton([net.w]).step(half_squared_error(net(x), x))
         raw = w - dE / d2E if d2E != 0.0 else math.nan
