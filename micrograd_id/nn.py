@@ -153,7 +153,7 @@ class MLP(Module):
         ]
 
     def __call__(self, x):
-        x = list(x) if isinstance(x, (list, tuple)) else [x]
+        x = _inputs(x)
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
@@ -163,3 +163,15 @@ class MLP(Module):
 
     def __repr__(self):
         return f"MLP([{', '.join(map(repr, self.layers))}])"
+
+
+def _inputs(x):
+    """One sample's inputs as a list: a list, tuple or numpy row is its inputs; a number is one input."""
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    ndim = getattr(x, "ndim", 0)  # numpy arrays, without importing numpy here
+    if ndim == 1:
+        return list(x)
+    if ndim > 1:
+        raise ValueError(f"an MLP takes one sample at a time (a row), got an array of shape {x.shape}")
+    return [x]

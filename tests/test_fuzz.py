@@ -14,7 +14,7 @@ Targets:
 * the command line's argument lists: exit status 0, or 2 (bad arguments) or 1
   (a failure while running) with one line on stderr, never a traceback.
 
-How many cases ran is printed at the end of the module (``CASES``).
+How many cases ran is printed in pytest's summary at the end (``CASES``).
 """
 
 import argparse
@@ -45,19 +45,15 @@ DOCUMENTED_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def report_case_counts(request):
-    """After the module, print how many generated cases each target ran."""
+def report_case_counts(summary_lines):
+    """After the module, hand pytest's summary how many generated cases each target ran."""
     yield
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None or not CASES:
+    if not CASES:
         return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        reporter.write_line("fuzz cases run: " + ", ".join(f"{k}={v}" for k, v in sorted(CASES.items())))
-        reporter.write_line(f"fuzz cases total: {sum(CASES.values())}")
-        if CLI_EXITS:
-            reporter.write_line("cli exit statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(CLI_EXITS.items())))
+    summary_lines.append("fuzz cases run: " + ", ".join(f"{k}={v}" for k, v in sorted(CASES.items())))
+    summary_lines.append(f"fuzz cases total: {sum(CASES.values())}")
+    if CLI_EXITS:
+        summary_lines.append("cli exit statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(CLI_EXITS.items())))
 
 
 def outcome(compute):
