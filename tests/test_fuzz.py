@@ -493,7 +493,7 @@ def test_backward_grad_and_create_graph_agree_on_random_graphs(graph):
 @example(1e308, 10.0)
 @example(-1e308, 1.0)
 def test_the_seeds_gradient_is_finite_and_equals_eq6_for_any_finite_w_and_x(w0, x):
-    CASES["seed net dE/dw"] += 1
+    CASES["identity net dE/dw"] += 1
     assume(abs(x) < 1e150)  # (y_hat - x)**2 itself overflows past that
     w = Value(w0)
     error = 0.5 * ((w * x).sigmoid() - x) ** 2
