@@ -156,7 +156,7 @@ def training_case(lib, weights):
 
 
 def identity_case(lib):
-    """Benchmark 3: the seed's net y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2, at x = 1, in Value ops."""
+    """Benchmark 3: the identity network y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2, at x = 1, in Value ops."""
     step, _ = lib.identity_net(0.3)
     return lambda: list(step(1.0))
 
@@ -206,7 +206,7 @@ def speed_cases(libs, settings, log):
 
 
 def identity_matches_eq6():
-    """micrograd_id's dE/dw for the seed's net against eq. (6), as a relative difference."""
+    """micrograd_id's dE/dw for the identity network against eq. (6), as a relative difference."""
     from micrograd_id.identity import hand_gradient
 
     step, _ = contenders.MicrogradId().identity_net(0.3)
@@ -439,12 +439,14 @@ def engine_mode_cases(settings, log):
 # ----- rendering: what Graphviz's layout costs ------------------------------------------------
 
 def render_cases(settings, log):
-    """{view: (Values in the graph, Timing)}: PNGs of the seed's net and of the 2-16-16-1 MLP's views."""
+    """{view: (Values in the graph, Timing)}: PNGs of the identity network and of the 2-16-16-1 MLP's views."""
     import tempfile
 
     from micrograd_id import viz
     from micrograd_id.engine import topological_order
-    from micrograd_id.nn import MLP, IdentityNet, half_squared_error
+    from micrograd_id.identity import IdentityNet
+    from micrograd_id.losses import half_squared_error
+    from micrograd_id.nn import MLP
 
     if shutil.which("dot") is None:
         log("rendering: Graphviz's dot is not installed; left out")
@@ -456,7 +458,7 @@ def render_cases(settings, log):
     for root in (seed_error, mlp_loss):
         root.backward()
     views = {
-        "seed's net, every Value": (seed_error, {}),
+        "identity net, every Value": (seed_error, {}),
         "MLP 2-16-16-1, one sample, one box per layer": (mlp_loss, dict(collapse="layer")),
         "MLP 2-16-16-1, one sample, one box per neuron": (mlp_loss, dict(collapse="neuron")),
         "MLP 2-16-16-1, one sample, every Value (max_nodes=None)": (mlp_loss, dict(max_nodes=None)),
@@ -595,7 +597,7 @@ def markdown(report):
               "(loss, every gradient, the training losses of every step); largest relative difference "
               "from micrograd_id:", ""]
     lines += [f"- {title}: {difference:.1e}" for title, difference in report["checks"]]
-    lines += [f"- micrograd_id's dE/dw for the seed's net against eq. (6): {report['eq6']:.1e}"]
+    lines += [f"- micrograd_id's dE/dw for the identity network against eq. (6): {report['eq6']:.1e}"]
     lines += ["", f"## Chain of {s['chain_depth']:,} ops (benchmark 4)", "",
               "`v = v + x` repeated: the deepest graph there is. Each library in a fresh subprocess.", "",
               "| library | GC | build s | backward s | outcome |", "|---|---|---:|---:|---|"]

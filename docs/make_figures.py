@@ -12,18 +12,21 @@ from the library's own output, so the prose never quotes a number by hand.
 import argparse
 import contextlib
 import io
-import re
 import sys
 import tempfile
 from pathlib import Path
 
-from micrograd_id import cli
-from micrograd_id._files import write_atomic
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs/_sections.py, also when loaded by path
+
+from _sections import fill, markdown_table, update  # noqa: E402
+
+from micrograd_id import cli  # noqa: E402
+from micrograd_id._files import write_atomic  # noqa: E402
 from micrograd_id.engine import topological_order
 from micrograd_id.explain import explain
-from micrograd_id.gradcheck import compare_gradients
-from micrograd_id.identity import error, forward
-from micrograd_id.nn import MLP, IdentityNet, half_squared_error
+from micrograd_id.identity import IdentityNet, compare_gradients, error, forward
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import MLP
 from micrograd_id.train import train
 
 DOCS = Path(__file__).resolve().parent
@@ -31,12 +34,13 @@ ROOT = DOCS.parent
 IMAGES = DOCS / "images"
 TUTORIAL = DOCS / "tutorial.md"
 README = ROOT / "README.md"
+API = DOCS / "api.md"
 
 W0, LR, STEPS = cli.DEMO_W0, cli.DEMO_LR, cli.DEMO_STEPS  # the same run as `micrograd-id demo`
 BIAS_STEPS = cli.DEMO_BIAS_STEPS
 
 
-def seed_error(w=W0, x=1.0, bias=None):
+def identity_error(w=W0, x=1.0, bias=None):
     net = IdentityNet(w=w, bias=bias)
     E = half_squared_error(net(x), x)
     E.backward()
@@ -47,9 +51,7 @@ def code(text):
     return "```text\n" + text.rstrip("\n") + "\n```"
 
 
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+table = markdown_table
 
 
 def g(x, digits=6):
@@ -59,14 +61,14 @@ def g(x, digits=6):
 # ----- the text sections ------------------------------------------------------------------
 
 def section_nodes():
-    """Every labelled node of the seed's graph at w = 0.3, x = 1: data and gradient."""
-    _, E = seed_error()
+    """Every labelled node of the identity network's graph at w = 0.3, x = 1: data and gradient."""
+    _, E = identity_error()
     rows = [[f"`{v.label}`", g(v.data), g(v.grad)] for v in topological_order(E) if v.label]
     return table(["node", "data (forward)", "grad = ∂E/∂node (backward)"], rows)
 
 
 def section_explain():
-    net, E = seed_error()
+    net, E = identity_error()
     return code(f">>> print(explain(E, wrt=net.w))\n{explain(E, net.w)}")
 
 
@@ -89,14 +91,14 @@ def section_sign():
     rows = []
     for w in (-4.0, -1.0, W0, 2.0, 6.0):
         a = forward(w, 1.0)
-        net, _ = seed_error(w, 1.0)
+        net, _ = identity_error(w, 1.0)
         rows.append([g(w), g(a), g(a - 1.0), g(a * (1 - a)), g(net.w.grad)])
     return table(["w", "ŷ = A(w)", "ŷ − y", "A(1 − A)", "∂E/∂w"], rows)
 
 
 def section_taylor():
     """One step from w = 0.3 (x = 1): first-order prediction −lr·g² against the real change."""
-    net, E = seed_error()
+    net, E = identity_error()
     grad = net.w.grad
     rows = []
     for lr in (0.01, 0.1, 1.0, 2.0, 10.0, 50.0):
@@ -105,6 +107,23 @@ def section_taylor():
         actual = error(W0 + step, 1.0) - E.data
         rows.append([g(lr), g(step), g(predicted), g(actual), f"{actual / predicted:.3f}"])
     return table(["lr", "Δw = −lr·∂E/∂w", "predicted ΔE = ∂E/∂w·Δw", "actual ΔE", "actual / predicted"], rows)
+
+
+EXAMPLE = DOCS / "examples" / "test_my_derivation.py"
+EXAMPLE_SLIP = ("(w * (1 - a) * a - 1)", "(w * (1 - a) * a)")  # the `- 1` dropped from ∂E/∂x
+
+
+def section_check_failure():
+    """What pytest shows when the example test file holds a wrong formula."""
+    source = EXAMPLE.read_text(encoding="utf-8")
+    assert EXAMPLE_SLIP[0] in source, f"{EXAMPLE.name} no longer holds {EXAMPLE_SLIP[0]}"
+    namespace = {}
+    exec(compile(source.replace(*EXAMPLE_SLIP), str(EXAMPLE), "exec"), namespace)
+    try:
+        namespace["test_my_derivation"]()
+    except AssertionError as failure:
+        return code(f"E   AssertionError: {failure}".replace("\n", "\nE   "))
+    raise AssertionError(f"{EXAMPLE.name} passed with a wrong formula")
 
 
 def section_demo_run():
@@ -127,7 +146,7 @@ def section_descent():
 def section_x0():
     rows = []
     for w in (-10.0, -1.0, 0.0, W0, 5.0, 100.0):
-        net, E = seed_error(w, 0.0)
+        net, E = identity_error(w, 0.0)
         rows.append([g(w), g(net(0.0).data), g(E.data), g(net.w.grad)])
     return table(["w", "ŷ = A(w·0)", "E", "∂E/∂w"], rows)
 
@@ -160,14 +179,14 @@ def section_bias():
 
 
 def section_explain_x0():
-    net, E = seed_error(W0, 0.0)
+    net, E = identity_error(W0, 0.0)
     text = explain(E, net.w)
     start = text.index("path 1 of 1")
     return code(f">>> print(explain(E, wrt=net.w))   # x = 0\n…\n{text[start:text.index('Reverse mode')].rstrip()}")
 
 
 def section_bias_explain():
-    net, E = seed_error(W0, 0.0, bias=0.0)
+    net, E = identity_error(W0, 0.0, bias=0.0)
     text = explain(E, net.b)
     return code(f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}")
 
@@ -178,27 +197,24 @@ TUTORIAL_SECTIONS = {
     "x1": section_x1, "bias": section_bias, "bias-explain": section_bias_explain,
     "explain-mlp": section_explain_mlp,
 }
-README_SECTIONS = {"demo-output": section_demo_run}
+README_SECTIONS = {"demo-output": section_demo_run, "check-gradients-failure": section_check_failure}
+API_SECTIONS = {"check-gradients-failure": section_check_failure}
+PAGES = ((TUTORIAL, TUTORIAL_SECTIONS), (README, README_SECTIONS), (API, API_SECTIONS))
 
 
-# ----- markers ------------------------------------------------------------------------------
+# ----- the pages ------------------------------------------------------------------------------
 
-def fill(path, text, sections):
-    """text with each named section's body replaced; an error if a marker pair is missing."""
-    for name, body in sections.items():
-        pattern = re.compile(rf"(<!-- BEGIN {re.escape(name)} -->\n).*?(<!-- END {re.escape(name)} -->)", re.S)
-        if not pattern.search(text):
-            raise SystemExit(f"{path.name}: missing <!-- BEGIN {name} --> ... <!-- END {name} --> markers")
-        text = pattern.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
-    return text
+def bodies():
+    """[(page, {section name: freshly computed body})] for every page this script fills."""
+    return [(path, {name: make() for name, make in sections.items()}) for path, sections in PAGES]
 
 
 def pages():
     """[(path, current text, regenerated text)] for the pages with generated sections."""
     result = []
-    for path, sections in ((TUTORIAL, TUTORIAL_SECTIONS), (README, README_SECTIONS)):
+    for path, fresh in bodies():
         text = path.read_text(encoding="utf-8")
-        result.append((path, text, fill(path, text, {name: make() for name, make in sections.items()})))
+        result.append((path, text, fill(path, text, fresh)))
     return result
 
 
@@ -209,11 +225,11 @@ def pictures():
     from micrograd_id.viz import render
 
     IMAGES.mkdir(exist_ok=True)
-    net, E = seed_error()
+    net, E = identity_error()
     written = [render(E, IMAGES / "graph.png"), render(E, IMAGES / "graph_highlight.png", highlight=net.w)]
     history = train(IdentityNet(W0), xs=[0.0, 1.0], lr=LR, steps=STEPS, progress=False)
     written.append(plot_landscape(IMAGES / "landscape.png", history,
-                                  title=f"E(w) of the seed's network and {STEPS} steps of descent (lr = {LR:g})"))
+                                  title=f"E(w) of the identity network and {STEPS} steps of descent (lr = {LR:g})"))
     biased = train(IdentityNet(W0, bias=0.0), xs=[0.0, 1.0], lr=LR, steps=BIAS_STEPS, progress=False)
     written.append(plot_landscape(IMAGES / "landscape_bias.png", biased,
                                   title=f"With a bias: mean E over (w, b) and {BIAS_STEPS:,} steps of descent "
@@ -227,18 +243,9 @@ def main(argv=None):
     mode.add_argument("--check", action="store_true", help="only compare the text sections; exit 1 if stale")
     mode.add_argument("--text", action="store_true", help="rewrite the text sections, skip the pictures")
     args = parser.parse_args(argv)
-    stale = []
-    for path, old, new in pages():
-        if old == new:
-            continue
-        stale.append(path)
-        if not args.check:
-            write_atomic(path, new)
-            print(f"updated {path.relative_to(ROOT)}")
+    status = max(update(path, fresh, check=args.check) for path, fresh in bodies())
     if args.check:
-        for path in stale:
-            print(f"{path.relative_to(ROOT)}: generated sections are out of date; run `make docs`", file=sys.stderr)
-        return 1 if stale else 0
+        return status
     if not args.text:
         for path in pictures():
             print(f"wrote {path.relative_to(ROOT)}")

@@ -17,7 +17,7 @@ import re
 
 from micrograd_id.engine import Value, grad, local_derivatives, topological_order
 
-__all__ = ["explain", "count_paths", "MAX_PATHS"]
+__all__ = ["explain", "count_paths", "register_derivation", "MAX_PATHS"]
 
 MAX_PATHS = 32          # list paths one by one up to this many; summarise beyond
 _MAX_FACTORS = 10       # factors shown in one product before the middle is elided
@@ -54,8 +54,34 @@ def explain(root, wrt, *, max_paths=MAX_PATHS, digits=6):
     lines += _agreement(graph, total, reference)
     if paths:
         lines += _side_inputs(graph)
-        lines += _seed_derivation(graph)
+        lines += _registered_derivations(graph)
     return "\n".join(lines)
+
+
+_DERIVATIONS = []
+
+
+def register_derivation(derive):
+    """Let a model add its own derivation to every explanation; returns ``derive``.
+
+    ``derive(root, wrt, number)`` returns the extra lines for a graph it
+    recognises and [] for any other; ``number(x)`` formats a float as explain
+    does. A model's module registers at import (``identity`` adds eqs. (1)-(6)),
+    so explain itself knows no model. Registering the same function twice
+    adds it once.
+    """
+    if not callable(derive):
+        raise TypeError(f"a derivation must be callable, got {type(derive).__name__}")
+    if derive not in _DERIVATIONS:
+        _DERIVATIONS.append(derive)
+    return derive
+
+
+def _registered_derivations(graph):
+    lines = []
+    for derive in _DERIVATIONS:
+        lines += derive(graph.root, graph.wrt, graph.num)
+    return lines
 
 
 def count_paths(root, wrt):
@@ -433,52 +459,3 @@ def _side_inputs(graph):
     term = f"{graph.d(graph.root, first)} · {graph.d(first, graph.wrt)}"
     return ["", f"No path goes through {shown}: {'it does' if len(names) == 1 else 'they do'} not depend on "
                 f"{wrt}, so a term such as {term} is 0 ({graph.d(first, graph.wrt)} = 0)."]
-
-
-def _seed_derivation(graph):
-    """For the seed's identity network: the same number along the hand derivation, eqs. (1)-(6)."""
-    by_label = {}
-    for v in graph.order:
-        by_label.setdefault(v.label, v)
-    needed = ("y_hat", "z", "x", "y")
-    wrt = graph.wrt
-    if (graph.root.label != "E" or wrt.label not in ("w", "b") or wrt.children
-            or any(k not in by_label for k in needed) or by_label["y_hat"].op != "sigmoid"
-            or by_label["x"].children or by_label["y"].children):
-        return []
-    from micrograd_id.identity import hand_gradient, hand_gradient_bias  # numpy only on this path
-
-    E, y_hat, y, x = graph.root, by_label["y_hat"], by_label["y"], by_label["x"]
-    b = by_label.get("b")
-    bias = b.data if b is not None and not b.children else 0.0
-    dE_dyhat, dE_dy = grad(E, [y_hat, y])
-    (dyhat_dp,) = grad(y_hat, [wrt])
-    a, n = y_hat.data, graph.num
-    z = "w·x + b" if b is not None else "w·x"
-    p = wrt.label
-    factor_x = "x" if p == "w" else "1"
-    factor_val = n(x.data) if p == "w" else "1"
-    if p == "w":
-        closed = hand_gradient(by_label["w"].data if "w" in by_label else wrt.data, x.data, y.data, bias)
-        closed_name = "identity.hand_gradient"
-    else:
-        closed = hand_gradient_bias(by_label["w"].data, x.data, y.data, bias)
-        closed_name = "identity.hand_gradient_bias"
-    autodiff = grad(E, [wrt])[0]
-    eq6_note = "" if p == "w" else "   [eq. (6) with ∂z/∂b = 1 in place of x]"
-    return [
-        "",
-        f"The same number along the hand derivation, eqs. (1)-(6), with y_hat = A(z), z = {z}, A = sigmoid:",
-        f"  (1)  ∂E/∂{p} = ∂E/∂y_hat · ∂y_hat/∂{p} + ∂E/∂y · ∂y/∂{p}"
-        f"  = {n(dE_dyhat)} · {n(dyhat_dp)} + {n(dE_dy)} · 0",
-        f"  (2)        = (y_hat − y) · ∂y_hat/∂{p} − (y_hat − y) · 0"
-        f"   [y = {n(y.data)} is a constant leaf: ∂y/∂{p} = 0]",
-        f"  (3)        = (y_hat − y) · ∂y_hat/∂{p}",
-        f"  (4)        = (y_hat − y) · ∂T̂(x)/∂{p}   [T̂ is the network: y_hat = T̂(x)]",
-        f"  (5)        = (y_hat − y) · ∂A(z)/∂{p}",
-        f"  (6)        = (y_hat − y) · {factor_x} · (1 − A(z)) · A(z){eq6_note}",
-        f"             = ({n(a)} − {n(y.data)}) · {factor_val} · (1 − {n(a)}) · {n(a)}",
-        f"             = {n(autodiff).strip('()')}",
-        f"{closed_name} (eq. (6) in numpy) gives {closed!r}; autodiff {autodiff!r}; "
-        f"difference {abs(closed - autodiff):.1e}.",
-    ]

@@ -1,4 +1,4 @@
-"""Neural-network pieces built only from Value ops: Module, Neuron, Layer, MLP, IdentityNet.
+"""Neural-network pieces built only from Value ops: Module, Neuron, Layer, MLP.
 
 Every parameter is a Value with a stable name (``w``, ``b``, ``L0.N1.w2``);
 the same name is its label, so graphs, state dicts and training histories
@@ -153,7 +153,7 @@ class MLP(Module):
         ]
 
     def __call__(self, x):
-        x = list(x) if isinstance(x, (list, tuple)) else [x]
+        x = _inputs(x)
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
@@ -165,36 +165,13 @@ class MLP(Module):
         return f"MLP([{', '.join(map(repr, self.layers))}])"
 
 
-class IdentityNet(Module):
-    """The seed's network: y_hat = sigmoid(w * x), or sigmoid(w * x + b) with a bias.
-
-    ``bias=None`` is the one-weight net of the question; a number adds the
-    parameter ``b`` that lets the net fit both x = 0 and x = 1.
-    """
-
-    def __init__(self, w=0.3, bias=None):
-        self.w = Value(finite_float(w, "w"), label="w")
-        self.b = None if bias is None else Value(finite_float(bias, "bias"), label="b")
-
-    def __call__(self, x):
-        x = x if isinstance(x, Value) else Value(finite_float(x, "x"), label="x")
-        z = self.w * x if self.b is None else self.w * x + self.b
-        z.label = "z"
-        y_hat = z.sigmoid()
-        y_hat.label = "y_hat"
-        return y_hat
-
-    def named_parameters(self):
-        return [("w", self.w)] + ([("b", self.b)] if self.b is not None else [])
-
-    def __repr__(self):
-        bias = "" if self.b is None else f", bias={self.b.data:g}"
-        return f"IdentityNet(w={self.w.data:g}{bias})"
-
-
-def half_squared_error(y_hat, y):
-    """E = 1/2 (y_hat - y)**2: the seed's error, whose derivative in y_hat is y_hat - y."""
-    y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
-    E = 0.5 * (y_hat - y) ** 2
-    E.label = "E"
-    return E
+def _inputs(x):
+    """One sample's inputs as a list: a list, tuple or numpy row is its inputs; a number is one input."""
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    ndim = getattr(x, "ndim", 0)  # numpy arrays, without importing numpy here
+    if ndim == 1:
+        return list(x)
+    if ndim > 1:
+        raise ValueError(f"an MLP takes one sample at a time (a row), got an array of shape {x.shape}")
+    return [x]

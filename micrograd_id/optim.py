@@ -24,7 +24,7 @@ def _positive(name, number):
 
 
 class SGD:
-    """Gradient descent: ``p.data -= lr * p.grad`` (the seed's w_new = w_old - lr * dE/dw).
+    """Gradient descent: ``p.data -= lr * p.grad`` (the question's w_new = w_old - lr * dE/dw).
 
     With ``momentum`` m > 0 each parameter keeps a velocity v = m*v + grad and
     moves by lr * v instead, which smooths the path through narrow valleys.

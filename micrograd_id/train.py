@@ -13,7 +13,7 @@ import sys
 
 from micrograd_id._checks import finite_float
 from micrograd_id._files import write_atomic
-from micrograd_id.nn import half_squared_error
+from micrograd_id.losses import half_squared_error
 from micrograd_id.optim import SGD
 
 PROGRESS_MIN_STEPS = 1000  # shorter runs finish before a bar would help
@@ -75,7 +75,7 @@ def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=Fal
     """Train ``model`` on E = 1/2 (model(x) - y)**2 by gradient descent; return a History.
 
     Online (the default): step i uses the single sample ``xs[i % len(xs)]``,
-    as in the seed's question. ``full_batch=True``: every step averages E over
+    as in the question of the identity network. ``full_batch=True``: every step averages E over
     all samples. ``ys`` defaults to ``xs`` (the identity target). ``progress``:
     draw a bar on stderr; by default only for long runs on a terminal.
     Raises FloatingPointError naming the step if the run diverges (E or a

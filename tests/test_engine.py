@@ -450,3 +450,17 @@ def test_the_methods_that_write_their_forward_out_agree_with_the_op_table(x, y):
     for out, expected in [(a + b, OPS["+"].forward(x, y)), (a * b, OPS["*"].forward(x, y)),
                           (a.relu(), OPS["relu"].forward(x)), (a ** 2, (a ** 2).operation.forward(x))]:
         assert same_float(out.data, expected) and str(out.data) == str(expected)
+
+
+# ----- every op's rule against central differences, with the check users get -------------
+
+@pytest.mark.parametrize("f, args", [
+    (lambda a, b: a * b + a / b - b ** 3, [0.7, -1.3]),
+    (lambda a: a.exp().log() + a.tanh() * a.sigmoid(), [0.4]),
+    (lambda a: (a * a).tanh() - (2.0 - a).relu() + 1.0 / (1.0 + (-a).exp()), [0.6]),
+    (lambda a, b: a ** b + (a * b).relu() - b ** 0.5, [1.5, 0.8]),
+])
+def test_op_rules_pass_check_gradients(f, args):
+    from micrograd_id.gradcheck import check_gradients
+
+    check_gradients(f, args)

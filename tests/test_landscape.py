@@ -9,9 +9,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from micrograd_id.identity import error  # noqa: E402
+from micrograd_id.identity import IdentityNet, error  # noqa: E402
 from micrograd_id.landscape import landscape_figure, plot_landscape  # noqa: E402
-from micrograd_id.nn import IdentityNet  # noqa: E402
 from micrograd_id.train import History, train  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

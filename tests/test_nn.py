@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import Value
-from micrograd_id.nn import MLP, Layer, Neuron, half_squared_error
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import MLP, Layer, Neuron
 from micrograd_id.optim import SGD
 
 
@@ -192,3 +193,14 @@ def test_mlp_loss_and_gradients_match_pytorch(seed, activation, xs):
     assert loss.data == pytest.approx(torch_loss.item(), rel=1e-12, abs=1e-15)
     for name, p in net.named_parameters():
         assert p.grad == pytest.approx(params[name].grad.item(), rel=1e-12, abs=1e-14), name
+
+
+def test_a_numpy_row_is_the_inputs():
+    import numpy as np
+
+    net = MLP(2, [3, 1], seed=0)
+    assert net(np.array([1.0, 2.0])).data == net([1.0, 2.0]).data
+    assert net(np.array([1.0, 2.0], dtype=np.float32)).data == pytest.approx(net([1.0, 2.0]).data)
+    with pytest.raises(ValueError, match="one sample at a time"):
+        net(np.array([[1.0, 2.0]]))
+    assert MLP(1, [1], seed=0)(np.float64(0.5)).data == MLP(1, [1], seed=0)(0.5).data

@@ -403,8 +403,9 @@ def test_highlight_runs_through_collapsed_boxes():
 def test_the_nn_modules_mlp_collapses_into_one_box_per_neuron():
     """The contract with nn: its labels L{i}.N{j}(.w{k}|.b) are what collapse reads."""
     nn = pytest.importorskip("micrograd_id.nn")
+    losses = pytest.importorskip("micrograd_id.losses")
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
-    loss = nn.half_squared_error(mlp([0.5, -1.0]), 1.0)
+    loss = losses.half_squared_error(mlp([0.5, -1.0]), 1.0)
     loss.backward()
     drawn = nodes(draw_dot(loss, collapse="neuron").source)
     assert sorted(n for n in drawn if n.startswith("g_")) == sorted(
@@ -422,8 +423,9 @@ def test_the_nn_modules_mlp_collapses_into_one_box_per_neuron():
 def test_the_collapsed_2_16_16_1_mlp_renders_to_png(tmp_path, collapse):
     """The size the issue names: its collapsed views lay out in well under a second here."""
     nn = pytest.importorskip("micrograd_id.nn")
+    losses = pytest.importorskip("micrograd_id.losses")
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
-    loss = nn.half_squared_error(mlp([0.5, -1.0]), 1.0)
+    loss = losses.half_squared_error(mlp([0.5, -1.0]), 1.0)
     loss.backward()
     path = render(loss, tmp_path / f"mlp_{collapse}.png", collapse=collapse)
     data = path.read_bytes()
