@@ -112,11 +112,17 @@ def draw_dot(root, local_derivatives=False, *, rankdir="LR", fmt="{:.4g}", highl
     max_nodes: ValueError for graphs that would make Graphviz place more than
         this many things (Values plus bend points of long edges); None: no limit.
     """
+    return _draw(root, local_derivatives, rankdir=rankdir, fmt=fmt, highlight=highlight,
+                 show_constants=show_constants, collapse=collapse, max_nodes=max_nodes)[1]
+
+
+def _draw(root, local_derivatives, *, rankdir, fmt, highlight, show_constants, collapse, max_nodes):
+    """(the graph model, its Digraph): the explorer needs to know which DOT node shows which Value."""
     _check_draw_options(root, rankdir, fmt, highlight, collapse, max_nodes)
     graph = _Graph(root, collapse, show_constants, highlight)
     if max_nodes is not None:
         _check_size(graph, max_nodes, collapse)
-    return _Drawing(graph, rankdir, fmt, bool(local_derivatives)).digraph()
+    return graph, _Drawing(graph, rankdir, fmt, bool(local_derivatives)).digraph()
 
 
 def render(root, path, *, timeout=DEFAULT_TIMEOUT, **draw_options):
@@ -139,6 +145,12 @@ def render(root, path, *, timeout=DEFAULT_TIMEOUT, **draw_options):
         return write_atomic(path, source)
     program = _layout_program(fmt, path)
     return write_atomic(path, _run_layout(program, fmt, source, timeout))
+
+
+def _svg(digraph, what, timeout=DEFAULT_TIMEOUT):
+    """The SVG text of a drawing, for a page that embeds it; GraphvizNotFound names ``what``."""
+    svg = _run_layout(_layout_program("svg", what), "svg", digraph.source, timeout).decode("utf-8")
+    return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: not allowed inside HTML
 
 
 # ----- option checks ----------------------------------------------------------
