@@ -1,6 +1,6 @@
 // The explorer's script: it only replays steps that Python computed and wrote as data.
 // Every string from the data goes in as textContent, never as markup, so a label
-// such as "<img onerror=...>" shows as those characters and runs nothing.
+// such as an img tag with an onerror attribute shows as those characters and runs nothing.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("explorer-data").textContent);
