@@ -108,7 +108,7 @@
   if (!training) return;
   $("training").hidden = false;
   var slider = $("train-step"), chart = $("chart"), SVG = "http://www.w3.org/2000/svg";
-  var W = 520, H = 300, left = 48, right = 12, top = 14, bottom = 36;
+  var W = 520, H = 300, left = 48, right = 26, top = 14, bottom = 36;
   slider.max = training.steps.length - 1;
   var maxE = 0;
   training.curves.forEach(function (c) { c.E.forEach(function (e) { maxE = Math.max(maxE, e); }); });
