@@ -47,7 +47,7 @@ def explore(root, history=None, *, collapse="auto", rankdir="TB", max_nodes=DEFA
         None, "neuron" or "layer" choose. rankdir: as draw_dot's; top to
         bottom keeps the text large beside the panel. Graphs beyond ``max_nodes`` get
         draw_dot's ValueError; no Graphviz ``dot``: GraphvizNotFound.
-    The gradients are recomputed here from the graph (seed 1 at root), so
+    The gradients are recomputed here from the graph (from ∂root/∂root = 1), so
     ``backward()`` need not have run. Returns an Explorer: shown inline in
     Jupyter, ``.save(path)`` writes the page.
     """

@@ -108,7 +108,7 @@ def test_steps_walk_forward_then_backward_with_the_engines_numbers():
     done = [i for s in data["steps"] for i in s["done"]]
     assert sorted(done) == list(range(len(order)))
     texts = {chain["text"] for s in data["steps"] for chain in s["explain"]}
-    assert explain(E, order[order.index(next(v for v in order if v.label == "w"))]) in texts
+    assert explain(E, next(v for v in order if v.label == "w")) in texts
 
 
 def test_the_x_0_step_says_why_the_gradient_is_zero():
