@@ -12,6 +12,8 @@ from the library's own output, so the prose never quotes a number by hand.
 import argparse
 import contextlib
 import io
+import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -226,8 +228,13 @@ def pictures():
 
     IMAGES.mkdir(exist_ok=True)
     net, E = identity_error()
-    written = [render(E, IMAGES / "graph.png"), render(E, IMAGES / "graph_highlight.png", highlight=net.w)]
+    # Top to bottom: narrow enough that the text stays legible at a README's width (~880 px).
+    graph = {"local_derivatives": True, "rankdir": "TB"}
+    written = [render(E, IMAGES / "graph.png", **graph),
+               render(E, IMAGES / "graph_highlight.png", highlight=net.w, **graph)]
     history = train(IdentityNet(W0), xs=[0.0, 1.0], lr=LR, steps=STEPS, progress=False)
+    written.append(descent_animation(IMAGES / "descent.gif", history))
+    written += explorer_page(E, history)
     written.append(plot_landscape(IMAGES / "landscape.png", history,
                                   title=f"E(w) of the identity network and {STEPS} steps of descent (lr = {LR:g})"))
     biased = train(IdentityNet(W0, bias=0.0), xs=[0.0, 1.0], lr=LR, steps=BIAS_STEPS, progress=False)
@@ -235,6 +242,69 @@ def pictures():
                                   title=f"With a bias: mean E over (w, b) and {BIAS_STEPS:,} steps of descent "
                                         f"(lr = {LR:g})"))
     return written
+
+
+def descent_animation(path, history):
+    """An animated GIF of the descent: each step on E(w) for its x, the tangent and the step −lr·∂E/∂w."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    ws = np.linspace(-1.0, 3.5, 300)
+    frames = []
+    for row in history.rows:
+        w, x, E, g = row["w"], row["x"], row["E"], row["dE/dw"]
+        fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=90)
+        for other, colour in ((0.0, "#9ecae1"), (1.0, "#1f77b4")):
+            ax.plot(ws, error(ws, other), color=colour if other == x else "#dddddd", lw=2.5 if other == x else 1.5,
+                    label=f"E(w) for x = {other:g}")
+        near = np.linspace(w - 0.6, w + 0.6, 2)
+        ax.plot(near, E + g * (near - w), "--", color="#ff7f0e", lw=2, label="tangent, slope ∂E/∂w")
+        step = -LR * g
+        if step:
+            ax.annotate("", xy=(w + step, E + g * step), xytext=(w, E),
+                        arrowprops={"arrowstyle": "-|>", "color": "#d62728", "lw": 2.2})
+        ax.plot([w], [E], "o", color="#d62728", ms=8)
+        why = "x = 0: ∂E/∂w = 0, w cannot move" if g == 0 else f"step −lr·∂E/∂w = {step:+.3f}"
+        ax.set_title(f"step {row['step']}: x = {x:g}, w = {w:.3f}, E = {E:.4f}\n{why}", fontsize=11)
+        ax.set(xlabel="w", ylabel="E", xlim=(ws[0], ws[-1]), ylim=(0.0, 0.16))
+        ax.legend(loc="upper right", fontsize=9)
+        fig.tight_layout()
+        fig.canvas.draw()
+        frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB").quantize(64))
+        plt.close(fig)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=450, loop=0)
+    return write_atomic(path, buffer.getvalue())
+
+
+def explorer_page(E, history):
+    """docs/backprop.html, the page the tutorial links, and a screenshot of it mid-backward (if a browser runs)."""
+    from micrograd_id.explore import explore
+
+    written = [explore(E, history).save(DOCS / "backprop.html")]
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("docs/images/explorer.png not updated: playwright is not installed (extra dev)", file=sys.stderr)
+        return written
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "chromium", args=args)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(written[0].as_uri())
+        for _ in range(EXPLORER_SCREENSHOT_STEP):
+            page.get_by_role("button", name="Next step").click()
+        page.get_by_label("Training step").fill("3")  # an x = 1 step: tangent and step arrow
+        page.locator("main").screenshot(path=str(IMAGES / "explorer.png"))
+        browser.close()
+    return written + [IMAGES / "explorer.png"]
+
+
+EXPLORER_SCREENSHOT_STEP = 11  # backward through w·x: the step the x = 0 story hinges on
 
 
 def main(argv=None):

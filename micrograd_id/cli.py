@@ -6,6 +6,7 @@
     micrograd-id explain     the chain rule for dE/dw, path by path, with numbers
     micrograd-id check       autodiff vs eq. (6) vs central differences
     micrograd-id landscape   the error landscape with the descent path
+    micrograd-id explore     a page to step through backprop and the training steps
 
 Bad arguments end with exit status 2 and one line on stderr; a failure while
 running (no Graphviz, an unwritable file) with status 1 and one line. Output
@@ -233,13 +234,15 @@ def _demo(args):
     print(f"3. Pictures, in {out}/:")
     failures = 0
     _, E = _identity_error(DEMO_W0, 1.0)
-    failures += _try_write(lambda: _render_graph_or_source(E, out / "graph.png", "w"),
-                           f"the graph of E at w = {DEMO_W0:g}, x = 1: each node's value and gradient; "
+    failures += _try_write(lambda: _render_graph_or_source(E, out / "graph.png", "w", local_derivatives=True),
+                           f"the graph of E at w = {DEMO_W0:g}, x = 1: each node's value and gradient, each arrow's local derivative; "
                            f"red: the path from w")
     failures += _try_write(lambda: _plot(out / "landscape.png", history,
                                          title=f"E(w) of the identity network and {DEMO_STEPS} steps of descent "
                                                f"(lr = {DEMO_LR:g})"),
                            "the error landscape E(w) for x = 0, x = 1 and their mean, with the steps above")
+    failures += _try_write(lambda: _explorer_unless_no_dot(out / "backprop.html", E, history),
+                           "open in a browser: step through forward and backward, and the steps above")
     print(f"\nNext: {PROG} explain --w {DEMO_W0:g} --x 1   (the chain rule behind dE/dw, with these numbers)")
     if failures:
         print(f"{PROG} demo: {plural(failures, 'picture')} not written (see the messages above); "
@@ -253,32 +256,47 @@ def _indent(text, by="   "):
 
 
 def _try_write(write, what):
-    """Run one picture writer; on a missing program or library say so and go on. 1 if it failed."""
+    """Run one picture writer; on a missing program or library say so and go on. 1 if it failed.
+
+    A writer returns None when it chose to skip (and said why): that is no failure.
+    """
     try:
         path = write()
     except (ImportError, RuntimeError, OSError) as problem:
         print(f"  not written: {problem}", file=sys.stderr)
         return 1
-    _say_where(path, what)
+    if path is not None:
+        _say_where(path, what)
     return 0
 
 
-def _render_graph(root, path, highlight=None):
+def _explorer_unless_no_dot(path, root, history):
+    """The explorer page; without Graphviz's `dot` (its graph is dot's SVG) say so and skip it."""
+    from micrograd_id.viz import GraphvizNotFound
+
+    try:
+        return _write_explorer(path, root, history)
+    except GraphvizNotFound as problem:
+        print(f"  not written: {_one_line(problem)}", file=sys.stderr)
+        return None
+
+
+def _render_graph(root, path, highlight=None, **options):
     from micrograd_id.viz import render
 
     node = None if highlight is None else _find_label(root, highlight)
-    return render(root, path, highlight=node)
+    return render(root, path, highlight=node, **options)
 
 
-def _render_graph_or_source(root, path, highlight):
+def _render_graph_or_source(root, path, highlight, **options):
     """The PNG; without Graphviz's `dot`, say so and write the DOT source beside it instead."""
     from micrograd_id.viz import GraphvizNotFound
 
     try:
-        return _render_graph(root, path, highlight)
+        return _render_graph(root, path, highlight, **options)
     except GraphvizNotFound as problem:
         print(f"  not written: {_one_line(problem)}", file=sys.stderr)
-        source = _render_graph(root, path.with_suffix(".dot"), highlight)
+        source = _render_graph(root, path.with_suffix(".dot"), highlight, **options)
         print(f"  wrote {source} instead (the graph's DOT source; any Graphviz viewer shows it)")
         return source
 
@@ -355,6 +373,41 @@ def _landscape(args):
     path = _plot(args.output, history)
     print(f"wrote {path}: {kind} with the {args.steps} steps of descent (lr = {args.lr:g})")
     return 0
+
+
+# ----- explore: a self-contained block (the command, its options, its page) ---------------
+
+def _write_explorer(path, root, history):
+    from micrograd_id.explore import explore
+
+    return explore(root, history).save(path)
+
+
+def _explore(args):
+    from micrograd_id.train import train
+
+    _, E = _identity_error(args.w, args.x, args.bias)
+    history = train(IdentityNet(w=args.w, bias=args.bias), xs=[0.0, 1.0], lr=args.lr, steps=args.steps,
+                    progress=False) if args.steps else None
+    path = _write_explorer(args.output, E, history)
+    print(f"wrote {path}: open it in a browser to step through backprop of E at w = {args.w:g}, x = {args.x:g}"
+          + (f", b = {args.bias:g}" if args.bias is not None else "")
+          + (f", and {args.steps} training steps from there (x = 0, 1 in turn, lr = {args.lr:g})" if args.steps else ""))
+    return 0
+
+
+def _add_explore_command(commands):
+    explore = commands.add_parser("explore", help="write a page to step through backprop and training",
+                                  description="Write one self-contained HTML page (it opens offline): step "
+                                              "forward and backward through the graph of E, and through "
+                                              "the steps of training.")
+    _network_options(explore)
+    explore.add_argument("-o", "--output", type=_output(".html", ".htm"), required=True, metavar="PATH",
+                         help="the page to write, e.g. backprop.html")
+    explore.add_argument("--steps", type=_count(0, 10_000), default=DEMO_STEPS,
+                         help=f"training steps to scrub through, from --w (default: {DEMO_STEPS}; 0: none)")
+    explore.add_argument("--lr", type=_learning_rate, default=DEMO_LR, help=f"learning rate (default: {DEMO_LR:g})")
+    explore.set_defaults(run=_explore)
 
 
 # ----- the parser --------------------------------------------------------------------------
@@ -436,6 +489,7 @@ def build_parser():
     landscape.add_argument("-o", "--output", type=_output(".png", ".svg", ".pdf"), required=True,
                            metavar="PATH", help="the file to write: .png, .svg or .pdf")
     landscape.set_defaults(run=_landscape)
+    _add_explore_command(commands)
     return parser
 
 

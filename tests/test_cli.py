@@ -38,6 +38,7 @@ def test_demo_prints_the_tables_and_writes_both_pictures(tmp_path, capsys):
     written = sorted(os.listdir(tmp_path / "out"))
     assert ("landscape.png" in written) == HAVE_MPL
     assert ("graph.png" in written) == HAVE_DOT
+    assert ("backprop.html" in written) == HAVE_DOT  # the explorer page, to step through backprop
     for name in written:
         assert name in out  # the demo says where each file went
 
@@ -183,7 +184,7 @@ def test_failures_while_running_exit_1_with_one_line(tmp_path, capsys, monkeypat
     assert not (tmp_path / "g.png").exists()
 
 
-@pytest.mark.parametrize("command", [None, "demo", "train", "draw", "explain", "check", "landscape"])
+@pytest.mark.parametrize("command", [None, "demo", "train", "draw", "explain", "check", "landscape", "explore"])
 def test_help_on_each_command(capsys, command):
     status, out, _ = run(capsys, *([command] if command else []), "--help")
     assert status == 0
@@ -194,7 +195,7 @@ def test_every_command_is_documented_in_the_parser():
     parser = cli.build_parser()
     assert parser.prog == "micrograd-id"
     names = next(a for a in parser._actions if hasattr(a, "add_parser")).choices
-    assert set(names) == {"demo", "train", "draw", "explain", "check", "landscape"}
+    assert set(names) == {"demo", "train", "draw", "explain", "check", "landscape", "explore"}
 
 
 # ----- one CLI: the same names, defaults and manners in every command --------------------

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 MODULES = ["micrograd_id", "micrograd_id.engine", "micrograd_id.nn", "micrograd_id.losses", "micrograd_id.optim", "micrograd_id.train",
            "micrograd_id.identity", "micrograd_id.gradcheck", "micrograd_id.viz", "micrograd_id.explain",
-           "micrograd_id.landscape", "micrograd_id.cli"]
+           "micrograd_id.explore", "micrograd_id.landscape", "micrograd_id.cli"]
 
 
 def public_names(module):
@@ -58,8 +58,25 @@ def test_readme_keeps_exactly_two_commands():
 
 
 def test_tutorial_images_were_generated():
-    for name in ("graph.png", "graph_highlight.png", "landscape.png", "landscape_bias.png"):
+    for name in ("graph.png", "graph_highlight.png", "landscape.png", "landscape_bias.png", "explorer.png"):
         assert (DOCS / "images" / name).read_bytes().startswith(b"\x89PNG"), name
+    assert (DOCS / "images" / "descent.gif").read_bytes().startswith(b"GIF89a")
+    assert "Next step" in (DOCS / "backprop.html").read_text(encoding="utf-8")
+
+
+README_WIDTH = 880   # px: GitHub shows a README's images at most this wide
+
+
+@pytest.mark.parametrize("name", ["graph.png", "graph_highlight.png"])
+def test_graph_pictures_stay_legible_at_readme_width(name):
+    """Node text (draw_dot's font size in points, drawn at 96 dpi) is >= 11 px once fit to 880 px."""
+    from micrograd_id import Value
+    from micrograd_id.viz import draw_dot
+
+    points = float(re.search(r"node \[fontname=\S+ fontsize=([\d.]+)", draw_dot(Value(1.0)).source).group(1))
+    width = int.from_bytes((DOCS / "images" / name).read_bytes()[16:20], "big")  # the PNG's IHDR
+    shown = points * 96 / 72 * min(1.0, README_WIDTH / width)
+    assert shown >= 11, f"{name} is {width} px wide: its text would be {shown:.1f} px at {README_WIDTH} px"
 
 
 def tutorial_table(name):
