@@ -194,6 +194,11 @@ def _elementwise_rule(rule, arity):
     return lambda *args: [part(*args) for part in parts]
 
 
+def _per_sample(value):
+    value = np.asarray(value, dtype=float)
+    return float(value) if value.ndim == 0 else value
+
+
 def _sum_to(g, shape):
     """The gradient of a broadcast input: g summed over the axes the input was stretched along."""
     g = np.asarray(g, dtype=float)
@@ -242,7 +247,7 @@ def _derivative_text(op, i, names, out):
 class _Program:
     """The generated source, and what its names stand for on floats and on arrays."""
 
-    def __init__(self, output, inputs, wrt):
+    def __init__(self, output, inputs, wrt, also):
         self.lines = []
         self.float_names = {"inf": math.inf, "nan": math.nan,
                             **{name: getattr(engine, name) for name in HELPERS}}
@@ -250,7 +255,7 @@ class _Program:
         self.globals_of = {}  # id(op) -> its forward's or rule's name in the generated code
         self.names = _Names()
         self.may_be_complex = False
-        self._write(output, inputs, wrt)
+        self._write(output, inputs, wrt, also)
 
     def _global(self, kind, op, float_value, array_value):
         key = (kind, id(op))
@@ -261,7 +266,7 @@ class _Program:
             self.float_names[name], self.array_names[name] = float_value, array_value
         return self.globals_of[key]
 
-    def _write(self, output, inputs, wrt):
+    def _write(self, output, inputs, wrt, also):
         order = topological_order(output)  # output first, each node before its inputs
         input_set = set(inputs)
         depends = {}  # node -> whether it depends on an input (else it is a constant)
@@ -301,7 +306,8 @@ class _Program:
             if node.operation is not None and needs[node]:
                 self._backward_lines(node, grad, needs, assigned)
         results = ", ".join(grad[x] if x in assigned else "0.0" for x in wrt)
-        self.lines.append(f"    return {name[output]}, [{results}]")
+        kept = f", [{', '.join(name[v] for v in also)}]" if also else ""
+        self.lines.append(f"    return {name[output]}, [{results}]{kept}")
         self.source = "\n".join(self.lines) + "\n"
 
     def _line(self, code, note):
@@ -353,8 +359,9 @@ class _Program:
 class CompiledGraph:
     """A graph as a Python function of its inputs: call it for (value, grads); read ``source``."""
 
-    def __init__(self, output, inputs, wrt):
-        program = _Program(output, inputs, wrt)
+    def __init__(self, output, inputs, wrt, also=()):
+        program = _Program(output, inputs, wrt, also)
+        self.also = list(also)
         self.source = program.source
         self.inputs, self.wrt = list(inputs), list(wrt)
         self._may_be_complex = program.may_be_complex
@@ -379,21 +386,22 @@ class CompiledGraph:
         if any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
             return self._call_arrays(values)
         numbers = [v if type(v) is float else real_float(v, "an input value") for v in values]
-        value, grads = self._on_floats(*numbers)
-        if self._may_be_complex and any(type(x) is complex for x in (value, *grads)):
+        result = self._on_floats(*numbers)
+        if self._may_be_complex and any(type(x) is complex for x in (result[0], *result[1])):
             raise ValueError("a power in the graph is not real: a negative base needs an integer exponent")
-        return value, grads
+        return result
 
     def _call_arrays(self, values):
         arrays = [np.asarray(v, dtype=float) for v in values]
         with np.errstate(all="ignore"):  # as the engine's rules: inf and nan, not errors
-            value, grads = self._on_arrays(*arrays)
-        value = np.asarray(value, dtype=float)
+            value, grads, *kept = self._on_arrays(*arrays)
         grads = [_sum_to(g, arrays[i].shape) for g, i in zip(grads, self._wrt_index)]
-        return (float(value) if value.ndim == 0 else value), grads
+        if kept:
+            return _per_sample(value), grads, [_per_sample(v) for v in kept[0]]
+        return _per_sample(value), grads
 
 
-def compile_graph(output, inputs, wrt=None):
+def compile_graph(output, inputs, wrt=None, *, also=()):
     """The graph below ``output`` as straight-line Python over ``inputs``; see the module's docstring.
 
     inputs: the leaf Values whose numbers the compiled graph takes, in order;
@@ -401,6 +409,8 @@ def compile_graph(output, inputs, wrt=None):
     differentiate by (default: all of them). Python control flow that ran
     while the graph was recorded is baked in too: the compiled graph replays
     this one recording, whatever the new inputs would have made the code do.
+    also: other nodes of the graph whose values a call returns too, as a
+    third item: ``value, grads, [values of also]``.
     """
     inputs = engine._check_inputs("compile_graph", output, inputs)
     wrt = list(inputs) if wrt is None else engine._check_inputs("compile_graph", output, wrt)
@@ -412,4 +422,8 @@ def compile_graph(output, inputs, wrt=None):
     outside = [x for x in wrt if x not in set(inputs)]
     if outside:
         raise ValueError(f"compile_graph() wrt must be among the inputs; {outside[0]!r} is not")
-    return CompiledGraph(output, inputs, wrt)
+    graph = set(topological_order(output))
+    stray = [v for v in also if v not in graph]
+    if stray:
+        raise ValueError(f"compile_graph() also: {stray[0]!r} is not in the output's graph")
+    return CompiledGraph(output, inputs, wrt, also)

@@ -250,3 +250,18 @@ def test_staged_arithmetic_evaluates_exactly_as_the_rule(k, numbers):
 
     text = SHAPES[k](*map(_Symbol, "abc")).text
     assert eval(text, dict(zip("abc", numbers))) == SHAPES[k](*numbers), text  # noqa: S307
+
+
+# ----- train(compiled=True): the same run, replayed ------------------------------------------------
+
+@pytest.mark.parametrize("make, xs, full_batch", [
+    (lambda: IdentityNet(0.3), [0.0, 1.0], False),
+    (lambda: IdentityNet(0.3, bias=0.0), [0.0, 1.0], True),
+    (lambda: MLP(2, [3, 1], seed=1, activation="tanh"), [[0.5, -1.0], [1.0, 0.25]], False),
+])
+def test_train_compiled_gives_the_same_history(make, xs, full_batch):
+    from micrograd_id.train import train
+
+    ys = [0.2, 0.9] if isinstance(xs[0], list) else None
+    runs = [train(make(), xs, ys, lr=0.5, steps=12, full_batch=full_batch, compiled=c).rows for c in (False, True)]
+    assert runs[0] == runs[1]
