@@ -383,10 +383,12 @@ class CompiledGraph:
         """(value, [∂value/∂x for x in wrt]) at these input values (floats, or numpy arrays)."""
         if len(values) != len(self.inputs):
             raise TypeError(f"this compiled graph takes {len(self.inputs)} input value(s), got {len(values)}")
-        if any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
+        if set(map(type, values)) <= {float}:  # the common case, checked at C speed
+            result = self._on_floats(*values)
+        elif any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
             return self._call_arrays(values)
-        numbers = [v if type(v) is float else real_float(v, "an input value") for v in values]
-        result = self._on_floats(*numbers)
+        else:
+            result = self._on_floats(*[real_float(v, "an input value") for v in values])
         if self._may_be_complex and any(type(x) is complex for x in (result[0], *result[1])):
             raise ValueError("a power in the graph is not real: a negative base needs an integer exponent")
         return result

@@ -265,3 +265,13 @@ def test_train_compiled_gives_the_same_history(make, xs, full_batch):
     ys = [0.2, 0.9] if isinstance(xs[0], list) else None
     runs = [train(make(), xs, ys, lr=0.5, steps=12, full_batch=full_batch, compiled=c).rows for c in (False, True)]
     assert runs[0] == runs[1]
+
+
+def test_the_compile_command_prints_source_that_runs(capsys):
+    from micrograd_id import cli
+
+    assert cli.main(["compile", "--w", "0.3", "--x", "1", "--time"]) == 0
+    text = capsys.readouterr().out
+    source, timing = text.rsplit("\n# one forward", 1)
+    assert "d_w = d_z * x" in source and "faster" in timing
+    compile(source, "<cli>", "exec")  # the printed source is valid Python
