@@ -345,7 +345,7 @@ class _Program:
         for i, (child, text) in enumerate(zip(node.children, texts)):
             if not needs[child]:
                 continue
-            if text == grad[node] and self.uses[child] == 1:  # as after a +: the same number, no line
+            if text == grad[node] and self.uses[child] == 1 and child.children:  # after a +: no line needed
                 self.lines.append(f"    # {grad[child]} is {text}: ∂{name[node]}/∂{args[i]} = 1")
                 grad[child] = text
                 assigned.add(child)
