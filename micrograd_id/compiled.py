@@ -28,7 +28,7 @@ import numpy as np
 
 from micrograd_id import engine
 from micrograd_id._checks import real_float
-from micrograd_id.engine import Value, topological_order
+from micrograd_id.engine import topological_order
 
 __all__ = ["compile_graph", "CompiledGraph"]
 
