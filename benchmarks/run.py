@@ -29,6 +29,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import compiled_cases
 import contenders
 import memory
 
@@ -593,6 +594,20 @@ def markdown(report):
         ours = timings["micrograd_id"]
         lines.append(f"| {title} | {mode} | " + " | ".join(ms(timings[n].median) for n in libs) + " | " +
                      " | ".join(ratio(timings[n], ours) for n in libs if n != "micrograd_id") + " |")
+    lines += ["", "## Compiled graphs (`micrograd_id.compiled`)", "",
+              "The same cases with the graph recorded once and replayed by `compile_graph` as straight-line",
+              "Python: on floats (benchmarks 1 and 3) or on numpy arrays holding the whole batch (benchmark 2).",
+              "Ratios are each contender's time divided by the compiled step's.", "",
+              "| case | GC | " + " | ".join(f"{n} ms" for n in [*libs, "compiled"]) + " | ratios |",
+              "|---|---|" + "---:|" * (len(libs) + 1) + "---|"]
+    for title, mode, timings in report["compiled"]:
+        fast = timings.get("compiled") or timings.get("numpy batch")
+        lines.append(f"| {title} | {mode} | " + " | ".join(ms(t.median) for t in timings.values()) + " | " +
+                     ", ".join(f"{n} {t.median / fast.median:.1f}×" for n, t in timings.items() if t is not fast)
+                     + " |")
+    seconds, one = report["compile_time"]
+    lines += ["", f"Compiling benchmark 1's graph took {seconds * 1e3:.0f} ms, {seconds / one:.1f}× one interpreted "
+              "forward + backward of it."]
     lines += ["", "Before timing, every case ran once in each library and gave the same numbers "
               "(loss, every gradient, the training losses of every step); largest relative difference "
               "from micrograd_id:", ""]
@@ -689,6 +704,7 @@ def main(argv=None):
               "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
     report["speed"], report["checks"] = speed_cases(libs, settings, log)
     report["eq6"] = identity_matches_eq6()
+    report["compiled"], report["compile_time"] = compiled_cases.compiled_cases(libs, settings, log)
     report["chains"], report["depths"], report["memories"] = chain_cases(list(libs), settings, log)
     report["modes"] = engine_mode_cases(settings, log)
     report["renders"] = render_cases(settings, log)

@@ -193,7 +193,48 @@ def section_bias_explain():
     return code(f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}")
 
 
+def section_compiled_source():
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        cli.main(["compile", "--w", str(W0), "--x", "1"])
+    return "```python\n>>> cg = compile_graph(E, inputs=[net.w, x, y], wrt=[net.w]); print(cg.source)\n" + \
+        text.getvalue().rstrip() + "\n```"
+
+
+def section_compiled_mlp():
+    from micrograd_id.compiled import compile_graph
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = half_squared_error(model([0.5, -1.0]), 1.0)
+    params = model.parameters()
+    lines = compile_graph(loss, params).source.splitlines()
+    backward = next(i for i, line in enumerate(lines) if "# backward" in line)
+    signature = lines[0].split(", ")
+    ret = lines[-1].split(", ")
+    excerpt = [", ".join(signature[:3]) + ", …, " + signature[-1]] + lines[1:7] + ["    …"] + \
+        lines[backward:backward + 8] + ["    …"] + lines[-3:-1] + [", ".join(ret[:4]) + ", …, " + ret[-1]]
+    return "```python\n" + "\n".join(excerpt) + f"\n```\n\n{len(lines):,} lines for {len(params)} parameters."
+
+
+def section_compiled_branch():
+    from micrograd_id.compiled import compile_graph
+    from micrograd_id.engine import Value
+
+    def f(x):
+        return x * x if x > 0 else -3 * x
+
+    x = Value(2.0, label="x")
+    cg = compile_graph(f(x), [x])
+    return code(">>> def f(x):\n...     return x * x if x > 0 else -3 * x   # Python looks at the number\n"
+                f">>> x = Value(2.0, label='x')\n>>> cg = compile_graph(f(x), [x])   # recorded at x = 2: x * x\n"
+                f">>> cg(-1.0)                         # (value, [gradient]): still x * x\n{cg(-1.0)!r}\n"
+                f">>> f(Value(-1.0)).data              # the Python, run again, takes the other branch\n"
+                f"{f(Value(-1.0)).data!r}")
+
+
 TUTORIAL_SECTIONS = {
+    "compiled-source": section_compiled_source, "compiled-mlp": section_compiled_mlp,
+    "compiled-branch": section_compiled_branch,
     "nodes": section_nodes, "explain": section_explain, "compare": section_compare,
     "sign": section_sign, "taylor": section_taylor, "descent": section_descent, "x0": section_x0, "explain-x0": section_explain_x0,
     "x1": section_x1, "bias": section_bias, "bias-explain": section_bias_explain,

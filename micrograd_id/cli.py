@@ -7,6 +7,7 @@
     micrograd-id check       autodiff vs eq. (6) vs central differences
     micrograd-id landscape   the error landscape with the descent path
     micrograd-id explore     a page to step through backprop and the training steps
+    micrograd-id compile     the graph as straight-line Python: forward lines, then backward lines
 
 Bad arguments end with exit status 2 and one line on stderr; a failure while
 running (no Graphviz, an unwritable file) with status 1 and one line. Output
@@ -490,7 +491,42 @@ def build_parser():
                            metavar="PATH", help="the file to write: .png, .svg or .pdf")
     landscape.set_defaults(run=_landscape)
     _add_explore_command(commands)
+    compiled = commands.add_parser("compile", help="print the graph as straight-line Python (compile_graph)",
+                                   description="Print the identity network's compiled forward and backward "
+                                               "pass: its backward lines are eq. (6), step by step.")
+    _network_options(compiled)
+    compiled.add_argument("--time", action="store_true",
+                          help="also time one forward + backward, interpreted and compiled")
+    compiled.set_defaults(run=_compile)
     return parser
+
+
+def _compile(args):
+    """The compile command: the source of E's graph over (w[, b], x, y), and optionally the speed-up."""
+    import timeit
+
+    from micrograd_id.compiled import compile_graph
+    from micrograd_id.engine import Value
+
+    net = IdentityNet(w=args.w, bias=args.bias)
+    x, y = Value(args.x, label="x"), Value(args.x, label="y")
+    E = half_squared_error(net(x), y)
+    params = net.parameters()
+    graph = compile_graph(E, inputs=[*params, x, y], wrt=params)
+    print(graph.source, end="")
+    if args.time:
+        numbers = [p.data for p in params] + [args.x, args.x]
+
+        def interpreted():
+            net.zero_grad()
+            half_squared_error(net(args.x), args.x).backward()
+
+        calls = 2000
+        slow = min(timeit.repeat(interpreted, number=calls, repeat=5)) / calls
+        fast = min(timeit.repeat(lambda: graph(*numbers), number=calls, repeat=5)) / calls
+        print(f"# one forward + backward: interpreted {slow * 1e6:.1f} µs, compiled {fast * 1e6:.1f} µs "
+              f"({slow / fast:.0f}× faster)")
+    return 0
 
 
 def main(argv=None):

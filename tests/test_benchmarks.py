@@ -58,3 +58,13 @@ def test_chain_worker_reports_a_correct_gradient():
     lib = loaded("micrograd_id")["micrograd_id"]
     result = run.chain_worker(lib, depth=2000, gc_off=False)
     assert result["correct"] and result["error"] is None
+
+
+def test_compiled_cases_compute_what_the_interpreted_cases_do():
+    import compiled_cases
+
+    weights = contenders.reference_weights()
+    loss, params = compiled_cases._mlp_graph(weights)
+    value, grads = compiled_cases.compile_graph(loss, params)(*[p.data for p in params])
+    lib = loaded("micrograd_id")["micrograd_id"]
+    assert [value, *grads] == run.mlp_batch_case(lib, weights)()

@@ -195,7 +195,7 @@ def test_every_command_is_documented_in_the_parser():
     parser = cli.build_parser()
     assert parser.prog == "micrograd-id"
     names = next(a for a in parser._actions if hasattr(a, "add_parser")).choices
-    assert set(names) == {"demo", "train", "draw", "explain", "check", "landscape", "explore"}
+    assert set(names) == {"demo", "train", "draw", "explain", "check", "landscape", "explore", "compile"}
 
 
 # ----- one CLI: the same names, defaults and manners in every command --------------------

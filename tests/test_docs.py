@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 MODULES = ["micrograd_id", "micrograd_id.engine", "micrograd_id.nn", "micrograd_id.losses", "micrograd_id.optim", "micrograd_id.train",
            "micrograd_id.identity", "micrograd_id.gradcheck", "micrograd_id.viz", "micrograd_id.explain",
-           "micrograd_id.explore", "micrograd_id.landscape", "micrograd_id.cli"]
+           "micrograd_id.explore", "micrograd_id.landscape", "micrograd_id.cli", "micrograd_id.compiled"]
 
 
 def public_names(module):
