@@ -4,7 +4,7 @@ Each contender builds the same models with the same weights, so every case
 computes the same numbers in all three (run.py checks that they agree before
 it times anything). Models are written the way each library's users write
 them: the MLPs of micrograd_id and micrograd through their own ``nn``
-modules, the seed's one-weight net in plain Value ops in both (micrograd has
+modules, the identity network (one weight) in plain Value ops in both (micrograd has
 no module for it), PyTorch with 0-d float64 tensors and Python loops (the
 scalar style whose per-op cost we compare; PyTorch on whole tensors is a
 different game).

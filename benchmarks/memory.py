@@ -1,6 +1,6 @@
 """Memory over a long training run with the garbage collector off.
 
-Trains the seed's one-weight network (y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2,
+Trains the identity network (one weight) (y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2,
 x alternating 0, 1) for 100,000 online SGD steps with ``gc.disable()`` and
 reports, at checkpoints, the memory Python's allocator still holds
 (tracemalloc current and peak) and the process's resident memory (RSS).
@@ -37,7 +37,7 @@ CAP_CHECK_EVERY = 1000  # steps between checks of the traced memory against --ca
 # ----- one training step per library ----------------------------------------------
 
 def trainer(library):
-    """step(x): forward, backward and an SGD update of the seed's net in ``library``."""
+    """step(x): forward, backward and an SGD update of the identity network in ``library``."""
     forward_backward, w = contenders.CONTENDERS[library]().identity_net(0.3)
 
     def step(x):
@@ -151,7 +151,7 @@ def main(argv=None):
     if args.worker:
         worker(args.worker, args.steps, args.cap_mb << 20)
         return 0
-    print(f"{args.steps:,} SGD steps of the seed's net, gc.disable(), tracemalloc on\n")
+    print(f"{args.steps:,} SGD steps of the identity network, gc.disable(), tracemalloc on\n")
     rows = measure(args.steps, args.cap_mb)
     print("\n".join(table(rows) + [""] + summary(rows, args.steps)))
     return 0

@@ -17,7 +17,6 @@ Timings interleave the libraries, repeat each block and report the median
 import argparse
 import datetime
 import gc
-import inspect
 import json
 import os
 import platform
@@ -26,11 +25,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import textwrap
 import time
 import tracemalloc
 from pathlib import Path
 
+import compiled_cases
 import contenders
 import memory
 
@@ -158,7 +157,7 @@ def training_case(lib, weights):
 
 
 def identity_case(lib):
-    """Benchmark 3: the seed's net y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2, at x = 1, in Value ops."""
+    """Benchmark 3: the identity network y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2, at x = 1, in Value ops."""
     step, _ = lib.identity_net(0.3)
     return lambda: list(step(1.0))
 
@@ -208,7 +207,7 @@ def speed_cases(libs, settings, log):
 
 
 def identity_matches_eq6():
-    """micrograd_id's dE/dw for the seed's net against eq. (6), as a relative difference."""
+    """micrograd_id's dE/dw for the identity network against eq. (6), as a relative difference."""
     from micrograd_id.identity import hand_gradient
 
     step, _ = contenders.MicrogradId().identity_net(0.3)
@@ -398,32 +397,9 @@ def instruction_cases(names, settings, log):
 
 # ----- engine modes: what create_graph and detect_anomaly cost ------------------------------
 
-def without_mode_check(function):
-    """A copy of engine `function` with its `if _mode.get():` statement removed.
-
-    The counterfactual engine for "no_grad and detect_anomaly cost nothing when
-    off": the same source minus the mode test, compiled in the engine's namespace.
-    Returns None when the function has no such statement.
-    """
-    from micrograd_id import engine
-
-    lines = textwrap.dedent(inspect.getsource(function)).splitlines()
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith("if ") and "_mode.get()" in line:
-            indent = len(line) - len(line.lstrip())
-            end = i + 1
-            while end < len(lines) and (not lines[end].strip() or
-                                        len(lines[end]) - len(lines[end].lstrip()) > indent):
-                end += 1
-            namespace = dict(vars(engine))
-            exec(compile("\n".join(lines[:i] + lines[end:]), engine.__file__, "exec"), namespace)
-            return namespace[function.__name__]
-    return None
-
-
 def engine_mode_cases(settings, log):
     """micrograd_id's MLP batch step through backward(), grad(), detect_anomaly(), no_grad()."""
-    from micrograd_id import detect_anomaly, engine, grad, no_grad
+    from micrograd_id import detect_anomaly, grad, no_grad
 
     lib = contenders.MicrogradId()
     model, params = lib.mlp(contenders.reference_weights())
@@ -444,25 +420,14 @@ def engine_mode_cases(settings, log):
         with no_grad():
             forward()
 
-    unchecked_result = without_mode_check(engine._result)
-
-    def without_check():
-        checked, engine._result = engine._result, unchecked_result
-        try:
-            with_backward()
-        finally:
-            engine._result = checked
-
     fns = {
         "forward + backward()": with_backward,
         "forward + grad(create_graph=False)": lambda: grad(forward(), params),
         "forward + grad(create_graph=True)": lambda: grad(forward(), params, create_graph=True),
         "forward + backward() in detect_anomaly()": under_anomaly,
-        "forward + backward(), engine without the mode check": without_check if unchecked_result else None,
         "forward only": forward,
         "forward only, in no_grad()": under_no_grad,
     }
-    fns = {name: fn for name, fn in fns.items() if fn is not None}
     results = {}
     for mode in GC_MODES:
         results[mode] = timings = time_interleaved(fns, mode == "off", settings["repeats"], settings["block_seconds"])
@@ -475,13 +440,14 @@ def engine_mode_cases(settings, log):
 # ----- rendering: what Graphviz's layout costs ------------------------------------------------
 
 def render_cases(settings, log):
-    """{view: (Values in the graph, Timing)}: PNGs of the seed's net and of the 2-16-16-1 MLP's views."""
+    """{view: (Values in the graph, Timing)}: PNGs of the identity network and of the 2-16-16-1 MLP's views."""
     import tempfile
 
     from micrograd_id import viz
-    from micrograd_id.engine import _topological_order
+    from micrograd_id.engine import topological_order
+    from micrograd_id.identity import IdentityNet
     from micrograd_id.losses import half_squared_error
-    from micrograd_id.nn import MLP, IdentityNet
+    from micrograd_id.nn import MLP
 
     if shutil.which("dot") is None:
         log("rendering: Graphviz's dot is not installed; left out")
@@ -493,7 +459,7 @@ def render_cases(settings, log):
     for root in (seed_error, mlp_loss):
         root.backward()
     views = {
-        "seed's net, every Value": (seed_error, {}),
+        "identity net, every Value": (seed_error, {}),
         "MLP 2-16-16-1, one sample, one box per layer": (mlp_loss, dict(collapse="layer")),
         "MLP 2-16-16-1, one sample, one box per neuron": (mlp_loss, dict(collapse="neuron")),
         "MLP 2-16-16-1, one sample, every Value (max_nodes=None)": (mlp_loss, dict(max_nodes=None)),
@@ -506,7 +472,7 @@ def render_cases(settings, log):
                 start = time.perf_counter()
                 viz.render(root, Path(folder) / "graph.png", **options)
                 samples.append(time.perf_counter() - start)
-            results[view] = (len(_topological_order(root)), Timing(samples))
+            results[view] = (len(topological_order(root)), Timing(samples))
             log(f"render {view:<58} {results[view][0]:>5} Values  {results[view][1].median:6.2f} s")
     return results
 
@@ -628,11 +594,25 @@ def markdown(report):
         ours = timings["micrograd_id"]
         lines.append(f"| {title} | {mode} | " + " | ".join(ms(timings[n].median) for n in libs) + " | " +
                      " | ".join(ratio(timings[n], ours) for n in libs if n != "micrograd_id") + " |")
+    lines += ["", "## Compiled graphs (`micrograd_id.compiled`)", "",
+              "The same cases with the graph recorded once and replayed by `compile_graph` as straight-line",
+              "Python: on floats (benchmarks 1 and 3) or on numpy arrays holding the whole batch (benchmark 2).",
+              "Ratios are each contender's time divided by the compiled step's.", "",
+              "| case | GC | " + " | ".join(f"{n} ms" for n in [*libs, "compiled"]) + " | ratios |",
+              "|---|---|" + "---:|" * (len(libs) + 1) + "---|"]
+    for title, mode, timings in report["compiled"]:
+        fast = timings.get("compiled") or timings.get("numpy batch")
+        lines.append(f"| {title} | {mode} | " + " | ".join(ms(t.median) for t in timings.values()) + " | " +
+                     ", ".join(f"{n} {t.median / fast.median:.1f}×" for n, t in timings.items() if t is not fast)
+                     + " |")
+    seconds, one = report["compile_time"]
+    lines += ["", f"Compiling benchmark 1's graph took {seconds * 1e3:.0f} ms, {seconds / one:.1f}× one interpreted "
+              "forward + backward of it."]
     lines += ["", "Before timing, every case ran once in each library and gave the same numbers "
               "(loss, every gradient, the training losses of every step); largest relative difference "
               "from micrograd_id:", ""]
     lines += [f"- {title}: {difference:.1e}" for title, difference in report["checks"]]
-    lines += [f"- micrograd_id's dE/dw for the seed's net against eq. (6): {report['eq6']:.1e}"]
+    lines += [f"- micrograd_id's dE/dw for the identity network against eq. (6): {report['eq6']:.1e}"]
     lines += ["", f"## Chain of {s['chain_depth']:,} ops (benchmark 4)", "",
               "`v = v + x` repeated: the deepest graph there is. Each library in a fresh subprocess.", "",
               "| library | GC | build s | backward s | outcome |", "|---|---|---:|---:|---|"]
@@ -724,6 +704,7 @@ def main(argv=None):
               "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
     report["speed"], report["checks"] = speed_cases(libs, settings, log)
     report["eq6"] = identity_matches_eq6()
+    report["compiled"], report["compile_time"] = compiled_cases.compiled_cases(libs, settings, log)
     report["chains"], report["depths"], report["memories"] = chain_cases(list(libs), settings, log)
     report["modes"] = engine_mode_cases(settings, log)
     report["renders"] = render_cases(settings, log)

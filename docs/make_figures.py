@@ -13,18 +13,22 @@ import argparse
 import contextlib
 import io
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from micrograd_id import cli
-from micrograd_id._files import write_atomic
-from micrograd_id.engine import _topological_order
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs/_sections.py, also when loaded by path
+
+from _sections import fill, markdown_table, update  # noqa: E402
+
+from micrograd_id import cli  # noqa: E402
+from micrograd_id._files import write_atomic  # noqa: E402
+from micrograd_id.engine import topological_order
 from micrograd_id.explain import explain
-from micrograd_id.gradcheck import compare_gradients
-from micrograd_id.identity import error, forward
+from micrograd_id.identity import IdentityNet, compare_gradients, error, forward
 from micrograd_id.losses import half_squared_error
-from micrograd_id.nn import MLP, IdentityNet
+from micrograd_id.nn import MLP
 from micrograd_id.train import train
 
 DOCS = Path(__file__).resolve().parent
@@ -32,12 +36,13 @@ ROOT = DOCS.parent
 IMAGES = DOCS / "images"
 TUTORIAL = DOCS / "tutorial.md"
 README = ROOT / "README.md"
+API = DOCS / "api.md"
 
 W0, LR, STEPS = cli.DEMO_W0, cli.DEMO_LR, cli.DEMO_STEPS  # the same run as `micrograd-id demo`
 BIAS_STEPS = cli.DEMO_BIAS_STEPS
 
 
-def seed_error(w=W0, x=1.0, bias=None):
+def identity_error(w=W0, x=1.0, bias=None):
     net = IdentityNet(w=w, bias=bias)
     E = half_squared_error(net(x), x)
     E.backward()
@@ -48,9 +53,7 @@ def code(text):
     return "```text\n" + text.rstrip("\n") + "\n```"
 
 
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+table = markdown_table
 
 
 def g(x, digits=6):
@@ -60,14 +63,14 @@ def g(x, digits=6):
 # ----- the text sections ------------------------------------------------------------------
 
 def section_nodes():
-    """Every labelled node of the seed's graph at w = 0.3, x = 1: data and gradient."""
-    _, E = seed_error()
-    rows = [[f"`{v.label}`", g(v.data), g(v.grad)] for v in _topological_order(E) if v.label]
+    """Every labelled node of the identity network's graph at w = 0.3, x = 1: data and gradient."""
+    _, E = identity_error()
+    rows = [[f"`{v.label}`", g(v.data), g(v.grad)] for v in topological_order(E) if v.label]
     return table(["node", "data (forward)", "grad = ∂E/∂node (backward)"], rows)
 
 
 def section_explain():
-    net, E = seed_error()
+    net, E = identity_error()
     return code(f">>> print(explain(E, wrt=net.w))\n{explain(E, net.w)}")
 
 
@@ -90,14 +93,14 @@ def section_sign():
     rows = []
     for w in (-4.0, -1.0, W0, 2.0, 6.0):
         a = forward(w, 1.0)
-        net, _ = seed_error(w, 1.0)
+        net, _ = identity_error(w, 1.0)
         rows.append([g(w), g(a), g(a - 1.0), g(a * (1 - a)), g(net.w.grad)])
     return table(["w", "ŷ = A(w)", "ŷ − y", "A(1 − A)", "∂E/∂w"], rows)
 
 
 def section_taylor():
     """One step from w = 0.3 (x = 1): first-order prediction −lr·g² against the real change."""
-    net, E = seed_error()
+    net, E = identity_error()
     grad = net.w.grad
     rows = []
     for lr in (0.01, 0.1, 1.0, 2.0, 10.0, 50.0):
@@ -106,6 +109,23 @@ def section_taylor():
         actual = error(W0 + step, 1.0) - E.data
         rows.append([g(lr), g(step), g(predicted), g(actual), f"{actual / predicted:.3f}"])
     return table(["lr", "Δw = −lr·∂E/∂w", "predicted ΔE = ∂E/∂w·Δw", "actual ΔE", "actual / predicted"], rows)
+
+
+EXAMPLE = DOCS / "examples" / "test_my_derivation.py"
+EXAMPLE_SLIP = ("(w * (1 - a) * a - 1)", "(w * (1 - a) * a)")  # the `- 1` dropped from ∂E/∂x
+
+
+def section_check_failure():
+    """What pytest shows when the example test file holds a wrong formula."""
+    source = EXAMPLE.read_text(encoding="utf-8")
+    assert EXAMPLE_SLIP[0] in source, f"{EXAMPLE.name} no longer holds {EXAMPLE_SLIP[0]}"
+    namespace = {}
+    exec(compile(source.replace(*EXAMPLE_SLIP), str(EXAMPLE), "exec"), namespace)
+    try:
+        namespace["test_my_derivation"]()
+    except AssertionError as failure:
+        return code(f"E   AssertionError: {failure}".replace("\n", "\nE   "))
+    raise AssertionError(f"{EXAMPLE.name} passed with a wrong formula")
 
 
 def section_demo_run():
@@ -128,7 +148,7 @@ def section_descent():
 def section_x0():
     rows = []
     for w in (-10.0, -1.0, 0.0, W0, 5.0, 100.0):
-        net, E = seed_error(w, 0.0)
+        net, E = identity_error(w, 0.0)
         rows.append([g(w), g(net(0.0).data), g(E.data), g(net.w.grad)])
     return table(["w", "ŷ = A(w·0)", "E", "∂E/∂w"], rows)
 
@@ -161,45 +181,83 @@ def section_bias():
 
 
 def section_explain_x0():
-    net, E = seed_error(W0, 0.0)
+    net, E = identity_error(W0, 0.0)
     text = explain(E, net.w)
     start = text.index("path 1 of 1")
     return code(f">>> print(explain(E, wrt=net.w))   # x = 0\n…\n{text[start:text.index('Reverse mode')].rstrip()}")
 
 
 def section_bias_explain():
-    net, E = seed_error(W0, 0.0, bias=0.0)
+    net, E = identity_error(W0, 0.0, bias=0.0)
     text = explain(E, net.b)
     return code(f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}")
 
 
+def section_compiled_source():
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        cli.main(["compile", "--w", str(W0), "--x", "1"])
+    return "```python\n>>> cg = compile_graph(E, inputs=[net.w, x, y], wrt=[net.w]); print(cg.source)\n" + \
+        text.getvalue().rstrip() + "\n```"
+
+
+def section_compiled_mlp():
+    from micrograd_id.compiled import compile_graph
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = half_squared_error(model([0.5, -1.0]), 1.0)
+    params = model.parameters()
+    lines = compile_graph(loss, params).source.splitlines()
+    backward = next(i for i, line in enumerate(lines) if "# backward" in line)
+    signature = lines[0].split(", ")
+    ret = lines[-1].split(", ")
+    excerpt = [", ".join(signature[:3]) + ", …, " + signature[-1]] + lines[1:7] + ["    …"] + \
+        lines[backward:backward + 8] + ["    …"] + lines[-3:-1] + [", ".join(ret[:4]) + ", …, " + ret[-1]]
+    return "```python\n" + "\n".join(excerpt) + f"\n```\n\n{len(lines):,} lines for {len(params)} parameters."
+
+
+def section_compiled_branch():
+    from micrograd_id.compiled import compile_graph
+    from micrograd_id.engine import Value
+
+    def f(x):
+        return x * x if x > 0 else -3 * x
+
+    x = Value(2.0, label="x")
+    cg = compile_graph(f(x), [x])
+    return code(">>> def f(x):\n...     return x * x if x > 0 else -3 * x   # Python looks at the number\n"
+                f">>> x = Value(2.0, label='x')\n>>> cg = compile_graph(f(x), [x])   # recorded at x = 2: x * x\n"
+                f">>> cg(-1.0)                         # (value, [gradient]): still x * x\n{cg(-1.0)!r}\n"
+                f">>> f(Value(-1.0)).data              # the Python, run again, takes the other branch\n"
+                f"{f(Value(-1.0)).data!r}")
+
+
 TUTORIAL_SECTIONS = {
+    "compiled-source": section_compiled_source, "compiled-mlp": section_compiled_mlp,
+    "compiled-branch": section_compiled_branch,
     "nodes": section_nodes, "explain": section_explain, "compare": section_compare,
     "sign": section_sign, "taylor": section_taylor, "descent": section_descent, "x0": section_x0, "explain-x0": section_explain_x0,
     "x1": section_x1, "bias": section_bias, "bias-explain": section_bias_explain,
     "explain-mlp": section_explain_mlp,
 }
-README_SECTIONS = {"demo-output": section_demo_run}
+README_SECTIONS = {"demo-output": section_demo_run, "check-gradients-failure": section_check_failure}
+API_SECTIONS = {"check-gradients-failure": section_check_failure}
+PAGES = ((TUTORIAL, TUTORIAL_SECTIONS), (README, README_SECTIONS), (API, API_SECTIONS))
 
 
-# ----- markers ------------------------------------------------------------------------------
+# ----- the pages ------------------------------------------------------------------------------
 
-def fill(path, text, sections):
-    """text with each named section's body replaced; an error if a marker pair is missing."""
-    for name, body in sections.items():
-        pattern = re.compile(rf"(<!-- BEGIN {re.escape(name)} -->\n).*?(<!-- END {re.escape(name)} -->)", re.S)
-        if not pattern.search(text):
-            raise SystemExit(f"{path.name}: missing <!-- BEGIN {name} --> ... <!-- END {name} --> markers")
-        text = pattern.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
-    return text
+def bodies():
+    """[(page, {section name: freshly computed body})] for every page this script fills."""
+    return [(path, {name: make() for name, make in sections.items()}) for path, sections in PAGES]
 
 
 def pages():
     """[(path, current text, regenerated text)] for the pages with generated sections."""
     result = []
-    for path, sections in ((TUTORIAL, TUTORIAL_SECTIONS), (README, README_SECTIONS)):
+    for path, fresh in bodies():
         text = path.read_text(encoding="utf-8")
-        result.append((path, text, fill(path, text, {name: make() for name, make in sections.items()})))
+        result.append((path, text, fill(path, text, fresh)))
     return result
 
 
@@ -210,11 +268,16 @@ def pictures():
     from micrograd_id.viz import render
 
     IMAGES.mkdir(exist_ok=True)
-    net, E = seed_error()
-    written = [render(E, IMAGES / "graph.png"), render(E, IMAGES / "graph_highlight.png", highlight=net.w)]
+    net, E = identity_error()
+    # Top to bottom: narrow enough that the text stays legible at a README's width (~880 px).
+    graph = {"local_derivatives": True, "rankdir": "TB"}
+    written = [render(E, IMAGES / "graph.png", **graph),
+               render(E, IMAGES / "graph_highlight.png", highlight=net.w, **graph)]
     history = train(IdentityNet(W0), xs=[0.0, 1.0], lr=LR, steps=STEPS, progress=False)
+    written.append(descent_animation(IMAGES / "descent.gif", history))
+    written += explorer_page(E, history)
     plot_landscape(history, path=IMAGES / "landscape.png",
-                   title=f"E(w) of the seed's network and {STEPS} steps of descent (lr = {LR:g})")
+                   title=f"E(w) of the identity network and {STEPS} steps of descent (lr = {LR:g})")
     written.append(IMAGES / "landscape.png")
     biased = train(IdentityNet(W0, bias=0.0), xs=[0.0, 1.0], lr=LR, steps=BIAS_STEPS, progress=False)
     plot_landscape(biased, path=IMAGES / "landscape_bias.png",
@@ -242,24 +305,78 @@ def classifier_pictures():
     return [IMAGES / "moons_boundary.png", IMAGES / "moons_curves.png"]
 
 
+def descent_animation(path, history):
+    """An animated GIF of the descent: each step on E(w) for its x, the tangent and the step −lr·∂E/∂w."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    ws = np.linspace(-1.0, 3.5, 300)
+    frames = []
+    for row in history.rows:
+        w, x, E, g = row["w"], row["x"], row["E"], row["dE/dw"]
+        fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=90)
+        for other, colour in ((0.0, "#9ecae1"), (1.0, "#1f77b4")):
+            ax.plot(ws, error(ws, other), color=colour if other == x else "#dddddd", lw=2.5 if other == x else 1.5,
+                    label=f"E(w) for x = {other:g}")
+        near = np.linspace(w - 0.6, w + 0.6, 2)
+        ax.plot(near, E + g * (near - w), "--", color="#ff7f0e", lw=2, label="tangent, slope ∂E/∂w")
+        step = -LR * g
+        if step:
+            ax.annotate("", xy=(w + step, E + g * step), xytext=(w, E),
+                        arrowprops={"arrowstyle": "-|>", "color": "#d62728", "lw": 2.2})
+        ax.plot([w], [E], "o", color="#d62728", ms=8)
+        why = "x = 0: ∂E/∂w = 0, w cannot move" if g == 0 else f"step −lr·∂E/∂w = {step:+.3f}"
+        ax.set_title(f"step {row['step']}: x = {x:g}, w = {w:.3f}, E = {E:.4f}\n{why}", fontsize=11)
+        ax.set(xlabel="w", ylabel="E", xlim=(ws[0], ws[-1]), ylim=(0.0, 0.16))
+        ax.legend(loc="upper right", fontsize=9)
+        fig.tight_layout()
+        fig.canvas.draw()
+        frames.append(Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB").quantize(64))
+        plt.close(fig)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=450, loop=0)
+    return write_atomic(path, buffer.getvalue())
+
+
+def explorer_page(E, history):
+    """docs/backprop.html, the page the tutorial links, and a screenshot of it mid-backward (if a browser runs)."""
+    from micrograd_id.explore import explore
+
+    written = [explore(E, history).save(DOCS / "backprop.html")]
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("docs/images/explorer.png not updated: playwright is not installed (extra dev)", file=sys.stderr)
+        return written
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "chromium", args=args)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(written[0].as_uri())
+        for _ in range(EXPLORER_SCREENSHOT_STEP):
+            page.get_by_role("button", name="Next step").click()
+        page.get_by_label("Training step").fill("3")  # an x = 1 step: tangent and step arrow
+        page.locator("main").screenshot(path=str(IMAGES / "explorer.png"))
+        browser.close()
+    return written + [IMAGES / "explorer.png"]
+
+
+EXPLORER_SCREENSHOT_STEP = 11  # backward through w·x: the step the x = 0 story hinges on
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="only compare the text sections; exit 1 if stale")
     mode.add_argument("--text", action="store_true", help="rewrite the text sections, skip the pictures")
     args = parser.parse_args(argv)
-    stale = []
-    for path, old, new in pages():
-        if old == new:
-            continue
-        stale.append(path)
-        if not args.check:
-            write_atomic(path, new)
-            print(f"updated {path.relative_to(ROOT)}")
+    status = max(update(path, fresh, check=args.check) for path, fresh in bodies())
     if args.check:
-        for path in stale:
-            print(f"{path.relative_to(ROOT)}: generated sections are out of date; run `make docs`", file=sys.stderr)
-        return 1 if stale else 0
+        return status
     if not args.text:
         for path in pictures():
             print(f"wrote {path.relative_to(ROOT)}")

@@ -10,15 +10,16 @@ exits 1 if a table differs from what the library computes now.
 
 import argparse
 import math
-import re
 import sys
 from pathlib import Path
 
-from micrograd_id import grad
-from micrograd_id._files import write_atomic
-from micrograd_id.identity import forward, hand_gradient
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs/_sections.py, also when loaded by path
+
+from _sections import markdown_table, sections_in, update  # noqa: E402
+
+from micrograd_id import grad  # noqa: E402
+from micrograd_id.identity import IdentityNet, forward, hand_gradient
 from micrograd_id.losses import half_squared_error
-from micrograd_id.nn import IdentityNet
 from micrograd_id.optim import Newton
 from micrograd_id.train import train
 
@@ -31,19 +32,15 @@ SGD_RATES = [0.5, 5.0, 50.0, 500.0]
 NEWTON_FALLBACKS = [1.0, 10.0]
 
 
-def table(header, rows):
-    """A Markdown table; numbers are already formatted strings."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
+table = markdown_table
 
 
 def num(x, digits=10):
     return f"{x:.{digits}g}"
 
 
-def derivatives_of_seed_error(w, x, order):
-    """[E, E', E'', ...] of the seed's net at (w, x) by repeated grad(create_graph=True)."""
+def derivatives_of_identity_error(w, x, order):
+    """[E, E', E'', ...] of the identity network at (w, x) by repeated grad(create_graph=True)."""
     net = IdentityNet(w)
     out = [half_squared_error(net(x), x)]
     for _ in range(order):
@@ -53,7 +50,7 @@ def derivatives_of_seed_error(w, x, order):
 
 
 def worked_example(w=0.3, x=1.0):
-    E, dE, d2E, d3E = derivatives_of_seed_error(w, x, 3)
+    E, dE, d2E, d3E = derivatives_of_identity_error(w, x, 3)
     a = forward(w, x)
     by_hand = x * x * a * (1 - a) * (a * (1 - a) + (a - x) * (1 - 2 * a))
     h = 1e-5
@@ -61,10 +58,10 @@ def worked_example(w=0.3, x=1.0):
         ["ŷ = A(w·x)", num(a), "", ""],
         ["E", num(E), num(0.5 * (a - x) ** 2), ""],
         ["dE/dw", num(dE), num(hand_gradient(w, x)),
-         num((derivatives_of_seed_error(w + h, x, 0)[0] - derivatives_of_seed_error(w - h, x, 0)[0]) / (2 * h))],
+         num((derivatives_of_identity_error(w + h, x, 0)[0] - derivatives_of_identity_error(w - h, x, 0)[0]) / (2 * h))],
         ["d²E/dw²", num(d2E), num(by_hand), num((hand_gradient(w + h, x) - hand_gradient(w - h, x)) / (2 * h))],
         ["d³E/dw³", num(d3E), "",
-         num((derivatives_of_seed_error(w + h, x, 2)[2] - derivatives_of_seed_error(w - h, x, 2)[2]) / (2 * h))],
+         num((derivatives_of_identity_error(w + h, x, 2)[2] - derivatives_of_identity_error(w - h, x, 2)[2]) / (2 * h))],
     ]
     return table(["quantity", "autodiff (grad of grad)", "by hand", "central difference (h = 1e-5)"], rows)
 
@@ -72,7 +69,7 @@ def worked_example(w=0.3, x=1.0):
 def curvature_sign(x=1.0):
     rows = []
     for w in [-4.0, -2.0, -1.0, -math.log(2.0), -0.5, 0.0, 0.3, 1.0, 2.0, 4.0]:
-        _, dE, d2E = derivatives_of_seed_error(w, x, 2)
+        _, dE, d2E = derivatives_of_identity_error(w, x, 2)
         net = IdentityNet(w)
         info = Newton([net.w]).step(half_squared_error(net(x), x))
         raw = w - dE / d2E if d2E != 0.0 else math.nan
@@ -150,23 +147,7 @@ TABLES = {
 }
 
 
-def marked(name):
-    return re.compile(rf"(<!-- BEGIN {name} -->\n)(.*?)(<!-- END {name} -->)", re.S)
-
-
-def tables_in(text):
-    """{name: table text} for every marked table in the page."""
-    found = re.finditer(r"<!-- BEGIN (\S+) -->\n(.*?)<!-- END \1 -->", text, re.S)
-    return {m.group(1): m.group(2).strip() for m in found}
-
-
-def fill(text, tables):
-    for name, body in tables.items():
-        pattern = marked(name)
-        if not pattern.search(text):
-            raise ValueError(f"{PAGE.name} has no <!-- BEGIN {name} --> ... <!-- END {name} --> markers")
-        text = pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(3), text)
-    return text
+tables_in = sections_in
 
 
 def compute():
@@ -177,18 +158,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the page's tables are stale")
     args = parser.parse_args(argv)
-    text = PAGE.read_text(encoding="utf-8")
-    tables = compute()
-    if args.check:
-        stale = [name for name, body in tables.items() if tables_in(text).get(name) != body]
-        if stale:
-            print(f"{PAGE}: stale tables: {', '.join(stale)}; run {Path(__file__).name}", file=sys.stderr)
-            return 1
-        print(f"{PAGE}: {len(tables)} tables up to date")
-        return 0
-    write_atomic(PAGE, fill(text, tables))
-    print(f"wrote {PAGE} ({', '.join(tables)})")
-    return 0
+    return update(PAGE, compute(), check=args.check, script=f"python docs/{Path(__file__).name}")
 
 
 if __name__ == "__main__":

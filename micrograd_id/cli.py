@@ -1,4 +1,4 @@
-"""The `micrograd-id` command (also `python -m micrograd_id`): the seed's network, on screen.
+"""The `micrograd-id` command (also `python -m micrograd_id`): the identity network, on screen.
 
     micrograd-id demo        train it, compare gradients, draw the graph and the landscape
     micrograd-id train       gradient descent with a table of every step
@@ -6,10 +6,13 @@
     micrograd-id explain     the chain rule for dE/dw, path by path, with numbers
     micrograd-id check       autodiff vs eq. (6) vs central differences
     micrograd-id landscape   the error landscape with the descent path
+    micrograd-id explore     a page to step through backprop and the training steps
+    micrograd-id compile     the graph as straight-line Python: forward lines, then backward lines
     micrograd-id classify    train an MLP classifier on a toy data set; draw its decision boundary
 
 Bad arguments end with exit status 2 and one line on stderr; a failure while
-running (no Graphviz, an unwritable file) with status 1 and one line.
+running (no Graphviz, an unwritable file) with status 1 and one line. Output
+piped into `head` that stops reading ends the command quietly, as Unix tools do.
 """
 
 import argparse
@@ -18,9 +21,12 @@ import os
 import sys
 from pathlib import Path
 
-from micrograd_id.engine import _topological_order
+from micrograd_id import __version__
+from micrograd_id._files import check_writable
+from micrograd_id._table import aligned, number, plural
+from micrograd_id.engine import topological_order
+from micrograd_id.identity import IdentityNet
 from micrograd_id.losses import half_squared_error
-from micrograd_id.nn import IdentityNet
 
 PROG = "micrograd-id"
 LIMIT = 1e6             # |w|, |x|, |b| beyond this overflow E or make the tables meaningless
@@ -118,8 +124,8 @@ def _folder(text):
 
 # ----- helpers shared by the commands ------------------------------------------------
 
-def _seed_error(w, x, bias=None):
-    """(net, E) for the seed's network at w, x (y = x), after E.backward()."""
+def _identity_error(w, x, bias=None):
+    """(net, E) for the identity network at w, x (y = x), after E.backward()."""
     net = IdentityNet(w=w, bias=bias)
     E = half_squared_error(net(x), x)
     E.backward()
@@ -129,10 +135,24 @@ def _seed_error(w, x, bias=None):
 def _train(args):
     from micrograd_id.train import train
 
-    net = IdentityNet(w=args.w0, bias=args.bias)
-    history = train(net, xs=args.x or [0.0, 1.0], lr=args.lr, steps=args.steps,
+    _warn_unreachable(_samples(args))
+    net = IdentityNet(w=args.w, bias=args.bias)
+    history = train(net, xs=_samples(args), lr=args.lr, steps=args.steps,
                     momentum=args.momentum, full_batch=args.full_batch, progress=False)
     return net, history
+
+
+def _samples(args):
+    return args.x or [0.0, 1.0]
+
+
+def _warn_unreachable(targets):
+    """A sigmoid's output lies in (0, 1): a target outside [0, 1] leaves E above a floor; say so."""
+    for y in sorted(set(targets)):
+        if not 0.0 <= y <= 1.0:
+            nearest = min(max(y, 0.0), 1.0)
+            print(f"warning: the target y = {y:g} is outside the sigmoid's range (0, 1): y_hat can only "
+                  f"approach {nearest:g}, so E(x={y:g}) stays above {0.5 * (y - nearest) ** 2:g}", file=sys.stderr)
 
 
 def _fmt(column, value):
@@ -140,16 +160,19 @@ def _fmt(column, value):
         return ",".join(f"{v:g}" for v in value)
     if column in ("x", "y") or not isinstance(value, float):
         return f"{value:g}" if isinstance(value, float) else str(value)
-    return f"{value:.6f}"
+    return number(value)
 
 
 def _steps_table(rows, columns, head=10):
     """The first `head` rows and the last one, as aligned text."""
     shown = rows if len(rows) <= head + 1 else rows[:head] + [None] + rows[-1:]
-    cells = [list(columns)] + [["…"] * len(columns) if row is None else [_fmt(c, row[c]) for c in columns]
-                               for row in shown]
-    widths = [max(len(r[k]) for r in cells) for k in range(len(columns))]
-    return "\n".join("  ".join(c.rjust(n) for c, n in zip(r, widths)) for r in cells)
+    return aligned([list(columns)] + [["…"] * len(columns) if row is None else [_fmt(c, row[c]) for c in columns]
+                                      for row in shown])
+
+
+def _parameters(net):
+    """'w = 1.57079' or 'w = 6.49, b = -3.14': the trained parameters, readable."""
+    return ", ".join(f"{name} = {value:.6g}" for name, value in net.state_dict().items())
 
 
 def _columns(history):
@@ -158,10 +181,10 @@ def _columns(history):
 
 
 def _find_label(root, label):
-    for node in _topological_order(root):
+    for node in topological_order(root):
         if label and node.label == label:  # "" would match any unlabelled node
             return node
-    labels = sorted({n.label for n in _topological_order(root) if n.label})
+    labels = sorted({n.label for n in topological_order(root) if n.label})
     raise UsageError(f"no node labelled {label!r} in the graph; labels: {', '.join(labels)}")
 
 
@@ -172,13 +195,15 @@ def _say_where(path, what):
 # ----- the commands ---------------------------------------------------------------------
 
 def _demo(args):
-    from micrograd_id.gradcheck import compare_gradients
-    from micrograd_id.identity import error
+    from micrograd_id.identity import compare_gradients, error
     from micrograd_id.train import train
 
     out = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    print("The seed's identity network: y_hat = sigmoid(w·x), E = ½(y_hat − y)², y = x, x ∈ {0, 1}\n")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise type(problem)(f"cannot create the folder {out}: {problem.strerror or problem}") from None
+    print("The identity network: y_hat = sigmoid(w·x), E = ½(y_hat − y)², y = x, x ∈ {0, 1}\n")
 
     table = compare_gradients(w=[-2.0, DEMO_W0, 2.0], x=[0.0, 1.0])
     print("1. dE/dw three ways: autodiff (backward), eq. (6) by hand, central difference")
@@ -192,12 +217,16 @@ def _demo(args):
     print(f"2. Gradient descent w ← w − lr·dE/dw from w = {DEMO_W0:g}, lr = {DEMO_LR:g}, "
           f"x alternating 0, 1 ({DEMO_STEPS} steps)")
     print(_indent(_steps_table(rows, ["step", "x", "w", "E", "dE/dw"], head=DEMO_ROWS)))
+    last = rows[-1]
+    print(f"   Each row's w is the weight before that step's update; step {last['step']} takes it from "
+          f"{last['w']:.6g} to {net.w.data:.6g}.")
     zero_steps = [r for r in rows if r["x"] == 0.0]
     one_steps = [r for r in rows if r["x"] == 1.0]
     print(f"   x = 0 steps: dE/dw = {max(abs(r['dE/dw']) for r in zero_steps):g} and E = "
           f"{zero_steps[-1]['E']:g} every time (y_hat = 0.5 whatever w is): they cannot move w.")
     print(f"   x = 1 steps: E fell from {one_steps[0]['E']:.4g} to {one_steps[-1]['E']:.4g} while w grew "
-          f"from {one_steps[0]['w']:.3g} to {net.w.data:.3g}; it keeps growing, since E → 0 only as w → ∞.")
+          f"from {one_steps[0]['w']:.3g} to {one_steps[-1]['w']:.3g} (the last step, marked in the picture); "
+          f"it keeps growing, since E → 0 only as w → ∞.")
     biased = IdentityNet(w=DEMO_W0, bias=0.0)
     train(biased, xs=[0.0, 1.0], lr=DEMO_LR, steps=DEMO_BIAS_STEPS, progress=False)
     w, b = biased.w.data, biased.b.data
@@ -206,17 +235,21 @@ def _demo(args):
 
     print(f"3. Pictures, in {out}/:")
     failures = 0
-    _, E = _seed_error(DEMO_W0, 1.0)
-    failures += _try_write(lambda: _render_graph_or_source(E, out / "graph.png", "w"),
-                           f"the graph of E at w = {DEMO_W0:g}, x = 1: each node's value and gradient; "
+    _, E = _identity_error(DEMO_W0, 1.0)
+    failures += _try_write(lambda: _render_graph_or_source(E, out / "graph.png", "w", local_derivatives=True),
+                           f"the graph of E at w = {DEMO_W0:g}, x = 1: each node's value and gradient, each arrow's local derivative; "
                            f"red: the path from w")
     failures += _try_write(lambda: _plot(out / "landscape.png", history,
-                                         title=f"E(w) of the seed's network and {DEMO_STEPS} steps of descent "
+                                         title=f"E(w) of the identity network and {DEMO_STEPS} steps of descent "
                                                f"(lr = {DEMO_LR:g})"),
                            "the error landscape E(w) for x = 0, x = 1 and their mean, with the steps above")
+    failures += _try_write(lambda: _explorer_unless_no_dot(out / "backprop.html", E, history),
+                           "open in a browser: step through forward and backward, and the steps above")
     print(f"\nNext: {PROG} explain --w {DEMO_W0:g} --x 1   (the chain rule behind dE/dw, with these numbers)")
     if failures:
-        print(f"({failures} picture(s) not written: see the messages above; the rest of the demo ran.)")
+        print(f"{PROG} demo: {plural(failures, 'picture')} not written (see the messages above); "
+              f"the rest of the demo ran", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -225,32 +258,47 @@ def _indent(text, by="   "):
 
 
 def _try_write(write, what):
-    """Run one picture writer; on a missing program or library say so and go on. 1 if it failed."""
+    """Run one picture writer; on a missing program or library say so and go on. 1 if it failed.
+
+    A writer returns None when it chose to skip (and said why): that is no failure.
+    """
     try:
         path = write()
     except (ImportError, RuntimeError, OSError) as problem:
         print(f"  not written: {problem}", file=sys.stderr)
         return 1
-    _say_where(path, what)
+    if path is not None:
+        _say_where(path, what)
     return 0
 
 
-def _render_graph(root, path, highlight=None):
+def _explorer_unless_no_dot(path, root, history):
+    """The explorer page; without Graphviz's `dot` (its graph is dot's SVG) say so and skip it."""
+    from micrograd_id.viz import GraphvizNotFound
+
+    try:
+        return _write_explorer(path, root, history)
+    except GraphvizNotFound as problem:
+        print(f"  not written: {_one_line(problem)}", file=sys.stderr)
+        return None
+
+
+def _render_graph(root, path, highlight=None, **options):
     from micrograd_id.viz import render
 
     node = None if highlight is None else _find_label(root, highlight)
-    return render(root, path, highlight=node)
+    return render(root, path, highlight=node, **options)
 
 
-def _render_graph_or_source(root, path, highlight):
+def _render_graph_or_source(root, path, highlight, **options):
     """The PNG; without Graphviz's `dot`, say so and write the DOT source beside it instead."""
     from micrograd_id.viz import GraphvizNotFound
 
     try:
-        return _render_graph(root, path, highlight)
+        return _render_graph(root, path, highlight, **options)
     except GraphvizNotFound as problem:
         print(f"  not written: {_one_line(problem)}", file=sys.stderr)
-        source = _render_graph(root, path.with_suffix(".dot"), highlight)
+        source = _render_graph(root, path.with_suffix(".dot"), highlight, **options)
         print(f"  wrote {source} instead (the graph's DOT source; any Graphviz viewer shows it)")
         return source
 
@@ -263,8 +311,10 @@ def _plot(path, history, **options):
 
 
 def _train_command(args):
+    if args.history:
+        check_writable(args.history)  # before the work, not after it
     net, history = _train(args)
-    samples = ", ".join(f"{x:g}" for x in (args.x or [0.0, 1.0]))
+    samples = ", ".join(f"{x:g}" for x in _samples(args))
     mode = "full batch" if args.full_batch else "one sample per step, in turn"
     print(f"{net!r} trained on x = {samples} ({mode}), lr = {args.lr:g}, {args.steps} steps")
     if history.rows:
@@ -272,8 +322,8 @@ def _train_command(args):
     from micrograd_id.identity import error
 
     b = 0.0 if net.b is None else net.b.data
-    final = ", ".join(f"E(x={x:g}) = {error(net.w.data, x, b=b):.6g}" for x in sorted(set(args.x or [0.0, 1.0])))
-    print(f"after {args.steps} steps: {net.state_dict()}; {final}")
+    final = ", ".join(f"E(x={x:g}) = {error(net.w.data, x, b=b):.6g}" for x in sorted(set(_samples(args))))
+    print(f"after {plural(args.steps, 'step')}: {_parameters(net)}; {final}")
     if args.history:
         saved = history.to_json(args.history) if args.history.suffix.lower() == ".json" \
             else history.to_csv(args.history)
@@ -282,7 +332,7 @@ def _train_command(args):
 
 
 def _draw(args):
-    _, E = _seed_error(args.w, args.x, args.bias)
+    _, E = _identity_error(args.w, args.x, args.bias)
     path = _render_graph(E, args.output, args.highlight)
     print(f"wrote {path}: the graph of E at w = {args.w:g}, x = {args.x:g}"
           + (f", b = {args.bias:g}" if args.bias is not None else "")
@@ -295,13 +345,13 @@ def _explain(args):
 
     if args.wrt == "b" and args.bias is None:
         raise UsageError("--wrt b needs --bias B (the network has no bias otherwise)")
-    net, E = _seed_error(args.w, args.x, args.bias)
+    net, E = _identity_error(args.w, args.x, args.bias)
     print(explain(E, net.w if args.wrt == "w" else net.b))
     return 0
 
 
 def _check(args):
-    from micrograd_id.gradcheck import compare_gradients
+    from micrograd_id.identity import compare_gradients
 
     table = compare_gradients(w=args.w or list(CHECK_WS), x=args.x or list(CHECK_XS), bias=args.bias)
     print(table)
@@ -310,20 +360,57 @@ def _check(args):
     print(f"largest difference from autodiff: eq. (6) {table.max_error('eq6'):.1e}, "
           f"central difference {table.max_error('numerical'):.1e}")
     if bad:
-        print(f"MISMATCH in {len(bad)} of {len(table)} rows (tolerances: eq. (6) {CHECK_EQ6_TOLERANCE:g}, "
+        print(f"MISMATCH in {len(bad)} of {plural(len(table), 'row')} (tolerances: eq. (6) {CHECK_EQ6_TOLERANCE:g}, "
               f"central difference {CHECK_NUMERICAL_TOLERANCE:g})", file=sys.stderr)
         return 1
-    print(f"all {len(table)} rows agree (tolerances: eq. (6) {CHECK_EQ6_TOLERANCE:g} relative, "
+    agree = "1 row agrees" if len(table) == 1 else f"all {len(table)} rows agree"
+    print(f"{agree} (tolerances: eq. (6) {CHECK_EQ6_TOLERANCE:g} relative, "
           f"central difference {CHECK_NUMERICAL_TOLERANCE:g})")
     return 0
 
 
 def _landscape(args):
+    check_writable(args.output)
     _, history = _train(args)
     kind = "contour of mean E over (w, b)" if args.bias is not None else "E(w) curves"
     path = _plot(args.output, history)
     print(f"wrote {path}: {kind} with the {args.steps} steps of descent (lr = {args.lr:g})")
     return 0
+
+
+# ----- explore: a self-contained block (the command, its options, its page) ---------------
+
+def _write_explorer(path, root, history):
+    from micrograd_id.explore import explore
+
+    return explore(root, history).save(path)
+
+
+def _explore(args):
+    from micrograd_id.train import train
+
+    _, E = _identity_error(args.w, args.x, args.bias)
+    history = train(IdentityNet(w=args.w, bias=args.bias), xs=[0.0, 1.0], lr=args.lr, steps=args.steps,
+                    progress=False) if args.steps else None
+    path = _write_explorer(args.output, E, history)
+    print(f"wrote {path}: open it in a browser to step through backprop of E at w = {args.w:g}, x = {args.x:g}"
+          + (f", b = {args.bias:g}" if args.bias is not None else "")
+          + (f", and {args.steps} training steps from there (x = 0, 1 in turn, lr = {args.lr:g})" if args.steps else ""))
+    return 0
+
+
+def _add_explore_command(commands):
+    explore = commands.add_parser("explore", help="write a page to step through backprop and training",
+                                  description="Write one self-contained HTML page (it opens offline): step "
+                                              "forward and backward through the graph of E, and through "
+                                              "the steps of training.")
+    _network_options(explore)
+    explore.add_argument("-o", "--output", type=_output(".html", ".htm"), required=True, metavar="PATH",
+                         help="the page to write, e.g. backprop.html")
+    explore.add_argument("--steps", type=_count(0, 10_000), default=DEMO_STEPS,
+                         help=f"training steps to scrub through, from --w (default: {DEMO_STEPS}; 0: none)")
+    explore.add_argument("--lr", type=_learning_rate, default=DEMO_LR, help=f"learning rate (default: {DEMO_LR:g})")
+    explore.set_defaults(run=_explore)
 
 
 # ----- the parser --------------------------------------------------------------------------
@@ -336,9 +423,12 @@ def _network_options(parser, w_help="the weight w (default: 0.3)"):
 
 
 def _training_options(parser):
-    parser.add_argument("--w0", type=_finite, default=DEMO_W0, help="initial weight (default: 0.3)")
-    parser.add_argument("--lr", type=_learning_rate, default=0.5, help="learning rate (default: 0.5)")
-    parser.add_argument("--steps", type=_count(0, MAX_STEPS), default=100, help="training steps (default: 100)")
+    parser.add_argument("--w", type=_finite, default=DEMO_W0, metavar="W",
+                        help=f"the starting weight (default: {DEMO_W0:g})")
+    parser.add_argument("--lr", type=_learning_rate, default=DEMO_LR,
+                        help=f"learning rate (default: {DEMO_LR:g}, as in the demo)")
+    parser.add_argument("--steps", type=_count(0, MAX_STEPS), default=DEMO_STEPS,
+                        help=f"training steps (default: {DEMO_STEPS}, as in the demo)")
     parser.add_argument("--x", type=_number_list, action="extend", metavar="X[,X...]",
                         help="training inputs, y = x; repeat or give a list (default: 0,1)")
     parser.add_argument("--bias", type=_finite, default=None, metavar="B",
@@ -352,10 +442,11 @@ def build_parser():
     parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[0],
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      epilog="Run `micrograd-id COMMAND --help` for a command's options.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="train the seed's network, compare gradients, write two pictures",
-                               description="Train the seed's network; print autodiff vs eq. (6) vs central "
+    demo = commands.add_parser("demo", help="train the identity network, compare gradients, write two pictures",
+                               description="Train the identity network; print autodiff vs eq. (6) vs central "
                                            "differences and the first steps; write graph.png and landscape.png.")
     demo.add_argument("--out", type=_folder, default=Path("out"), metavar="DIR",
                       help="folder for the pictures, created if missing (default: out)")
@@ -401,8 +492,44 @@ def build_parser():
     landscape.add_argument("-o", "--output", type=_output(".png", ".svg", ".pdf"), required=True,
                            metavar="PATH", help="the file to write: .png, .svg or .pdf")
     landscape.set_defaults(run=_landscape)
+    _add_explore_command(commands)
+    compiled = commands.add_parser("compile", help="print the graph as straight-line Python (compile_graph)",
+                                   description="Print the identity network's compiled forward and backward "
+                                               "pass: its backward lines are eq. (6), step by step.")
+    _network_options(compiled)
+    compiled.add_argument("--time", action="store_true",
+                          help="also time one forward + backward, interpreted and compiled")
+    compiled.set_defaults(run=_compile)
     _classify_parser(commands)
     return parser
+
+
+def _compile(args):
+    """The compile command: the source of E's graph over (w[, b], x, y), and optionally the speed-up."""
+    import timeit
+
+    from micrograd_id.compiled import compile_graph
+    from micrograd_id.engine import Value
+
+    net = IdentityNet(w=args.w, bias=args.bias)
+    x, y = Value(args.x, label="x"), Value(args.x, label="y")
+    E = half_squared_error(net(x), y)
+    params = net.parameters()
+    graph = compile_graph(E, inputs=[*params, x, y], wrt=params)
+    print(graph.source, end="")
+    if args.time:
+        numbers = [p.data for p in params] + [args.x, args.x]
+
+        def interpreted():
+            net.zero_grad()
+            half_squared_error(net(args.x), args.x).backward()
+
+        calls = 2000
+        slow = min(timeit.repeat(interpreted, number=calls, repeat=5)) / calls
+        fast = min(timeit.repeat(lambda: graph(*numbers), number=calls, repeat=5)) / calls
+        print(f"# one forward + backward: interpreted {slow * 1e6:.1f} µs, compiled {fast * 1e6:.1f} µs "
+              f"({slow / fast:.0f}× faster)")
+    return 0
 
 
 # ----- classify: an MLP on a toy data set (self-contained: its defaults, run and parser) -------
@@ -507,6 +634,8 @@ def main(argv=None):
     where = f"{PROG} {args.command}"
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader (e.g. `head`) has all it wants
+        return _quiet_broken_pipe()
     except UsageError as problem:
         print(f"{where}: error: {_one_line(problem)} (see {where} --help)", file=sys.stderr)
         return 2
@@ -516,6 +645,16 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{where}: interrupted", file=sys.stderr)
         return 130
+
+
+def _quiet_broken_pipe():
+    """Exit status 141 (128 + SIGPIPE), like Unix tools, with no message at interpreter exit either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout would fail again
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (captured)
+        pass
+    return 141
 
 
 def _one_line(problem):

@@ -29,7 +29,7 @@ def _rng(seed):
 
 def _sizes(n, classes):
     """How many of the n points each class gets: as equal as possible, the first classes one more."""
-    n = whole_number(n, "n", classes)
+    n = whole_number(n, "n", low=classes)
     return [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
 
 
@@ -73,7 +73,7 @@ def make_circles(n=100, noise=0.05, factor=0.5, seed=0):
 def make_blobs(n=100, noise=0.5, classes=3, seed=0):
     """``classes`` round clusters with centres evenly spaced on a circle of radius 2."""
     noise, rng = _noise(noise), _rng(seed)
-    sizes = _sizes(n, whole_number(classes, "classes", 1))
+    sizes = _sizes(n, whole_number(classes, "classes", low=1))
     centres = 2.0 * _arc(len(sizes) + 1, 0.0, 2 * math.pi)[:-1]
     return _finish([np.tile(centre, (size, 1)) for centre, size in zip(centres, sizes)], noise, rng)
 
@@ -85,7 +85,7 @@ def make_xor(n=100, noise=0.0, seed=0):
     the quadrants.
     """
     noise, rng = _noise(noise), _rng(seed)
-    points = rng.uniform(-1.0, 1.0, size=(whole_number(n, "n", 2), 2))
+    points = rng.uniform(-1.0, 1.0, size=(whole_number(n, "n", low=2), 2))
     label = (points[:, 0] > 0) != (points[:, 1] > 0)
     return _finish([points[~label], points[label]], noise, rng)
 
@@ -93,7 +93,7 @@ def make_xor(n=100, noise=0.0, seed=0):
 def make_spiral(n=100, noise=0.05, classes=2, seed=0):
     """``classes`` spiral arms winding out from the centre, one class per arm (one and a half turns)."""
     noise, rng = _noise(noise), _rng(seed)
-    sizes = _sizes(n, whole_number(classes, "classes", 2))
+    sizes = _sizes(n, whole_number(classes, "classes", low=2))
     arms = []
     for k, size in enumerate(sizes):
         r = np.linspace(0.05, 1.0, size)

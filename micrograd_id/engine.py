@@ -1,21 +1,36 @@
-"""The scalar autodiff engine: Value, backward, grad, no_grad, detect_anomaly.
+"""The scalar autodiff engine: Value, its ops, backward, grad, jvp, no_grad, detect_anomaly, define_op.
 
-Every op is written once: its forward value, then its derivative rule right
-beside it. A rule is ``rule(g, out, *inputs) -> one gradient per input``,
-where ``g`` is the gradient arriving at the op's output. Rules use only
-arithmetic that floats and Values share, so the same rule runs on floats
-(ordinary backward) and on Values (``create_graph=True``, which makes
-gradients differentiable again). Rules never capture the output node, so a
-graph holds no reference cycles and is freed by reference counting the moment
-it is dropped.
+A Value remembers the operation that made it and the Values it was made
+from, so the computation forms a graph. Reverse mode walks that graph from
+the output back to the leaves and applies the chain rule at every op:
+
+    input.grad += output.grad · ∂output/∂input
+
+Each op is an ``Op``, defined once in the table below: its forward value,
+its derivative rule, and how it is written (the symbol drawn in the graph,
+the expression and the local derivative that explain and the edge labels
+print). backward, grad, jvp, explain, viz and compile_graph all read it from
+there, and ``define_op`` makes a user's op that works in all of them.
+
+A rule is ``rule(g, out, *inputs) -> one gradient per input``, each
+``g · ∂out/∂input``: ``g`` is the gradient arriving at the op's output. Rules
+use only arithmetic that floats, Values and numpy arrays share, so the same
+rule runs on floats (ordinary backward), on Values (``create_graph=True``,
+which makes gradients differentiable again) and inside compiled graphs. A
+rule never captures its output node, so a graph holds no reference cycles
+and is freed by reference counting the moment it is dropped.
 """
 
 import functools
 import math
-import numbers
 import operator
 from contextlib import contextmanager
 from contextvars import ContextVar
+
+from micrograd_id._checks import real_float
+
+__all__ = ["Value", "Op", "OPS", "power_op", "AnomalyError", "backward", "grad", "jvp", "no_grad",
+           "detect_anomaly", "define_op", "topological_order", "local_derivatives"]
 
 # Graph-building mode, per thread and per async context: a set of bit flags.
 _NO_GRAD = 1
@@ -27,39 +42,61 @@ class AnomalyError(FloatingPointError):
     """A forward value or a gradient became nan or inf under detect_anomaly()."""
 
 
-def _to_float(data):
-    """Validate user data: a real number becomes a float; anything else is a TypeError."""
-    if type(data) is float:  # not a subclass: numpy.float64 must become a plain float
-        return data
-    # A plain int (x ** 2) skips the slow numbers.Real check; bool is not a plain int.
-    if type(data) is not int and (isinstance(data, bool) or not isinstance(data, numbers.Real)):
-        kind = "a Value" if isinstance(data, Value) else f"{type(data).__name__} {data!r:.60}"
-        raise TypeError(f"Value needs a real number (int, float or numpy real scalar), got {kind}")
-    try:
-        result = float(data)
-        if math.isinf(result) and data != result:  # numpy.longdouble(1e400) casts to inf
-            raise OverflowError
-    except OverflowError:
-        raise OverflowError(f"Value({data!r:.60}): too large for a float") from None
-    return result
+class Op:
+    """One operation, defined once: how to compute it, differentiate it and write it.
+
+    name         what a node records as ``v.op``: "*", "sigmoid", "**2"
+    forward      floats -> float; raises a clear error outside the op's domain
+    rule         rule(g, out, *inputs) -> (g·∂out/∂input for each input)
+    symbol       the op's mark in a drawn graph ("×")
+    notation     the expression, with {0}, {1} for the inputs: "{0}·{1}", "sigmoid({0})"
+    derivatives  per input, ∂out/∂input as text over {0}, {1} and {out}: ("{1}", "{0}")
+    code         optional: the forward as a Python expression over {0}, {1}, for
+                 compile_graph; None: the compiled code calls ``forward``
+    """
+
+    __slots__ = ("name", "arity", "forward", "rule", "symbol", "notation", "derivatives", "code")
+
+    def __init__(self, name, arity, forward, rule, *, symbol=None, notation=None, derivatives=None, code=None):
+        self.name = name
+        self.arity = arity
+        self.forward = forward
+        self.rule = rule
+        self.symbol = symbol or name
+        inputs = ", ".join(f"{{{i}}}" for i in range(arity))
+        self.notation = notation or f"{name}({inputs})"
+        # A user's op without written derivatives says what it is, never a wrong formula.
+        self.derivatives = tuple(derivatives) if derivatives else tuple(
+            f"∂{{out}}/∂{{{i}}}" for i in range(arity))
+        self.code = code
+
+    def __repr__(self):
+        return f"Op({self.name!r})"
 
 
 class Value:
-    """A scalar that remembers how it was computed, so gradients can flow back."""
+    """A scalar that remembers how it was computed, so gradients can flow back.
 
-    __slots__ = ("data", "grad", "label", "op", "children", "_backward", "__weakref__")
+    ``operation`` is the Op that made it (None for a leaf) and ``children``
+    its inputs; ``op`` is that Op's name ("" for a leaf).
+    """
+
+    __slots__ = ("data", "grad", "label", "children", "operation", "__weakref__")
 
     def __init__(self, data, label=""):
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data = _to_float(data)
+        self.data = real_float(data, "Value data")
         if _mode.get() & _ANOMALY and not math.isfinite(self.data):
             raise AnomalyError(f"a leaf Value({self.data}, label={label!r}) under detect_anomaly()")
         self.grad = 0.0
         self.label = label
-        self.op = ""
         self.children = ()
-        self._backward = None
+        self.operation = None
+
+    @property
+    def op(self):
+        return self.operation.name if self.operation is not None else ""
 
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
@@ -79,180 +116,30 @@ class Value:
     def __ge__(self, other):
         return self.data >= _data(other)
 
-    # ----- the ops: each forward value, then its derivative rule --------------
-    # A rule is rule(g, out, *inputs) -> one gradient per input; see the module
-    # docstring. (`type(other) is not Value` spares the common case a call.)
 
-    def __add__(self, other):
-        if type(other) is not Value:
-            other = _as_value(other)
-        return _result(self.data + other.data, "+", (self, other), Value._add_rule)
-
-    @staticmethod
-    def _add_rule(g, out, a, b):
-        return g, g
-
-    def __sub__(self, other):
-        if type(other) is not Value:
-            other = _as_value(other)
-        return _result(self.data - other.data, "-", (self, other), Value._sub_rule)
-
-    @staticmethod
-    def _sub_rule(g, out, a, b):
-        return g, -g
-
-    def __mul__(self, other):
-        if type(other) is not Value:
-            other = _as_value(other)
-        return _result(self.data * other.data, "*", (self, other), Value._mul_rule)
-
-    @staticmethod
-    def _mul_rule(g, out, a, b):
-        return g * b, g * a
-
-    def __truediv__(self, other):
-        if type(other) is not Value:
-            other = _as_value(other)
-        if other.data == 0.0:
-            raise ZeroDivisionError(f"division by zero: {self!r} / {other!r}")
-        return _result(self.data / other.data, "/", (self, other), Value._div_rule)
-
-    @staticmethod
-    def _div_rule(g, out, a, b):  # d(a/b)/db = -a/b**2 = -out/b
-        return g / b, -g * out / b
-
-    def __pow__(self, other):
-        if isinstance(other, Value):
-            return _result(_power(self.data, other.data), "**", (self, other), Value._pow_rule)
-        k = _to_float(other)
-        op, rule = _power_by_number(k)
-        return _result(_power(self.data, k), op, (self,), rule)
-
-    @staticmethod
-    def _pow_rule(g, out, a, b):  # d(a**b)/da = b * a**(b-1); d(a**b)/db = a**b * log(a)
-        if _data(out) == 0.0:  # 0**b (b > 0) is flat in b
-            db = g * 0.0
-        elif _data(a) < 0.0:
-            raise ValueError(f"d(a**b)/db = a**b * log(a) needs a > 0, got a = {_data(a):g} "
-                             "(with a constant exponent, write a ** 2 with a plain number)")
-        else:
-            db = g * out * _log(a)
-        return g * b * a ** (b - 1.0), db
-
-    def __neg__(self):
-        return _result(-self.data, "neg", (self,), Value._neg_rule)
-
-    @staticmethod
-    def _neg_rule(g, out, a):
-        return (-g,)
-
-    # Reflected forms, for a plain number on the left: 2 * v, 1 - v, 1 / v, 2 ** v.
-    def __radd__(self, other):
-        return _as_value(other) + self
-
-    def __rsub__(self, other):
-        return _as_value(other) - self
-
-    def __rmul__(self, other):
-        return _as_value(other) * self
-
-    def __rtruediv__(self, other):
-        return _as_value(other) / self
-
-    def __rpow__(self, other):
-        return _as_value(other) ** self
-
-    def exp(self):
-        try:
-            data = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp({self.data:g}) overflows a float (inputs above 709.78 do)") from None
-        return _result(data, "exp", (self,), Value._exp_rule)
-
-    @staticmethod
-    def _exp_rule(g, out, a):
-        return (g * out,)
-
-    def log(self):
-        return _result(_log(self.data), "log", (self,), Value._log_rule)
-
-    @staticmethod
-    def _log_rule(g, out, a):
-        return (g / a,)
-
-    def tanh(self):
-        return _result(math.tanh(self.data), "tanh", (self,), Value._tanh_rule)
-
-    @staticmethod
-    def _tanh_rule(g, out, a):
-        return (g * (1.0 - out * out),)
-
-    def sigmoid(self):
-        x = self.data
-        if x >= 0.0:  # two branches so exp never overflows
-            data = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            data = e / (1.0 + e)
-        return _result(data, "sigmoid", (self,), Value._sigmoid_rule)
-
-    @staticmethod
-    def _sigmoid_rule(g, out, a):
-        return (g * out * (1.0 - out),)
-
-    def relu(self):
-        x = self.data
-        return _result(0.0 if x <= 0.0 else x, "relu", (self,), Value._relu_rule)  # nan stays nan
-
-    @staticmethod
-    def _relu_rule(g, out, a):
-        return (g * float(out > 0.0),)
-
-    # ----- reverse mode ------------------------------------------------------
-
-    def backward(self):
-        """Add d(self)/d(node) to node.grad for every node of the graph (seed 1.0).
-
-        Gradients accumulate, as in PyTorch: call zero_grad() between steps.
-        """
-        if _mode.get() & _ANOMALY:  # the checked path; the fast one below pays nothing for it
-            for node, g in _backpropagate(self, 1.0, create_graph=False).items():
-                node.grad += g
-            return
-        order = _topological_order(self)
-        # Propagate through .grad itself; set earlier gradients aside so that a
-        # second backward adds to them instead of pushing them through again.
-        earlier = [(node, node.grad) for node in order if node.grad]
-        try:
-            for node, _ in earlier:
-                node.grad = 0.0
-            self.grad = 1.0
-            for node in order:
-                rule = node._backward
-                if rule is None:
-                    continue
-                if len(node.children) == 2:
-                    a, b = node.children
-                    da, db = rule(node.grad, node.data, a.data, b.data)
-                    a.grad += da
-                    b.grad += db
-                else:
-                    (a,) = node.children
-                    (da,) = rule(node.grad, node.data, a.data)
-                    a.grad += da
-        except BaseException as error:  # a rule failed or Ctrl-C: leave every .grad as it was
-            for each in order:
-                each.grad = 0.0
-            for each, g in earlier:
-                each.grad = g
-            if isinstance(error, _MATH_ERRORS):
-                raise _rule_error(error, self, node) from error
-            raise
-        for node, g in earlier:
-            node.grad += g
+def _result(data, operation, children):
+    """The output node of an op, with its history; no_grad and detect_anomaly adjust it."""
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.children = children
+    out.operation = operation
+    if _mode.get():  # a mode is on: only then is there more to do (modes cost nothing when off)
+        _apply_mode(out)
+    return out
 
 
-# ----- helpers shared by the ops ---------------------------------------------
+def _apply_mode(out):
+    """detect_anomaly: refuse a nan or inf. no_grad: drop the history, leaving a bare leaf."""
+    mode = _mode.get()
+    if mode & _ANOMALY and not math.isfinite(out.data):
+        inputs = ", ".join(repr(c) for c in out.children)
+        raise AnomalyError(f"forward of op {out.op!r} gave {out.data} from inputs ({inputs}); "
+                           f"it computes {_formula(out)}")
+    if mode & _NO_GRAD:
+        out.operation, out.children = None, ()
+
 
 def _data(x):
     return x.data if isinstance(x, Value) else x
@@ -262,13 +149,52 @@ def _as_value(x):
     return x if isinstance(x, Value) else Value(x)
 
 
-def _log(x):
-    """Natural log of a float or a Value, with an error that names the domain."""
-    if isinstance(x, Value):
-        return x.log()
+# ----- forward values with errors that name the domain ----------------------------------
+
+def _log_forward(x):
     if x <= 0.0:
         raise ValueError(f"log({x:g}): math domain error, log needs a positive input")
     return math.log(x)
+
+
+def _exp_forward(x):
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp({x:g}) overflows a float (inputs above 709.78 do)") from None
+
+
+def _sqrt_forward(x):
+    if x < 0.0:
+        raise ValueError(f"sqrt({x:g}): math domain error, sqrt needs an input >= 0")
+    return math.sqrt(x)
+
+
+def _unit_interval(name, function):
+    def forward(x):
+        if not -1.0 <= x <= 1.0:
+            raise ValueError(f"{name}({x:g}): math domain error, {name} needs an input in [-1, 1]")
+        return function(x)
+    return forward
+
+
+def _tan_forward(x):
+    if math.isinf(x):
+        raise ValueError(f"tan({x:g}): math domain error, tan needs a finite input")
+    return math.tan(x)
+
+
+def _sigmoid_forward(x):
+    if x >= 0.0:  # two branches so exp never overflows
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _div_forward(a, b):
+    if b == 0.0:
+        raise ZeroDivisionError(f"division by zero: {a:g} / {b:g}")
+    return a / b
 
 
 def _power(a, b):
@@ -284,43 +210,277 @@ def _power(a, b):
     return data
 
 
+# ----- what the rules may call besides arithmetic -------------------------------------
+# On a float these use math and IEEE arithmetic (inf and nan, as PyTorch gives,
+# instead of an error); on anything else (a Value under create_graph, a numpy
+# array or a tracer in compile_graph) they call the method of the same name,
+# which is also how numpy's ufuncs treat objects.
+
+def _elementary(name, on_float):
+    def function(x):
+        return on_float(x) if type(x) is float else getattr(x, name)()
+    function.__name__ = name
+    return function
+
+
+_sin = _elementary("sin", math.sin)
+_cos = _elementary("cos", math.cos)
+_ieee_log = _elementary("log", lambda x: math.log(x) if x > 0.0 else -math.inf if x == 0.0 else math.nan)
+
+
+def _sign(x):
+    """-1, 0 or 1 as a float; on a Value, a constant (its derivative is 0 wherever it has one)."""
+    if type(x) is float:
+        return float((x > 0.0) - (x < 0.0))
+    if isinstance(x, Value):
+        return _sign(x.data)
+    return x.sign()  # numpy arrays, compile_graph's tracer
+
+
+def _step(x):
+    """1.0 where x > 0, else 0.0; on a Value, a constant (its derivative is 0 wherever it has one)."""
+    return float(x > 0.0) if type(x) is float or isinstance(x, Value) else x.step()
+
+
+def _divide(x, y):
+    """x / y, where a float y = 0 gives inf or nan instead of raising."""
+    if type(y) is float and y == 0.0 and not isinstance(x, Value):
+        return math.nan if x == 0.0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1.0, y)
+    return x / y
+
+
+def _ieee_power(a, k):
+    """a ** k, where a float 0 ** negative gives inf instead of raising."""
+    if type(a) is float and a == 0.0 and k < 0.0:
+        return math.inf
+    return a ** k
+
+
+def _pow_rule(g, out, a, b):
+    """∂(a^b)/∂a = b·a^(b−1) and ∂(a^b)/∂b = a^b·log(a), at the edges as in PyTorch.
+
+    At a = 0: a^0 is flat in a (0, not 0·inf), and a^b with b >= 0 is flat
+    in b. A negative a (integer b) leaves log(a) undefined: nan, which
+    detect_anomaly names.
+    """
+    at_zero = _data(a) == 0.0
+    da = g * 0.0 if at_zero and _data(b) == 0.0 else g * b * _ieee_power(a, b - 1.0)
+    db = g * 0.0 if at_zero and _data(b) >= 0.0 else g * out * _ieee_log(a)
+    return da, db
+
+
+# ----- the ops: one row each -----------------------------------------------------------
+# name, arity, forward, rule: g · ∂out/∂input per input; then how it is written.
+
+ADD = Op("+", 2, operator.add, lambda g, out, a, b: (g, g),
+         notation="{0} + {1}", derivatives=("1", "1"), code="{0} + {1}")
+SUB = Op("-", 2, operator.sub, lambda g, out, a, b: (g, -g),
+         symbol="−", notation="{0} − {1}", derivatives=("1", "−1"), code="{0} - {1}")
+MUL = Op("*", 2, operator.mul, lambda g, out, a, b: (g * b, g * a),
+         symbol="×", notation="{0}·{1}", derivatives=("{1}", "{0}"), code="{0} * {1}")
+DIV = Op("/", 2, _div_forward, lambda g, out, a, b: (g / b, -g * out / b),  # ∂(a/b)/∂b = −a/b² = −out/b
+         symbol="÷", notation="{0}/{1}", derivatives=("1/{1}", "−{out}/{1}"), code="{0} / {1}")
+POW = Op("**", 2, _power, _pow_rule,
+         notation="{0}^{1}", derivatives=("{1}·{0}^({1} − 1)", "{out}·log({0})"), code="{0} ** {1}")
+NEG = Op("neg", 1, operator.neg, lambda g, out, a: (-g,),
+         symbol="−", notation="−{0}", derivatives=("−1",), code="-{0}")
+EXP = Op("exp", 1, _exp_forward, lambda g, out, a: (g * out,),
+         derivatives=("{out}",))
+LOG = Op("log", 1, _log_forward, lambda g, out, a: (g / a,),
+         derivatives=("1/{0}",))
+SQRT = Op("sqrt", 1, _sqrt_forward, lambda g, out, a: (_divide(g, 2.0 * out),),
+          symbol="√", notation="√{0}", derivatives=("1/(2·{out})",))
+ABS = Op("abs", 1, abs, lambda g, out, a: (g * _sign(a),),  # 0 at the kink, as in PyTorch
+         symbol="|x|", notation="|{0}|", derivatives=("sign({0})",), code="abs({0})")
+TANH = Op("tanh", 1, math.tanh, lambda g, out, a: (g * (1.0 - out * out),),
+          derivatives=("1 − {out}^2",))
+SIGMOID = Op("sigmoid", 1, _sigmoid_forward, lambda g, out, a: (g * (out * (1.0 - out)),),
+             derivatives=("{out}·(1 − {out})",))
+RELU = Op("relu", 1, lambda x: 0.0 if x <= 0.0 else x,  # nan stays nan
+          lambda g, out, a: (g * _step(out),),  # 1 above the kink, 0 at and below it
+          derivatives=("[{0} > 0]",))
+SIN = Op("sin", 1, math.sin, lambda g, out, a: (g * _cos(a),),
+         derivatives=("cos({0})",))
+COS = Op("cos", 1, math.cos, lambda g, out, a: (-g * _sin(a),),
+         derivatives=("−sin({0})",))
+TAN = Op("tan", 1, _tan_forward, lambda g, out, a: (g * (1.0 + out * out),),
+         derivatives=("1 + {out}^2",))
+ARCSIN = Op("arcsin", 1, _unit_interval("arcsin", math.asin),
+            lambda g, out, a: (_divide(g, (1.0 - a * a) ** 0.5),),
+            derivatives=("1/√(1 − {0}^2)",))
+ARCCOS = Op("arccos", 1, _unit_interval("arccos", math.acos),
+            lambda g, out, a: (_divide(-g, (1.0 - a * a) ** 0.5),),
+            derivatives=("−1/√(1 − {0}^2)",))
+ARCTAN = Op("arctan", 1, math.atan, lambda g, out, a: (g / (1.0 + a * a),),
+            derivatives=("1/(1 + {0}^2)",))
+
+
 @functools.lru_cache(maxsize=256)
-def _power_by_number(k):
-    """The op name and derivative rule of ``a ** k`` for a number k, made once per k."""
+def power_op(k):
+    """The op ``a ** k`` for a plain number k (named "**2", "**0.5"), made once per k."""
 
-    def power_rule(g, out, a):  # d(a**k)/da = k * a**(k-1); 0 for k = 0, even at a = 0
-        return (g * k * a ** (k - 1.0) if k else g * 0.0,)
+    k_minus_1 = k - 1.0
+    if k == 0.0:  # a^0 = 1 is flat, even at a = 0
+        def rule(g, out, a):
+            return (g * 0.0,)
+    elif k_minus_1 >= 0.0:  # ∂(a^k)/∂a = k·a^(k−1)
+        def rule(g, out, a):
+            return (g * k * a ** k_minus_1,)
+    else:  # the same, where 0 ** negative is inf (the plain ** would raise)
+        def rule(g, out, a):
+            return (g * k * _ieee_power(a, k_minus_1),)
 
-    return f"**{k:g}", power_rule
-
-
-def _result(data, op, children, rule):
-    """The output node of an op, with its history; no_grad and detect_anomaly adjust it."""
-    out = Value.__new__(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.op = op
-    out.children = children
-    out._backward = rule
-    if _mode.get():  # a mode is on: only then is there more to do (modes cost nothing when off)
-        _apply_mode(out)
-    return out
+    derivative = "0" if k == 0 else f"{k:g}" if k == 1 else f"{k:g}·{{0}}" if k == 2 else f"{k:g}·{{0}}^{k - 1:g}"
+    return Op(f"**{k:g}", 1, lambda a: _power(a, k), rule, notation=f"{{0}}^{k:g}",
+              derivatives=(derivative,), code=f"{{0}} ** {k!r}")
 
 
-def _apply_mode(out):
-    """detect_anomaly: refuse a nan or inf. no_grad: drop the history, leaving a bare leaf."""
-    mode = _mode.get()
-    if mode & _ANOMALY and not math.isfinite(out.data):
-        inputs = ", ".join(repr(c) for c in out.children)
-        raise AnomalyError(f"forward of op {out.op!r} gave {out.data} from inputs ({inputs}); "
-                           f"it computes {_formula(out)}")
-    if mode & _NO_GRAD:
-        out.op, out.children, out._backward = "", (), None
+OPS = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, SQRT, ABS, TANH, SIGMOID, RELU,
+                              SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN)}
 
 
-def _topological_order(root):
-    """Every node below root, each after all the ops that consume it.
+# ----- the ops as Value methods ------------------------------------------------------------
+# (`type(other) is not Value` spares the common case a call.)
+
+def _binary(op):
+    forward = op.forward
+
+    def method(self, other):
+        if type(other) is not Value:
+            other = _as_value(other)
+        return _result(forward(self.data, other.data), op, (self, other))
+
+    def reflected(self, other):  # a plain number on the left: 2 * v, 1 - v, 1 / v
+        return method(_as_value(other), self)
+
+    return method, reflected
+
+
+def _unary(op):
+    forward = op.forward
+
+    def method(self):
+        return _result(forward(self.data), op, (self,))
+
+    method.__name__ = op.name
+    method.__doc__ = f"{op.name}(self), an op recorded in the graph: ∂/∂x = {op.derivatives[0].format('x', out='out')}"
+    return method
+
+
+def _pow(self, other):
+    if isinstance(other, Value):
+        return _result(_power(self.data, other.data), POW, (self, other))
+    k = float(other) if type(other) in (int, float) else real_float(other, "the exponent")
+    return _result(_power(self.data, k), power_op(k), (self,))  # power_op(k).forward, without a call
+
+
+Value.__add__, Value.__radd__ = _binary(ADD)
+Value.__sub__, Value.__rsub__ = _binary(SUB)
+Value.__mul__, Value.__rmul__ = _binary(MUL)
+Value.__truediv__, Value.__rtruediv__ = _binary(DIV)
+Value.__pow__ = _pow
+Value.__rpow__ = lambda self, other: _as_value(other) ** self  # 2 ** v
+Value.__neg__ = _unary(NEG)
+Value.__abs__ = _unary(ABS)
+for _op in (EXP, LOG, SQRT, TANH, SIGMOID, SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN):
+    setattr(Value, _op.name, _unary(_op))  # also what np.exp(v), np.sin(v) ... call
+del _op
+
+
+
+# An optimisation, measured with callgrind on the MLP benchmark: + × and relu
+# are nearly all of an MLP's ops, and writing their forward out here instead
+# of calling ADD.forward etc. saves about 1.5% of the instructions per step.
+# tests/test_engine.py checks that each agrees with its Op's forward.
+
+def _add(self, other):
+    if type(other) is not Value:
+        other = _as_value(other)
+    return _result(self.data + other.data, ADD, (self, other))
+
+
+def _mul(self, other):
+    if type(other) is not Value:
+        other = _as_value(other)
+    return _result(self.data * other.data, MUL, (self, other))
+
+
+def _relu(self):
+    x = self.data
+    return _result(0.0 if x <= 0.0 else x, RELU, (self,))
+
+
+_relu.__doc__ = _unary(RELU).__doc__
+Value.__add__, Value.__mul__, Value.relu = _add, _mul, _relu
+
+
+def define_op(name, forward, rule, *, symbol=None, notation=None, derivatives=None, code=None):
+    """Make a new op from its forward value and derivative rule; returns a function of Values.
+
+    forward(*floats) -> float; rule(g, out, *inputs) -> one g·∂out/∂input per
+    input, as for the built-in ops (use numpy ufuncs such as np.exp, which
+    also take Values, and second derivatives work too). The optional notation
+    follows ``Op``; without it the op is written as name(...) and its local
+    derivatives as ∂out/∂input. Example::
+
+        softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
+                             rule=lambda g, out, a: (g * (1.0 - np.exp(-out)),))
+        softplus(Value(0.5))
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"an op needs a non-empty name, got {name!r}")
+    for what, function in (("forward", forward), ("rule", rule)):
+        if not callable(function):
+            raise TypeError(f"{what} must be callable, got {type(function).__name__}")
+    arity = _arity(forward, name)
+
+    def checked_rule(g, out, *inputs):
+        grads = rule(g, out, *inputs)
+        if not isinstance(grads, (tuple, list)) or len(grads) != arity:
+            raise TypeError(f"the rule of op {name!r} must return a tuple of {arity} gradient(s), "
+                            f"one per input; it returned {grads!r:.80}")
+        return tuple(_plain(d) for d in grads)
+
+    def checked_forward(*inputs):
+        return real_float(forward(*inputs), f"the forward value of op {name!r}")
+
+    op = Op(name, arity, checked_forward, checked_rule, symbol=symbol, notation=notation,
+            derivatives=derivatives, code=code)
+
+    def apply(*args):
+        if len(args) != arity:
+            raise TypeError(f"{name}() takes {arity} input(s), got {len(args)}")
+        children = tuple(_as_value(a) for a in args)
+        return _result(checked_forward(*(c.data for c in children)), op, children)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = f"The user-defined op {name!r} on Values or numbers."
+    apply.op = op
+    return apply
+
+
+def _arity(forward, name):
+    import inspect  # only here: importing it costs more than the rest of the engine
+
+    try:
+        parameters = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError(f"cannot tell how many inputs forward of op {name!r} takes") from None
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not positional or any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        raise TypeError(f"forward of op {name!r} must take a fixed number (>= 1) of inputs")
+    return len(positional)
+
+
+def _plain(d):
+    """A numpy scalar from a user's rule as a float, so .grad stays a plain float."""
+    return float(d) if type(d) is not float and not isinstance(d, Value) and getattr(d, "ndim", 1) == 0 else d
+
+
+# ----- the graph ------------------------------------------------------------------------------
+
+def topological_order(root):
+    """Every node below root (root first), each before the nodes it was computed from.
 
     Iterative depth-first search (reverse post-order), so a graph of any depth
     works at Python's default recursion limit. A None pushed above a node
@@ -349,23 +509,35 @@ def _topological_order(root):
     return post_order
 
 
-def _backpropagate(root, seed, create_graph):
-    """{node: d(root)/d(node)} for every node below root; .grad is not touched.
+def local_derivatives(node):
+    """∂node/∂input for each input of node, from its op's rule (a leaf has none)."""
+    if node.operation is None:
+        return ()
+    return node.operation.rule(1.0, node.data, *[child.data for child in node.children])
 
-    Gradients are floats, or Values with a graph of their own (create_graph).
+
+# ----- reverse mode ----------------------------------------------------------------------------
+
+def _backpropagate(root, seed, create_graph):
+    """{node: d(root)/d(node)} for every node below root: reverse mode, the reference algorithm.
+
+    Visit the nodes parents first (topological order), so a node's gradient
+    is complete before it is passed on; each op hands g·∂out/∂input to its
+    inputs, and an input used twice adds both. Gradients are floats, or
+    Values with a graph of their own (create_graph). .grad is not touched.
     Under detect_anomaly every gradient is checked as it is made.
     """
     anomaly = _mode.get() & _ANOMALY
     grads = {root: seed}
-    for node in _topological_order(root):
-        rule = node._backward
-        if rule is None:
+    for node in topological_order(root):
+        operation = node.operation
+        if operation is None:
             continue
         try:
             if create_graph:
-                local = rule(grads[node], node, *node.children)
+                local = operation.rule(grads[node], node, *node.children)
             else:
-                local = rule(grads[node], node.data, *map(_DATA, node.children))
+                local = operation.rule(grads[node], node.data, *map(_DATA, node.children))
         except _MATH_ERRORS as error:
             raise _rule_error(error, root, node) from error
         for child, d in zip(node.children, local):
@@ -374,6 +546,55 @@ def _backpropagate(root, seed, create_graph):
                                    f"{child!r}; {_where(root, node)}")
             grads[child] = grads[child] + d if child in grads else d
     return grads
+
+
+def backward(root):
+    """Add d(root)/d(node) to node.grad for every node below root (seed 1.0).
+
+    Gradients accumulate, as in PyTorch: call zero_grad() between steps. This
+    is ``_backpropagate`` run in place on ``.grad``: an optimisation, since
+    skipping the dict of gradients and unpacking the common one- and two-input
+    ops directly makes backward about 1.3-1.4x faster (benchmarks/). Under
+    detect_anomaly the checked reference algorithm runs instead.
+    """
+    if _mode.get() & _ANOMALY:
+        for node, g in _backpropagate(root, 1.0, create_graph=False).items():
+            node.grad += g
+        return
+    order = topological_order(root)
+    # Propagate through .grad itself; set earlier gradients aside so that a
+    # second backward adds to them instead of pushing them through again.
+    earlier = [(node, node.grad) for node in order if node.grad]
+    try:
+        for node, _ in earlier:
+            node.grad = 0.0
+        root.grad = 1.0
+        for node in order:
+            operation = node.operation
+            if operation is None:
+                continue
+            if len(node.children) == 2:
+                a, b = node.children
+                da, db = operation.rule(node.grad, node.data, a.data, b.data)
+                a.grad += da
+                b.grad += db
+            elif len(node.children) == 1:
+                (a,) = node.children
+                (da,) = operation.rule(node.grad, node.data, a.data)
+                a.grad += da
+            else:  # a user's op with three or more inputs
+                for child, d in zip(node.children, operation.rule(node.grad, node.data, *map(_DATA, node.children))):
+                    child.grad += d
+    except BaseException as error:  # a rule failed or Ctrl-C: leave every .grad as it was
+        for each in order:
+            each.grad = 0.0
+        for each, g in earlier:
+            each.grad = g
+        if isinstance(error, _MATH_ERRORS):
+            raise _rule_error(error, root, node) from error
+        raise
+    for node, g in earlier:
+        node.grad += g
 
 
 _DATA = operator.attrgetter("data")
@@ -421,6 +642,19 @@ def _path(root, target):
     return chain[::-1]
 
 
+def _check_inputs(function, output, inputs):
+    if not isinstance(output, Value):
+        raise TypeError(f"{function}() needs a Value output, got {type(output).__name__}")
+    if isinstance(inputs, Value):
+        raise TypeError(f"{function}() takes a list of inputs: write {function}(E, [w], ...), "
+                        f"not {function}(E, w, ...)")
+    inputs = list(inputs)
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"{function}() inputs must be Values, got {type(x).__name__}")
+    return inputs
+
+
 def grad(output, inputs, create_graph=False):
     """d(output)/d(input) for each input, as a list; .grad is left untouched.
 
@@ -428,19 +662,47 @@ def grad(output, inputs, create_graph=False):
     grad() applies to it again for second and higher derivatives. An input the
     output does not depend on gets gradient 0.
     """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad() needs a Value output, got {type(output).__name__}")
-    if isinstance(inputs, Value):
-        raise TypeError("grad() takes a list of inputs: write grad(E, [w]), not grad(E, w)")
-    inputs = list(inputs)
-    for x in inputs:
-        if not isinstance(x, Value):
-            raise TypeError(f"grad() inputs must be Values, got {type(x).__name__}")
+    inputs = _check_inputs("grad", output, inputs)
     seed = Value(1.0) if create_graph else 1.0
     grads = _backpropagate(output, seed, create_graph)
     zero = Value(0.0) if create_graph else 0.0
     return [grads.get(x, zero) for x in inputs]
 
+
+# ----- forward mode ------------------------------------------------------------------------------
+
+def jvp(output, inputs, tangents):
+    """Σ_i ∂output/∂inputs[i] · tangents[i]: forward mode, one sweep over the recorded graph.
+
+    Each node's tangent is the sum of its inputs' tangents times its local
+    derivatives, visited inputs first. One sweep gives the derivative along
+    one direction of all inputs; reverse mode gives the derivatives of one
+    output in all directions. ``tangents``: one real number per input.
+    """
+    inputs = _check_inputs("jvp", output, inputs)
+    tangents = [real_float(t, "a tangent") for t in tangents]
+    if len(tangents) != len(inputs):
+        raise ValueError(f"jvp() needs one tangent per input: {len(inputs)} inputs, {len(tangents)} tangents")
+    tangent = {}
+    for x, t in zip(inputs, tangents):
+        tangent[x] = tangent.get(x, 0.0) + t
+    for node in reversed(topological_order(output)):  # inputs before the nodes computed from them
+        if node in tangent or node.operation is None:
+            continue
+        moving = [(i, tangent[c]) for i, c in enumerate(node.children) if c in tangent]
+        if moving:  # only nodes that depend on an input have a tangent
+            try:
+                local = local_derivatives(node)
+            except _MATH_ERRORS as error:
+                raise _rule_error(error, output, node) from error
+            tangent[node] = sum(local[i] * t for i, t in moving)
+    return tangent.get(output, 0.0)
+
+
+Value.backward = backward  # v.backward(): the same function, as a method
+
+
+# ----- modes ---------------------------------------------------------------------------------------
 
 def no_grad():
     """Ops inside build no graph: outputs are plain leaves (cheaper, nothing to free)."""

@@ -5,9 +5,9 @@ path from ``E`` to ``w`` multiplies the local derivatives of the operations it
 passes through (the chain rule); the products of all paths add up (the sum
 rule), and that sum is exactly what reverse mode computes.
 
-The numbers come from the engine's own derivative rules (``node._backward``,
-called as ``rule(g, out, *inputs)``), so no derivative is written twice. The
-formulas printed beside them (``y_hat·(1 − y_hat)``) are text for the reader.
+The numbers come from the engine's own derivative rules, and the formulas
+printed beside them (``y_hat·(1 − y_hat)``) from the notation written beside
+each rule (``Op.derivatives``), so no derivative is written twice.
 Paths are counted by dynamic programming before any is listed, so a graph
 with millions of paths gets a summary instead of millions of lines.
 """
@@ -15,9 +15,9 @@ with millions of paths gets a summary instead of millions of lines.
 import math
 import re
 
-from micrograd_id.engine import Value, _topological_order, grad
+from micrograd_id.engine import Value, grad, local_derivatives, topological_order
 
-__all__ = ["explain", "count_paths", "MAX_PATHS"]
+__all__ = ["explain", "count_paths", "register_derivation", "MAX_PATHS"]
 
 MAX_PATHS = 32          # list paths one by one up to this many; summarise beyond
 _MAX_FACTORS = 10       # factors shown in one product before the middle is elided
@@ -54,8 +54,34 @@ def explain(root, wrt, *, max_paths=MAX_PATHS, digits=6):
     lines += _agreement(graph, total, reference)
     if paths:
         lines += _side_inputs(graph)
-        lines += _seed_derivation(graph)
+        lines += _registered_derivations(graph)
     return "\n".join(lines)
+
+
+_DERIVATIONS = []
+
+
+def register_derivation(derive):
+    """Let a model add its own derivation to every explanation; returns ``derive``.
+
+    ``derive(root, wrt, number)`` returns the extra lines for a graph it
+    recognises and [] for any other; ``number(x)`` formats a float as explain
+    does. A model's module registers at import (``identity`` adds eqs. (1)-(6)),
+    so explain itself knows no model. Registering the same function twice
+    adds it once.
+    """
+    if not callable(derive):
+        raise TypeError(f"a derivation must be callable, got {type(derive).__name__}")
+    if derive not in _DERIVATIONS:
+        _DERIVATIONS.append(derive)
+    return derive
+
+
+def _registered_derivations(graph):
+    lines = []
+    for derive in _DERIVATIONS:
+        lines += derive(graph.root, graph.wrt, graph.num)
+    return lines
 
 
 def count_paths(root, wrt):
@@ -65,7 +91,7 @@ def count_paths(root, wrt):
     the count has hundreds of digits.
     """
     _check(root, wrt, MAX_PATHS, 6)
-    return _path_counts(_topological_order(root), wrt).get(root, 0)
+    return _path_counts(topological_order(root), wrt).get(root, 0)
 
 
 # ----- checks -----------------------------------------------------------------
@@ -100,7 +126,7 @@ class _Graph:
 
     def __init__(self, root, wrt, digits):
         self.root, self.wrt, self.digits = root, wrt, digits
-        self.order = _topological_order(root)
+        self.order = topological_order(root)
         self.count = _path_counts(self.order, wrt)
         self._names = _names(self.order)
         self._local = {}
@@ -119,12 +145,12 @@ class _Graph:
     def local(self, node):
         """The local derivatives d(node)/d(child) for each child, from the engine's rule."""
         if node not in self._local:
-            self._local[node] = node._backward(1.0, node.data, *[c.data for c in node.children])
+            self._local[node] = local_derivatives(node)
         return self._local[node]
 
     def chain(self, g, node, i):
         """g · d(node)/d(child i) computed the way backward computes it (bit for bit)."""
-        return node._backward(g, node.data, *[c.data for c in node.children])[i]
+        return node.operation.rule(g, node.data, *[c.data for c in node.children])[i]
 
     def num(self, x):
         text = f"{x:.{self.digits}g}" if x != 0.0 else "0"
@@ -153,9 +179,6 @@ def _names(order):
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # ASCII: "x·tanh" is a Python identifier, not a function name
-_INFIX = {"+": " + ", "-": " − ", "*": "·", "/": "/", "**": "^"}
-
-
 def _operand(v, names):
     """A name safe to put next to an operator: compound expressions get parentheses."""
     name = names.get(v) or "?"
@@ -178,38 +201,30 @@ def _is_call(name):
 
 
 def _expression_name(v, names):
-    ops = [_operand(c, names) for c in v.children]
-    if v.op in _INFIX and len(ops) == 2:
-        return ops[0] + _INFIX[v.op] + ops[1]
-    if v.op.startswith("**") and len(ops) == 1:
-        return f"{ops[0]}^{v.op[2:]}"
-    if v.op == "neg":
-        return f"−{ops[0]}"
-    return f"{v.op}({', '.join(names.get(c, '?') for c in v.children)})"
+    """The expression that made v, from its op's notation: "w·x", "sigmoid(w·x)", "(a + b)^2"."""
+    return _fill(v.operation.notation, v, names)
 
 
 def _local_formula(node, i, names):
     """The local derivative d(node)/d(child i) as text (display only; numbers come from the rule)."""
-    a = _operand(node.children[0], names)
-    b = _operand(node.children[1], names) if len(node.children) > 1 else ""
-    out = _operand(node, names)
-    op = node.op
-    if op == "+":
-        return "1"
-    if op == "-":
-        return "1" if i == 0 else "−1"
-    if op == "*":
-        return b if i == 0 else a
-    if op == "/":
-        return f"1/{b}" if i == 0 else f"−{out}/{b}"
-    if op == "**":
-        return f"{b}·{a}^({b} − 1)" if i == 0 else f"{out}·log({a})"
-    if op.startswith("**"):
-        k = float(op[2:])
-        return f"{k:g}·{a}" if k == 2.0 else f"{k:g}·{a}^{k - 1.0:g}"
-    formulas = {"neg": "−1", "exp": out, "log": f"1/{a}", "tanh": f"1 − {out}^2",
-                "sigmoid": f"{out}·(1 − {out})", "relu": f"[{a} > 0]"}
-    return formulas.get(op, f"∂{out}/∂{a}")
+    return _fill(node.operation.derivatives[i], node, names)
+
+
+def _fill(template, node, names):
+    """An op's text with its inputs' names ({0}, {1}) and its own ({out}) put in.
+
+    A compound name gets parentheses unless the template already brackets
+    it, as in f({0}) or |{0}|.
+    """
+    def name(key, v):
+        return names.get(v) or "?" if _delimited(template, key) else _operand(v, names)
+
+    return template.format(*[name(str(i), c) for i, c in enumerate(node.children)], out=name("out", node))
+
+
+def _delimited(template, key):
+    """True where {key} sits between brackets or commas in the template."""
+    return re.search(r"[(|,]\s*\{" + key + r"\}\s*[)|,]", template) is not None
 
 
 # ----- listing the paths ------------------------------------------------------------
@@ -444,52 +459,3 @@ def _side_inputs(graph):
     term = f"{graph.d(graph.root, first)} · {graph.d(first, graph.wrt)}"
     return ["", f"No path goes through {shown}: {'it does' if len(names) == 1 else 'they do'} not depend on "
                 f"{wrt}, so a term such as {term} is 0 ({graph.d(first, graph.wrt)} = 0)."]
-
-
-def _seed_derivation(graph):
-    """For the seed's identity network: the same number along the hand derivation, eqs. (1)-(6)."""
-    by_label = {}
-    for v in graph.order:
-        by_label.setdefault(v.label, v)
-    needed = ("y_hat", "z", "x", "y")
-    wrt = graph.wrt
-    if (graph.root.label != "E" or wrt.label not in ("w", "b") or wrt.children
-            or any(k not in by_label for k in needed) or by_label["y_hat"].op != "sigmoid"
-            or by_label["x"].children or by_label["y"].children):
-        return []
-    from micrograd_id.identity import hand_gradient, hand_gradient_bias  # numpy only on this path
-
-    E, y_hat, y, x = graph.root, by_label["y_hat"], by_label["y"], by_label["x"]
-    b = by_label.get("b")
-    bias = b.data if b is not None and not b.children else 0.0
-    dE_dyhat, dE_dy = grad(E, [y_hat, y])
-    (dyhat_dp,) = grad(y_hat, [wrt])
-    a, n = y_hat.data, graph.num
-    z = "w·x + b" if b is not None else "w·x"
-    p = wrt.label
-    factor_x = "x" if p == "w" else "1"
-    factor_val = n(x.data) if p == "w" else "1"
-    if p == "w":
-        closed = hand_gradient(by_label["w"].data if "w" in by_label else wrt.data, x.data, y.data, bias)
-        closed_name = "identity.hand_gradient"
-    else:
-        closed = hand_gradient_bias(by_label["w"].data, x.data, y.data, bias)
-        closed_name = "identity.hand_gradient_bias"
-    autodiff = grad(E, [wrt])[0]
-    eq6_note = "" if p == "w" else "   [eq. (6) with ∂z/∂b = 1 in place of x]"
-    return [
-        "",
-        f"The same number along the hand derivation, eqs. (1)-(6), with y_hat = A(z), z = {z}, A = sigmoid:",
-        f"  (1)  ∂E/∂{p} = ∂E/∂y_hat · ∂y_hat/∂{p} + ∂E/∂y · ∂y/∂{p}"
-        f"  = {n(dE_dyhat)} · {n(dyhat_dp)} + {n(dE_dy)} · 0",
-        f"  (2)        = (y_hat − y) · ∂y_hat/∂{p} − (y_hat − y) · 0"
-        f"   [y = {n(y.data)} is a constant leaf: ∂y/∂{p} = 0]",
-        f"  (3)        = (y_hat − y) · ∂y_hat/∂{p}",
-        f"  (4)        = (y_hat − y) · ∂T̂(x)/∂{p}   [T̂ is the network: y_hat = T̂(x)]",
-        f"  (5)        = (y_hat − y) · ∂A(z)/∂{p}",
-        f"  (6)        = (y_hat − y) · {factor_x} · (1 − A(z)) · A(z){eq6_note}",
-        f"             = ({n(a)} − {n(y.data)}) · {factor_val} · (1 − {n(a)}) · {n(a)}",
-        f"             = {n(autodiff).strip('()')}",
-        f"{closed_name} (eq. (6) in numpy) gives {closed!r}; autodiff {autodiff!r}; "
-        f"difference {abs(closed - autodiff):.1e}.",
-    ]

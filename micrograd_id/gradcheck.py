@@ -1,20 +1,20 @@
-"""Three independent ways to one derivative: autodiff, the hand formula (eq. 6), central differences.
+"""Gradient checks for any function of Values: autodiff against central differences and your own formula.
 
-If all three agree to ~1e-10, the backpropagation is right; ``numerical_grad``
-works for any function of Values, ``compare_gradients`` puts the seed's
-identity network side by side with eq. (6).
+``numerical_grad`` nudges each input and measures; ``check_gradients`` is
+the assertion for a test file: autodiff of ``f`` must agree with central
+differences and, when given, with a hand-derived gradient, or it raises
+AssertionError with a table of every argument (pytest prints it).
 """
 
+import inspect
 import math
 import numbers
 
 from micrograd_id._checks import finite_float
-from micrograd_id.engine import Value, no_grad
-from micrograd_id.identity import hand_gradient, hand_gradient_bias
-from micrograd_id.losses import half_squared_error
-from micrograd_id.nn import IdentityNet
+from micrograd_id._table import aligned, number
+from micrograd_id.engine import Value, grad, no_grad
 
-__all__ = ["numerical_grad", "compare_gradients", "GradientTable", "DEFAULT_EPS"]
+__all__ = ["numerical_grad", "check_gradients", "relative_error", "DEFAULT_EPS"]
 
 DEFAULT_EPS = 1e-6  # truncation error ~eps², rounding error ~1e-16/eps: both ~1e-10 here
 
@@ -57,99 +57,75 @@ def _evaluate(f):
     return float(value)
 
 
-class GradientTable:
-    """Rows comparing the three gradients; ``str()`` prints them as a table.
-
-    Each row: parameter, w, x, y, b (None without bias), E, autodiff, eq6,
-    numerical, and the errors of eq. (6) and of the numerical value against
-    autodiff: abs_err_eq6, rel_err_eq6, abs_err_numerical, rel_err_numerical.
-    """
-
-    columns = ("parameter", "w", "x", "y", "b", "E", "autodiff", "eq6", "numerical",
-               "abs_err_eq6", "rel_err_eq6", "abs_err_numerical", "rel_err_numerical")
-
-    def __init__(self, rows):
-        self.rows = list(rows)
-
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self):
-        return len(self.rows)
-
-    def __getitem__(self, i):
-        return self.rows[i]
-
-    def max_error(self, against="eq6"):
-        """The largest absolute error of "eq6" or "numerical" against autodiff."""
-        if against not in ("eq6", "numerical"):
-            raise ValueError(f"against must be 'eq6' or 'numerical', got {against!r}")
-        return max((row[f"abs_err_{against}"] for row in self.rows), default=0.0)
-
-    def __str__(self):
-        with_bias = any(row["b"] is not None for row in self.rows)
-        head = ["", "w", "x"] + (["b"] if with_bias else []) + ["autodiff", "eq. (6)", "central diff.",
-                                                              "|eq.6 - auto|", "|num - auto|"]
-        lines = []
-        for row in self.rows:
-            cells = [f"dE/d{row['parameter']}", f"{row['w']:g}", f"{row['x']:g}"]
-            if with_bias:
-                cells.append(f"{row['b']:g}")
-            cells += [f"{row['autodiff']:.12f}", f"{row['eq6']:.12f}", f"{row['numerical']:.12f}",
-                      f"{row['abs_err_eq6']:.1e}", f"{row['abs_err_numerical']:.1e}"]
-            lines.append(cells)
-        widths = [max(len(r[k]) for r in [head] + lines) for k in range(len(head))]
-        fmt = lambda cells: "  ".join(c.rjust(n) for c, n in zip(cells, widths)).rstrip()  # noqa: E731
-        return "\n".join([fmt(head)] + [fmt(cells) for cells in lines])
-
-    def __repr__(self):
-        return f"GradientTable({len(self.rows)} rows, max error vs eq. (6) {self.max_error():.1e}, " \
-               f"vs central difference {self.max_error('numerical'):.1e})"
-
-
-def compare_gradients(w=0.3, x=1.0, y=None, bias=None, eps=DEFAULT_EPS):
-    """Autodiff vs eq. (6) vs central difference for the identity network; a GradientTable.
-
-    w and x may each be a number or a list of numbers (every pair is a row);
-    y defaults to x (the identity target); with ``bias`` the net is
-    A(w·x + b) and dE/db gets a row too (eq. (6) without the factor x).
-    """
-    ws, xs = _numbers(w, "w"), _numbers(x, "x")
-    y = None if y is None else finite_float(y, "y (one target for every x)")
-    bias = None if bias is None else finite_float(bias, "bias")
-    rows = []
-    for w0 in ws:
-        for x0 in xs:
-            rows += _rows(w0, x0, x0 if y is None else y, bias, eps)
-    return GradientTable(rows)
-
-
-def _numbers(value, name):
-    items = list(value) if isinstance(value, (list, tuple)) else [value]
-    if not items:
-        raise ValueError(f"{name} must hold at least one number")
-    return [finite_float(item, name) for item in items]
-
-
-def _rows(w, x, y, bias, eps):
-    net = IdentityNet(w=w, bias=bias)
-    error = half_squared_error(net(x), y)
-    error.backward()
-    loss = lambda: half_squared_error(net(x), y)  # noqa: E731
-    b = 0.0 if bias is None else bias
-    hand = {"w": hand_gradient(w, x, y, b), "b": hand_gradient_bias(w, x, y, b)}
-    rows = []
-    for (name, p), numerical in zip(net.named_parameters(), numerical_grad(loss, net.parameters(), eps)):
-        row = {"parameter": name, "w": w, "x": x, "y": y, "b": bias, "E": error.data,
-               "autodiff": p.grad, "eq6": hand[name], "numerical": numerical}
-        for kind in ("eq6", "numerical"):
-            row[f"abs_err_{kind}"] = abs(row[kind] - p.grad)
-            row[f"rel_err_{kind}"] = _relative(row[kind], p.grad)
-        rows.append(row)
-    return rows
-
-
-def _relative(a, b):
+def relative_error(a, b):
     """|a - b| / max(|a|, |b|); 0 when both are 0."""
     scale = max(abs(a), abs(b))
     return abs(a - b) / scale if scale else 0.0
+
+
+def check_gradients(f, args, hand=None, *, eps=DEFAULT_EPS, rtol=1e-5, atol=1e-8):
+    """Assert that autodiff of ``f`` at ``args`` is right; return the rows compared.
+
+    f(*Values) -> Value: the function, built from Value ops. args: the numbers
+    to evaluate it at. hand(*floats) -> [df/darg, ...]: your derivation, if
+    you have one. Each autodiff gradient must be within ``atol + rtol·scale``
+    of the central difference and of ``hand``; otherwise AssertionError with
+    a table of all arguments, the wrong ones marked. Each row: name, value,
+    autodiff, numerical, hand (None without it), ok.
+    """
+    if not callable(f) or (hand is not None and not callable(hand)):
+        raise TypeError("f (and hand, when given) must be callables")
+    points = [finite_float(a, f"args[{i}]") for i, a in enumerate(_listed(args))]
+    names = _argument_names(f, len(points))
+    function = f.__name__ if getattr(f, "__name__", "<lambda>").isidentifier() else "f"
+    inputs = [Value(a, label=name) for a, name in zip(points, names)]
+    out = f(*inputs)
+    if not isinstance(out, Value):
+        raise TypeError(f"f must return a Value (build it from the Values it is given), got {type(out).__name__}")
+    autodiff = grad(out, inputs)
+    numerical = numerical_grad(lambda: f(*inputs), inputs, eps)
+    by_hand = _hand_gradients(hand, points) if hand is not None else [None] * len(inputs)
+    rows = []
+    for name, a, auto, num, mine in zip(names, points, autodiff, numerical, by_hand):
+        ok = all(abs(auto - other) <= atol + rtol * max(abs(auto), abs(other))
+                 for other in (num, mine) if other is not None)
+        rows.append({"name": name, "value": a, "autodiff": auto, "numerical": num, "hand": mine, "ok": ok})
+    if not all(row["ok"] for row in rows):
+        raise AssertionError(f"gradients disagree (rtol={rtol:g}, atol={atol:g}):\n{_check_table(function, rows)}")
+    return rows
+
+
+def _listed(args):
+    items = [args] if isinstance(args, numbers.Real) else list(args)
+    if not items:
+        raise ValueError("args must hold at least one number")
+    return items
+
+
+def _argument_names(f, n):
+    """f's own parameter names (``w``, ``x``), so the table speaks of ∂f/∂w; arg0... otherwise."""
+    try:
+        params = [p.name for p in inspect.signature(f).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return params[:n] if len(params) >= n else [f"arg{i}" for i in range(n)]
+
+
+def _hand_gradients(hand, args):
+    values = list(hand(*args))
+    if len(values) != len(args):
+        raise ValueError(f"hand returned {len(values)} gradients for {len(args)} arguments")
+    return [finite_float(v, f"hand's gradient {i}") for i, v in enumerate(values)]
+
+
+def _check_table(function, rows):
+    with_hand = rows[0]["hand"] is not None
+    head = ["", "at", "autodiff", "central diff."] + (["hand"] if with_hand else []) + [""]
+    lines = [head]
+    for row in rows:
+        cells = [f"∂{function}/∂{row['name']}", number(row["value"]), number(row["autodiff"], 12),
+                 number(row["numerical"], 12)]
+        cells += [number(row["hand"], 12)] if with_hand else []
+        lines.append(cells + ["ok" if row["ok"] else "MISMATCH"])
+    return aligned(lines)

@@ -1,12 +1,28 @@
-"""The seed's identity network in closed form, with numpy (no autodiff).
+"""The identity network of the question, in one place: the model, its closed forms, its derivation.
 
     y_hat = A(w*x + b),  A = sigmoid,  E = 1/2 (y_hat - y)**2,  y = x by default
 
-These are the hand-derived formulas that autodiff is checked against; every
-function broadcasts over numpy arrays and returns a float for scalar input.
+``IdentityNet`` is the network built from Values (b only with ``bias=``);
+``forward``, ``error``, ``hand_gradient`` (eq. 6) and ``hand_gradient_bias``
+are its hand-derived formulas in numpy, which autodiff is checked against
+(each broadcasts over arrays and returns a float for scalar input);
+``compare_gradients`` puts autodiff, eq. (6) and central differences side by
+side; and importing this module teaches ``explain`` the eqs. (1)-(6)
+derivation, so it prints the same number along the question's own steps.
 """
 
 import numpy as np
+
+from micrograd_id import explain as _explain
+from micrograd_id._checks import finite_float
+from micrograd_id.engine import Value, grad, topological_order
+from micrograd_id._table import aligned, number, plural
+from micrograd_id.gradcheck import DEFAULT_EPS, numerical_grad, relative_error
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import Module
+
+__all__ = ["IdentityNet", "forward", "error", "hand_gradient", "hand_gradient_bias", "sigmoid",
+           "compare_gradients", "GradientTable"]
 
 
 def _array(name, value):
@@ -54,3 +70,185 @@ def hand_gradient_bias(w, x, y=None, b=0.0):
     x = _array("x", x)
     a = forward(w, x, b)
     return _out((a - _targets(x, y)) * (1.0 - a) * a)
+
+
+# ----- the network, built from Values ----------------------------------------
+
+class IdentityNet(Module):
+    """The identity network: y_hat = sigmoid(w * x), or sigmoid(w * x + b) with a bias.
+
+    ``bias=None`` is the one-weight net of the question; a number adds the
+    parameter ``b`` that lets the net fit both x = 0 and x = 1.
+    """
+
+    def __init__(self, w=0.3, bias=None):
+        self.w = Value(finite_float(w, "w"), label="w")
+        self.b = None if bias is None else Value(finite_float(bias, "bias"), label="b")
+
+    def __call__(self, x):
+        x = x if isinstance(x, Value) else Value(finite_float(x, "x"), label="x")
+        z = self.w * x if self.b is None else self.w * x + self.b
+        z.label = "z"
+        y_hat = z.sigmoid()
+        y_hat.label = "y_hat"
+        return y_hat
+
+    def named_parameters(self):
+        return [("w", self.w)] + ([("b", self.b)] if self.b is not None else [])
+
+    def __repr__(self):
+        bias = "" if self.b is None else f", bias={self.b.data:g}"
+        return f"IdentityNet(w={self.w.data:g}{bias})"
+
+
+# ----- three gradients side by side ----------------------------------------
+
+class GradientTable:
+    """Rows comparing the three gradients; ``str()`` prints them as a table.
+
+    Each row: parameter, w, x, y, b (None without bias), E, autodiff, eq6,
+    numerical, and the errors of eq. (6) and of the numerical value against
+    autodiff: abs_err_eq6, rel_err_eq6, abs_err_numerical, rel_err_numerical.
+    """
+
+    columns = ("parameter", "w", "x", "y", "b", "E", "autodiff", "eq6", "numerical",
+               "abs_err_eq6", "rel_err_eq6", "abs_err_numerical", "rel_err_numerical")
+
+    def __init__(self, rows):
+        self.rows = list(rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+    def max_error(self, against="eq6"):
+        """The largest absolute error of "eq6" or "numerical" against autodiff."""
+        if against not in ("eq6", "numerical"):
+            raise ValueError(f"against must be 'eq6' or 'numerical', got {against!r}")
+        return max((row[f"abs_err_{against}"] for row in self.rows), default=0.0)
+
+    def __str__(self):
+        with_bias = any(row["b"] is not None for row in self.rows)
+        head = ["", "w", "x"] + (["b"] if with_bias else []) + ["autodiff", "eq. (6)", "central diff.",
+                                                              "|eq.6 - auto|", "|num - auto|"]
+        lines = [head]
+        for row in self.rows:
+            cells = [f"dE/d{row['parameter']}", f"{row['w']:g}", f"{row['x']:g}"]
+            if with_bias:
+                cells.append(f"{row['b']:g}")
+            cells += [number(row[kind], 12) for kind in ("autodiff", "eq6", "numerical")]
+            cells += [f"{row['abs_err_eq6']:.1e}", f"{row['abs_err_numerical']:.1e}"]
+            lines.append(cells)
+        return aligned(lines)
+
+    def __repr__(self):
+        return f"GradientTable({plural(len(self.rows), 'row')}, max error vs eq. (6) {self.max_error():.1e}, " \
+               f"vs central difference {self.max_error('numerical'):.1e})"
+
+
+def compare_gradients(w=0.3, x=1.0, y=None, bias=None, eps=DEFAULT_EPS):
+    """Autodiff vs eq. (6) vs central difference for the identity network; a GradientTable.
+
+    w and x may each be a number or a list of numbers (every pair is a row);
+    y defaults to x (the identity target); with ``bias`` the net is
+    A(w·x + b) and dE/db gets a row too (eq. (6) without the factor x).
+    """
+    ws, xs = _numbers(w, "w"), _numbers(x, "x")
+    y = None if y is None else finite_float(y, "y (one target for every x)")
+    bias = None if bias is None else finite_float(bias, "bias")
+    rows = []
+    for w0 in ws:
+        for x0 in xs:
+            rows += _rows(w0, x0, x0 if y is None else y, bias, eps)
+    return GradientTable(rows)
+
+
+def _numbers(value, name):
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ValueError(f"{name} must hold at least one number")
+    return [finite_float(item, name) for item in items]
+
+
+def _rows(w, x, y, bias, eps):
+    net = IdentityNet(w=w, bias=bias)
+    error = half_squared_error(net(x), y)
+    error.backward()
+    loss = lambda: half_squared_error(net(x), y)  # noqa: E731
+    b = 0.0 if bias is None else bias
+    hand = {"w": hand_gradient(w, x, y, b), "b": hand_gradient_bias(w, x, y, b)}
+    rows = []
+    for (name, p), numerical in zip(net.named_parameters(), numerical_grad(loss, net.parameters(), eps)):
+        row = {"parameter": name, "w": w, "x": x, "y": y, "b": bias, "E": error.data,
+               "autodiff": p.grad, "eq6": hand[name], "numerical": numerical}
+        for kind in ("eq6", "numerical"):
+            row[f"abs_err_{kind}"] = abs(row[kind] - p.grad)
+            row[f"rel_err_{kind}"] = relative_error(row[kind], p.grad)
+        rows.append(row)
+    return rows
+
+
+# ----- the hand derivation, for explain ----------------------------------------
+
+def _own_nodes(root, wrt):
+    """{label: node} when root is E of an IdentityNet and wrt its w or b; None for any other graph.
+
+    The labels are the ones IdentityNet and half_squared_error give, so the
+    check lives here beside them, not in explain.
+    """
+    by_label = {}
+    for v in topological_order(root):
+        by_label.setdefault(v.label, v)
+    if (root.label != "E" or wrt.label not in ("w", "b") or wrt.children
+            or any(k not in by_label for k in ("y_hat", "z", "x", "y", "w")) or by_label["y_hat"].op != "sigmoid"
+            or by_label["x"].children or by_label["y"].children):
+        return None
+    return by_label
+
+
+def derivation(root, wrt, number):
+    """The eqs. (1)-(6) of the question, each with its number, ending in eq. (6) in numpy.
+
+    Registered with ``explain.register_derivation``; [] for any graph that
+    is not the identity network's.
+    """
+    nodes = _own_nodes(root, wrt)
+    if nodes is None:
+        return []
+    E, y_hat, y, x, w = root, nodes["y_hat"], nodes["y"], nodes["x"], nodes["w"]
+    b = nodes.get("b")
+    bias = b.data if b is not None and not b.children else 0.0
+    dE_dyhat, dE_dy = grad(E, [y_hat, y])
+    (dyhat_dp,) = grad(y_hat, [wrt])
+    a, n = y_hat.data, number
+    z = "w·x + b" if b is not None else "w·x"
+    p = wrt.label
+    factor_x, factor_val = ("x", n(x.data)) if p == "w" else ("1", "1")
+    closed_form = hand_gradient if p == "w" else hand_gradient_bias
+    closed = closed_form(w.data, x.data, y.data, bias)
+    autodiff = grad(E, [wrt])[0]
+    eq6_note = "" if p == "w" else "   [eq. (6) with ∂z/∂b = 1 in place of x]"
+    return [
+        "",
+        f"The same number along the hand derivation, eqs. (1)-(6), with y_hat = A(z), z = {z}, A = sigmoid:",
+        f"  (1)  ∂E/∂{p} = ∂E/∂y_hat · ∂y_hat/∂{p} + ∂E/∂y · ∂y/∂{p}"
+        f"  = {n(dE_dyhat)} · {n(dyhat_dp)} + {n(dE_dy)} · 0",
+        f"  (2)        = (y_hat − y) · ∂y_hat/∂{p} − (y_hat − y) · 0"
+        f"   [y = {n(y.data)} is a constant leaf: ∂y/∂{p} = 0]",
+        f"  (3)        = (y_hat − y) · ∂y_hat/∂{p}",
+        f"  (4)        = (y_hat − y) · ∂T̂(x)/∂{p}   [T̂ is the network: y_hat = T̂(x)]",
+        f"  (5)        = (y_hat − y) · ∂A(z)/∂{p}",
+        f"  (6)        = (y_hat − y) · {factor_x} · (1 − A(z)) · A(z){eq6_note}",
+        f"             = ({n(a)} − {n(y.data)}) · {factor_val} · (1 − {n(a)}) · {n(a)}",
+        f"             = {n(autodiff).strip('()')}",
+        f"identity.{closed_form.__name__} (eq. (6) in numpy) gives {closed!r}; autodiff {autodiff!r}; "
+        f"difference {abs(closed - autodiff):.1e}.",
+    ]
+
+
+_explain.register_derivation(derivation)

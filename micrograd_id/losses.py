@@ -33,7 +33,7 @@ def _named(loss, label):
 
 
 def half_squared_error(y_hat, y):
-    """E = 1/2 (y_hat - y)**2: the seed's error, whose derivative in y_hat is y_hat - y."""
+    """E = 1/2 (y_hat - y)**2: the identity network's error, whose derivative in y_hat is y_hat - y."""
     y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
     E = 0.5 * (y_hat - y) ** 2
     E.label = "E"

@@ -1,4 +1,4 @@
-"""Neural-network pieces built only from Value ops: Module, Neuron, Layer, MLP, IdentityNet.
+"""Neural-network pieces built only from Value ops: Module, Neuron, Layer, MLP.
 
 Every parameter is a Value with a stable name (``w``, ``b``, ``L0.N1.w2``);
 the same name is its label, so graphs, state dicts and training histories
@@ -153,7 +153,7 @@ class MLP(Module):
         ]
 
     def __call__(self, x):
-        x = _one_sample(x)
+        x = _inputs(x)
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x
@@ -165,42 +165,14 @@ class MLP(Module):
         return f"MLP([{', '.join(map(repr, self.layers))}])"
 
 
-def _one_sample(x):
-    """One input sample as a list: a list, a tuple or a 1-D numpy row, or a single number or Value."""
+def _inputs(x):
+    """One sample's inputs as a list: a list, tuple or 1-D numpy row is its inputs; a number or Value is one input."""
     if isinstance(x, (list, tuple)):
         return list(x)
-    ndim = getattr(x, "ndim", 0)  # numpy arrays; numpy scalars have ndim 0
+    ndim = getattr(x, "ndim", 0)  # numpy arrays, without importing numpy here; numpy scalars have ndim 0
     if ndim == 1:
         return x.tolist()
     if ndim > 1:
-        raise ValueError(f"the model takes one sample (a flat row of inputs), got an array of shape {x.shape}; "
+        raise ValueError(f"an MLP takes one sample at a time (a flat row of inputs), got an array of shape {x.shape}; "
                          f"call it on each row")
     return [x]
-
-
-class IdentityNet(Module):
-    """The seed's network: y_hat = sigmoid(w * x), or sigmoid(w * x + b) with a bias.
-
-    ``bias=None`` is the one-weight net of the question; a number adds the
-    parameter ``b`` that lets the net fit both x = 0 and x = 1.
-    """
-
-    def __init__(self, w=0.3, bias=None):
-        self.w = Value(finite_float(w, "w"), label="w")
-        self.b = None if bias is None else Value(finite_float(bias, "bias"), label="b")
-
-    def __call__(self, x):
-        x = x if isinstance(x, Value) else Value(finite_float(x, "x"), label="x")
-        z = self.w * x if self.b is None else self.w * x + self.b
-        z.label = "z"
-        y_hat = z.sigmoid()
-        y_hat.label = "y_hat"
-        return y_hat
-
-    def named_parameters(self):
-        return [("w", self.w)] + ([("b", self.b)] if self.b is not None else [])
-
-    def __repr__(self):
-        bias = "" if self.b is None else f", bias={self.b.data:g}"
-        return f"IdentityNet(w={self.w.data:g}{bias})"
-

@@ -24,25 +24,16 @@ def _parameter_list(params):
 
 
 def _positive(name, number):
-    number = finite_float(number, name)
-    if number <= 0:
-        raise ValueError(f"{name} must be > 0, got {number:g}")
-    return number
+    return finite_float(number, name, low=0.0, low_open=True)
 
 
 def _at_least_zero(name, number):
-    number = finite_float(number, name)
-    if number < 0:
-        raise ValueError(f"{name} must be >= 0, got {number:g}")
-    return number
+    return finite_float(number, name, low=0.0)
 
 
 def _fraction(name, number):
     """A decay rate in [0, 1): momentum or one of Adam's betas."""
-    number = finite_float(number, name)
-    if not 0.0 <= number < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {number:g}")
-    return number
+    return finite_float(number, name, low=0.0, high=1.0, high_open=True)
 
 
 class _GradientOptimizer:
@@ -63,7 +54,7 @@ class _GradientOptimizer:
 
 
 class SGD(_GradientOptimizer):
-    """Gradient descent: ``p.data -= lr * p.grad`` (the identity network's w_new = w_old - lr * dE/dw).
+    """Gradient descent: ``p.data -= lr * p.grad`` (the question's w_new = w_old - lr * dE/dw).
 
     With ``momentum`` m > 0 each parameter keeps a velocity v = m*v + grad and
     moves by lr * v instead, which smooths the path through narrow valleys.

@@ -90,7 +90,7 @@ def _samples(row):
 
 
 def _pairs(rows, default=((0.0, 0.0), (1.0, 1.0))):
-    """The distinct (x, y) samples of a run, in order of first use; the seed's two without one."""
+    """The distinct (x, y) samples of a run, in order of first use; without any, the identity network's two."""
     pairs = []
     for row in rows:
         for pair in _samples(row):
@@ -431,7 +431,7 @@ def plot_landscape(history=None, *, path=None, bias=None, w_range=None, b_range=
             low, high = (float(v) for v in limits)
             if not (math.isfinite(low) and math.isfinite(high) and low < high):
                 raise ValueError(f"{name} must be (low, high) with finite low < high, got {limits!r}")
-    whole_number(max_arrows, "max_arrows", 0)
+    whole_number(max_arrows, "max_arrows", low=0)
     with_bias = bias is not None or any("b" in row for row in rows)
     if with_bias and rows and not all("b" in row for row in rows):
         raise ValueError("bias given but the history has no b column: train an IdentityNet(bias=...)")
@@ -462,6 +462,6 @@ def plot_decision_boundary(model, X, y, *, path=None, resolution=50, title=None)
     path: also write the figure there (.png, .svg or .pdf).
     """
     path = None if path is None else _checked_path(path)
-    if not 2 <= whole_number(resolution, "resolution", 2) <= 1000:
+    if not 2 <= whole_number(resolution, "resolution", low=2) <= 1000:
         raise ValueError(f"resolution is points per axis, at most 1000, got {resolution!r}")
     return _shown(_boundary_figure(model, X, y, resolution, title), path)

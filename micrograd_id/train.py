@@ -17,6 +17,7 @@ import numpy as np
 
 from micrograd_id._checks import finite_float, whole_number
 from micrograd_id._files import write_atomic
+from micrograd_id.engine import Value
 from micrograd_id.losses import (CLASSIFICATION_LOSSES, binary_cross_entropy, class_of, half_squared_error,
                                  hinge, predicted_class)
 from micrograd_id.optim import SGD, Adam, Newton
@@ -81,31 +82,31 @@ def _parse_cell(column, text):
     return json.loads(text) if text.startswith("[") else float(text)
 
 
-def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=False, progress=None):
+def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=False, progress=None,
+          compiled=False):
     """Train ``model`` on E = 1/2 (model(x) - y)**2 by gradient descent; return a History.
 
     Online (the default): step i uses the single sample ``xs[i % len(xs)]``,
-    as in the seed's question. ``full_batch=True``: every step averages E over
+    as in the question of the identity network. ``full_batch=True``: every step averages E over
     all samples. ``ys`` defaults to ``xs`` (the identity target). ``progress``:
     a tqdm bar; by default only for long runs, on a terminal or in Jupyter.
     Raises FloatingPointError naming the step if the run diverges (E or a
-    gradient overflows or turns nan).
+    gradient overflows or turns nan). ``compiled=True``: record the step's
+    graph once and replay it with ``compile_graph`` (the same numbers, several
+    times faster; the model's forward must not branch on its numbers).
     """
     xs, ys = _samples(xs, ys)
-    steps = whole_number(steps, "steps", 0)
+    steps = whole_number(steps, "steps", low=0)
     optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
     named = model.named_parameters()
     bar = _progress_bar(progress, steps, "step", long_run=steps >= PROGRESS_MIN_STEPS)
     history = History()
+    run = _replayed(model, xs, ys, full_batch) if compiled else _interpreted(model, xs, ys)
     for step in range(steps):
         batch = range(len(xs)) if full_batch else [step % len(xs)]
         optimizer.zero_grad()
         try:
-            outputs = [_scalar_output(model(xs[i])) for i in batch]
-            error = _mean([half_squared_error(out, ys[i]) for out, i in zip(outputs, batch)])
-            if not math.isfinite(error.data):
-                raise FloatingPointError(f"the error E became {error.data}")
-            error.backward()
+            error, outputs = run(batch)
             for name, p in named:
                 if not math.isfinite(p.grad):
                     raise FloatingPointError(f"the gradient dE/d{name} became {p.grad}")
@@ -113,21 +114,68 @@ def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=Fal
             raise FloatingPointError(f"step {step}: {problem}; try a smaller lr (now {lr})") from problem
         row = {"step": step}
         if full_batch:
-            row.update(x=xs, y=ys, y_hat=[out.data for out in outputs])
+            row.update(x=xs, y=ys, y_hat=outputs)
         else:
-            row.update(x=xs[batch[0]], y=ys[batch[0]], y_hat=outputs[0].data)
-        row["E"] = error.data
+            row.update(x=xs[batch[0]], y=ys[batch[0]], y_hat=outputs[0])
+        row["E"] = error
         for name, p in named:
             row[name] = p.data
             row[f"dE/d{name}"] = p.grad
         history.rows.append(row)
         optimizer.step()
         if bar is not None:
-            bar.set_postfix_str(f"E={error.data:.3e}", refresh=False)
+            bar.set_postfix_str(f"E={error:.3e}", refresh=False)
             bar.update()
     if bar is not None:
         bar.close()
     return history
+
+
+def _batch_error(model, xs, ys, batch):
+    """(E over the batch, the model's outputs): the graph one training step differentiates."""
+    outputs = [_scalar_output(model(xs[i])) for i in batch]
+    return _mean([half_squared_error(out, ys[i]) for out, i in zip(outputs, batch)]), outputs
+
+
+def _checked(error):
+    if not math.isfinite(error):
+        raise FloatingPointError(f"the error E became {error}")
+    return error
+
+
+def _interpreted(model, xs, ys):
+    """step(batch) -> (E, outputs) as numbers, the gradients added to .grad: build the graph, backward."""
+    def step(batch):
+        error, outputs = _batch_error(model, xs, ys, batch)
+        _checked(error.data)
+        error.backward()
+        return error.data, [out.data for out in outputs]
+    return step
+
+
+def _replayed(model, xs, ys, full_batch):
+    """As _interpreted, from one recorded graph: the samples (online) and parameters are its inputs."""
+    from micrograd_id.compiled import compile_graph
+
+    params = model.parameters()
+    if full_batch:  # every step the same samples: constants of the graph
+        error, outputs = _batch_error(model, xs, ys, range(len(xs)))
+        graph, samples = compile_graph(error, params, also=outputs), lambda batch: []
+    else:  # one sample a step: x and y are inputs too
+        x = [Value(v, label=f"x{k}") for k, v in enumerate(xs[0])] if isinstance(xs[0], list) else \
+            Value(xs[0], label="x")
+        y = Value(ys[0], label="y")
+        error, outputs = _batch_error(model, [x], [y], [0])
+        leaves = x if isinstance(x, list) else [x]
+        graph = compile_graph(error, params + leaves + [y], wrt=params, also=outputs)
+        samples = lambda batch: (xs[batch[0]] if isinstance(x, list) else [xs[batch[0]]]) + [ys[batch[0]]]  # noqa: E731
+
+    def step(batch):
+        value, grads, outs = graph(*[p.data for p in params], *samples(batch))
+        for p, g in zip(params, grads):
+            p.grad += g
+        return _checked(value), outs
+    return step
 
 
 def _samples(xs, ys):
@@ -211,10 +259,10 @@ def fit(model, X, y, loss=binary_cross_entropy, optimizer=None, epochs=100, batc
     if isinstance(optimizer, Newton) or not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
         raise TypeError(f"fit() needs an optimiser with step() and zero_grad() (SGD, Adam, AdamW), "
                         f"got {type(optimizer).__name__}")
-    epochs = whole_number(epochs, "epochs", 0)
-    size = len(rows) if batch_size is None else min(whole_number(batch_size, "batch_size", 1), len(rows))
+    epochs = whole_number(epochs, "epochs", low=0)
+    size = len(rows) if batch_size is None else min(whole_number(batch_size, "batch_size", low=1), len(rows))
     scored = loss in CLASSIFICATION_LOSSES and all(float(label).is_integer() for label in labels)
-    rng = np.random.default_rng(whole_number(seed, "seed", 0))
+    rng = np.random.default_rng(whole_number(seed, "seed", low=0))
     bar = _progress_bar(progress, epochs, "epoch", long_run=True)
     history = History()
     for epoch in range(1, epochs + 1):

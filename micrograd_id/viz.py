@@ -30,7 +30,8 @@ from pathlib import Path
 import graphviz
 
 from micrograd_id._files import write_atomic
-from micrograd_id.engine import Value, _topological_order
+from micrograd_id.engine import Value, local_derivatives, topological_order
+from micrograd_id.explain import _local_formula, _names
 
 __all__ = ["draw_dot", "render", "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "FORMATS"]
 
@@ -66,8 +67,9 @@ _COLOURS = {
     "border": "#666666",
     "edge": "#555555",
     "path": "#d62728",      # red: the paths from `highlight` to the root
+    "local": "#1f5fa8",     # blue text: a local derivative on an arrow
 }
-_OP_SYMBOLS = {"*": "×", "-": "−", "/": "÷", "neg": "−x"}
+_SHORT_FORMULA = 20  # longer local-derivative formulas leave only their number on the arrow
 _NN_LABEL = re.compile(r"L(\d+)\.N(\d+)(\.(?:w\d+|b))?")
 
 
@@ -88,10 +90,14 @@ class RenderError(RuntimeError):
 
 # ----- public API -------------------------------------------------------------
 
-def draw_dot(root, *, rankdir="LR", fmt="{:.4g}", highlight=None, show_constants=True,
-             collapse=None, max_nodes=DEFAULT_MAX_NODES):
+def draw_dot(root, local_derivatives=False, *, rankdir="LR", fmt="{:.4g}", highlight=None,
+             show_constants=True, collapse=None, max_nodes=DEFAULT_MAX_NODES):
     """The computation graph below ``root`` as a ``graphviz.Digraph``.
 
+    local_derivatives: True writes on each arrow into an operation the local
+        derivative ∂(op)/∂(input), as a number, with its formula where the
+        formula is short ("x = 1"), as in the CS231n circuit diagrams:
+        backward multiplies the gradient arriving at the op by exactly it.
     rankdir: "LR" (data flows left to right), "TB", "RL" or "BT".
     fmt: format string for data and grad. The default keeps four significant
         digits, so a gradient of 1e-7 does not show as 0.0000.
@@ -106,11 +112,17 @@ def draw_dot(root, *, rankdir="LR", fmt="{:.4g}", highlight=None, show_constants
     max_nodes: ValueError for graphs that would make Graphviz place more than
         this many things (Values plus bend points of long edges); None: no limit.
     """
+    return _draw(root, local_derivatives, rankdir=rankdir, fmt=fmt, highlight=highlight,
+                 show_constants=show_constants, collapse=collapse, max_nodes=max_nodes)[1]
+
+
+def _draw(root, local_derivatives, *, rankdir, fmt, highlight, show_constants, collapse, max_nodes):
+    """(the graph model, its Digraph): the explorer needs to know which DOT node shows which Value."""
     _check_draw_options(root, rankdir, fmt, highlight, collapse, max_nodes)
     graph = _Graph(root, collapse, show_constants, highlight)
     if max_nodes is not None:
         _check_size(graph, max_nodes, collapse)
-    return _Drawing(graph, rankdir, fmt).digraph()
+    return graph, _Drawing(graph, rankdir, fmt, bool(local_derivatives)).digraph()
 
 
 def render(root, path, *, timeout=DEFAULT_TIMEOUT, **draw_options):
@@ -133,6 +145,12 @@ def render(root, path, *, timeout=DEFAULT_TIMEOUT, **draw_options):
         return write_atomic(path, source)
     program = _layout_program(fmt, path)
     return write_atomic(path, _run_layout(program, fmt, source, timeout))
+
+
+def _svg(digraph, what, timeout=DEFAULT_TIMEOUT):
+    """The SVG text of a drawing, for a page that embeds it; GraphvizNotFound names ``what``."""
+    svg = _run_layout(_layout_program("svg", what), "svg", digraph.source, timeout).decode("utf-8")
+    return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: not allowed inside HTML
 
 
 # ----- option checks ----------------------------------------------------------
@@ -184,7 +202,7 @@ class _Graph:
     def __init__(self, root, collapse, show_constants, highlight):
         self.root = root
         self.highlight = highlight
-        self.order = _topological_order(root)  # each Value before the ones it was computed from
+        self.order = topological_order(root)  # each Value before the ones it was computed from
         self.ids = {v: f"v{i}" for i, v in enumerate(self.order)}
         if highlight is not None and highlight not in self.ids:
             raise ValueError(f"highlight {highlight!r} is not part of the graph below the root")
@@ -214,23 +232,27 @@ class _Graph:
         return _group_id(group) if group is not None else self.ids[v]
 
     def _edges(self):
-        """[(tail, head, on_path)]: input -> op -> result, and each edge touching a group once."""
+        """[(tail, head, on_path, use)]: input -> op -> result, and each edge touching a group once.
+
+        use is (op's Value, input index) for an arrow from a drawn input into a
+        drawn op, the arrow a local derivative belongs to; else None.
+        """
         edges, into_groups = [], {}
         for v in self.order:
             if v in self.hidden:
                 continue
             if self.is_drawn(v) and v.children:
-                edges.append((self.ids[v] + "_op", self.ids[v], any(c in self.on_path for c in v.children)))
+                edges.append((self.ids[v] + "_op", self.ids[v], any(c in self.on_path for c in v.children), None))
             head = self.ids[v] + "_op" if self.is_drawn(v) else self.node_id(v)
-            for c in v.children:
+            for i, c in enumerate(v.children):
                 if c in self.hidden or self.node_id(c) == self.node_id(v):
                     continue
                 tail, on_path = self.node_id(c), c in self.on_path
                 if self.is_drawn(v) and self.is_drawn(c):
-                    edges.append((tail, head, on_path))  # a Value used twice gets two arrows
+                    edges.append((tail, head, on_path, (v, i)))  # a Value used twice gets two arrows
                 else:
                     into_groups[(tail, head)] = into_groups.get((tail, head), False) or on_path
-        return edges + [(tail, head, on_path) for (tail, head), on_path in into_groups.items()]
+        return edges + [(tail, head, on_path, None) for (tail, head), on_path in into_groups.items()]
 
 
 def _is_constant(v):
@@ -256,7 +278,7 @@ def _bend_points(edges):
     exact for a recurrence).
     """
     producers, consumers = {}, {}
-    for tail, head, _ in edges:
+    for tail, head, *_ in edges:
         producers.setdefault(head, []).append(tail)
         consumers.setdefault(tail, []).append(head)
     waiting = {node: len(producers.get(node, ())) for node in set(producers) | set(consumers)}
@@ -276,7 +298,7 @@ def _bend_points(edges):
         early[node] = max((early.get(p, 0) + 1 for p in producers.get(node, ())), default=0)
     for node in reversed(order):
         late[node] = min((late.get(c, 0) - 1 for c in consumers.get(node, ())), default=0)
-    return min(sum(max(rank[head] - rank[tail] - 1, 0) for tail, head, _ in edges) for rank in (early, late))
+    return min(sum(max(rank[head] - rank[tail] - 1, 0) for tail, head, *_ in edges) for rank in (early, late))
 
 
 def _nn_label(label, collapse):
@@ -339,14 +361,16 @@ def _group_id(key):
 class _Drawing:
     """Turns a _Graph into a graphviz.Digraph with escaped HTML-like labels."""
 
-    def __init__(self, graph, rankdir, fmt):
+    def __init__(self, graph, rankdir, fmt, local_derivatives):
         self.graph = graph
         self.fmt = fmt
+        # Readable names for the formulas on the arrows, the ones explain() prints.
+        self.names = _names(graph.order) if local_derivatives else None
         self.dot = graphviz.Digraph(
             graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                         "nodesep": "0.25", "ranksep": "0.35", "labelloc": "b"},
             node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "plain"},
-            edge_attr={"color": _COLOURS["edge"], "arrowsize": "0.7"},
+            edge_attr={"color": _COLOURS["edge"], "arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "10"},
         )
 
     def digraph(self):
@@ -356,16 +380,27 @@ class _Drawing:
                 self._value_node(v)
         for key in sorted(self.graph.groups, key=_natural_order):
             self._group_node(key, self.graph.groups[key])
-        for tail, head, on_path in self.graph.edges:
-            if on_path:
-                self.dot.edge(tail, head, color=_COLOURS["path"], penwidth="2.2")
-            else:
-                self.dot.edge(tail, head)
+        for tail, head, on_path, use in self.graph.edges:
+            style = {"color": _COLOURS["path"], "penwidth": "2.2"} if on_path else {}
+            if use is not None and self.names is not None:
+                style.update(label=_html(self._local_text(*use)), fontcolor=_COLOURS["local"])
+            self.dot.edge(tail, head, **style)
         return self.dot
+
+    def _local_text(self, v, i):
+        """∂(op)/∂(input i) on its arrow: "x = 1" where the formula is short, else the number."""
+        number = self._number(local_derivatives(v)[i])
+        formula = _unwrapped(_local_formula(v, i, self.names))
+        if len(formula) > _SHORT_FORMULA or _is_number(formula):  # "1", "−1": the number says it all
+            return number
+        return f"{_escape(formula)} = {number}"
 
     def _caption(self):
         root = _escape(self.graph.root.label) or "the root"
         text = f"data: forward value; <B>grad</B>: d({root})/d(node), filled in by backward()"
+        if self.names is not None:
+            text += (f'<BR/><FONT COLOR="{_COLOURS["local"]}">on an arrow into an operation: its local '
+                     f"derivative ∂(op)/∂(input); grad of the input += grad of the op's output × it</FONT>")
         if self.graph.highlight is not None:
             name = _escape(self.graph.highlight.label) or "the highlighted Value"
             text += (f'<BR/><FONT COLOR="{_COLOURS["path"]}">red: every path from {name} to {root}; '
@@ -399,7 +434,7 @@ class _Drawing:
 
     def _op_text(self, v):
         """The op's symbol, with hidden constants written where they stand: "0.5 ×", "exp(2)"."""
-        symbol = _escape(_OP_SYMBOLS.get(v.op, v.op))
+        symbol = _escape(v.operation.symbol)
         shown = [self._number(c.data) if c in self.graph.hidden else "" for c in v.children]
         if not any(shown):
             return symbol
@@ -443,6 +478,25 @@ class _Drawing:
         border = _COLOURS["path"] if any(v in self.graph.on_path for v in values) else _COLOURS["border"]
         return _html(f'<TABLE BORDER="{3 if thick else 0}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
                      f'COLOR="{border}">{rows}</TABLE>')
+
+
+def _unwrapped(formula):
+    """A formula standing alone on an arrow needs no outer parentheses: "(a + b)" -> "a + b"."""
+    if formula.startswith("(") and formula.endswith(")"):
+        depth = 0
+        for k, char in enumerate(formula):
+            depth += (char == "(") - (char == ")")
+            if depth == 0:
+                return formula[1:-1] if k == len(formula) - 1 else formula
+    return formula
+
+
+def _is_number(text):
+    try:
+        float(text.replace("−", "-"))
+    except ValueError:
+        return False
+    return True
 
 
 def _count(n, noun):

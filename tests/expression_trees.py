@@ -4,7 +4,8 @@ A tree is nested tuples, so hypothesis can draw, shrink and print it:
 
     ("x", i)                 the i-th input (inputs are reused freely)
     ("c", number)            a plain number, only ever as one operand of a binary op
-    (op, child)              a unary op: neg exp log tanh sigmoid relu
+    (op, child)              a unary op: neg exp log tanh sigmoid relu (and with
+                             unary=ALL_UNARY sin cos tan arcsin arccos arctan sqrt abs)
     (op, left, right)        + - * / **; one side may be ("c", number), which
                              exercises 2 * v, 1 - v, 1 / v, 2 ** v and v ** 3
 
@@ -26,6 +27,18 @@ UNARY = {
     "sigmoid": lambda a: a.sigmoid(),
     "relu": lambda a: a.relu(),
 }
+# The ops added after the first six; trees(..., unary=ALL_UNARY) draws from them too.
+MORE_UNARY = {
+    "sin": lambda a: a.sin(),
+    "cos": lambda a: a.cos(),
+    "tan": lambda a: a.tan(),
+    "arcsin": lambda a: a.arcsin(),
+    "arccos": lambda a: a.arccos(),
+    "arctan": lambda a: a.arctan(),
+    "sqrt": lambda a: a.sqrt(),
+    "abs": lambda a: abs(a),
+}
+ALL_UNARY = {**UNARY, **MORE_UNARY}
 BINARY = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
@@ -43,15 +56,15 @@ class OutOfDomain(Exception):
     """The drawn expression leaves the region where its gradient is well checked."""
 
 
-def trees(n_inputs, max_leaves=10):
-    """A hypothesis strategy for trees over inputs 0 .. n_inputs-1."""
+def trees(n_inputs, max_leaves=10, unary=UNARY):
+    """A hypothesis strategy for trees over inputs 0 .. n_inputs-1, with the unary ops in ``unary``."""
     leaves = st.tuples(st.just("x"), st.integers(0, n_inputs - 1))
 
     def extend(children):
         number = lambda values: st.tuples(st.just("c"), st.sampled_from(values))  # noqa: E731
         arithmetic = st.sampled_from(["+", "-", "*", "/"])
         return st.one_of(
-            st.tuples(st.sampled_from(sorted(UNARY)), children),
+            st.tuples(st.sampled_from(sorted(unary)), children),
             st.tuples(st.sampled_from(sorted(BINARY)), children, children),
             st.tuples(arithmetic, number(NUMBERS), children),
             st.tuples(arithmetic, children, number(NUMBERS)),
@@ -83,8 +96,12 @@ def in_domain(op, *operands):
         raise OutOfDomain("log near or below 0")
     if op == "exp" and values[0] > 9.0:
         raise OutOfDomain("exp too large")
-    if op == "relu" and abs(values[0]) < 1e-3:
-        raise OutOfDomain("relu at its kink")
+    if op in ("relu", "abs", "sqrt") and abs(values[0]) < 1e-3:
+        raise OutOfDomain(f"{op} at its kink or edge")
+    if op == "sqrt" and values[0] < 0.0 or op in ("arcsin", "arccos") and abs(values[0]) > 0.99:
+        raise OutOfDomain(f"{op} near or outside its domain")
+    if op == "tan" and abs(math.cos(values[0])) < 0.05:
+        raise OutOfDomain("tan near a pole")
     if op == "/" and abs(values[1]) < 0.1:
         raise OutOfDomain("division near 0")
     if op == "**" and values[0] != 0.0 and abs(values[1] * math.log(abs(values[0]))) > 9.0:
@@ -106,7 +123,7 @@ def evaluate(tree, leaves, check=None):
     operands = [evaluate(child, leaves, check) for child in tree[1:]]
     if check is not None:
         check(kind, *operands)
-    return (UNARY[kind] if len(operands) == 1 else BINARY[kind])(*operands)
+    return (ALL_UNARY[kind] if len(operands) == 1 else BINARY[kind])(*operands)
 
 
 def show(tree):

@@ -31,13 +31,14 @@ def test_demo_prints_the_tables_and_writes_both_pictures(tmp_path, capsys):
     status, out, err = run(capsys, "demo", "--out", str(tmp_path / "out"))
     assert status == 0, err
     assert "autodiff" in out and "eq. (6)" in out and "central diff" in out
-    # the gradient table holds autodiff = eq. (6) for the seed's default point
+    # the gradient table holds autodiff = eq. (6) for the default point w = 0.3, x = 1
     assert f"{hand_gradient(0.3, 1.0):.12f}" in out
     assert re.search(r"step\s+x\s+w\s+E\s+dE/dw", out)
     assert "dE/dw = 0 and E = 0.125" in out
     written = sorted(os.listdir(tmp_path / "out"))
     assert ("landscape.png" in written) == HAVE_MPL
     assert ("graph.png" in written) == HAVE_DOT
+    assert ("backprop.html" in written) == HAVE_DOT  # the explorer page, to step through backprop
     for name in written:
         assert name in out  # the demo says where each file went
 
@@ -55,12 +56,12 @@ def test_python_dash_m_runs_the_same_main(tmp_path):
     done = subprocess.run([sys.executable, "-m", "micrograd_id", "check", "--w", "0.3", "--x", "1"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "all 1 rows agree" in done.stdout
+    assert "1 row agrees" in done.stdout
 
 
 def test_train_prints_the_steps_and_writes_the_history(tmp_path, capsys):
     path = tmp_path / "h.csv"
-    status, out, err = run(capsys, "train", "--w0", "0.3", "--lr", "2", "--steps", "6", "--x", "0",
+    status, out, err = run(capsys, "train", "--w", "0.3", "--lr", "2", "--steps", "6", "--x", "0",
                            "--x", "1", "--history", str(path))
     assert status == 0, err
     history = History.from_csv(path)
@@ -135,8 +136,8 @@ def test_landscape_writes_a_png(tmp_path, capsys, extra):
     (["train", "--lr", "0"], "--lr"),
     (["train", "--lr", "-1"], "--lr"),
     (["train", "--lr", "nan"], "--lr"),
-    (["train", "--w0", "inf"], "--w0"),
-    (["train", "--w0", "1e400"], "--w0"),
+    (["train", "--w", "inf"], "--w"),
+    (["train", "--w", "1e400"], "--w"),
     (["train", "--steps", "-1"], "--steps"),
     (["train", "--steps", "1e3"], "--steps"),
     (["train", "--steps", "100000000"], "--steps"),
@@ -183,7 +184,7 @@ def test_failures_while_running_exit_1_with_one_line(tmp_path, capsys, monkeypat
     assert not (tmp_path / "g.png").exists()
 
 
-@pytest.mark.parametrize("command", [None, "demo", "train", "draw", "explain", "check", "landscape"])
+@pytest.mark.parametrize("command", [None, "demo", "train", "draw", "explain", "check", "landscape", "explore"])
 def test_help_on_each_command(capsys, command):
     status, out, _ = run(capsys, *([command] if command else []), "--help")
     assert status == 0
@@ -194,4 +195,121 @@ def test_every_command_is_documented_in_the_parser():
     parser = cli.build_parser()
     assert parser.prog == "micrograd-id"
     names = next(a for a in parser._actions if hasattr(a, "add_parser")).choices
-    assert set(names) == {"demo", "train", "draw", "explain", "check", "landscape", "classify"}
+    assert set(names) == {"demo", "train", "draw", "explain", "check", "landscape", "explore", "compile", "classify"}
+
+
+# ----- one CLI: the same names, defaults and manners in every command --------------------
+
+PROC = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no file can be created")
+
+
+def test_the_starting_weight_is_called_w_in_every_command():
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if hasattr(a, "add_parser")).choices
+    flags = {name: {s for a in sub._actions for s in a.option_strings} for name, sub in commands.items()}
+    assert all("--w0" not in options for options in flags.values())
+    assert all("--w" in flags[name] for name in ("train", "landscape", "draw", "explain", "check"))
+
+
+def test_train_with_no_options_reproduces_the_demo_run(capsys):
+    from micrograd_id.identity import IdentityNet
+    from micrograd_id.train import train
+
+    status, out, _ = run(capsys, "train")
+    net = IdentityNet(w=cli.DEMO_W0)
+    train(net, xs=[0.0, 1.0], lr=cli.DEMO_LR, steps=cli.DEMO_STEPS, progress=False)
+    assert status == 0 and (cli.DEMO_LR, cli.DEMO_STEPS) == (2.0, 60)
+    assert "lr = 2, 60 steps" in out
+    assert f"after 60 steps: w = {net.w.data:.6g};" in out  # readable, not a dict
+    assert "{" not in out
+
+
+def test_version(capsys):
+    from micrograd_id import __version__
+
+    status, out, _ = run(capsys, "--version")
+    assert status == 0 and out.strip() == f"micrograd-id {__version__}"
+
+
+def test_piping_into_head_ends_quietly():
+    done = subprocess.run(f"'{sys.executable}' -m micrograd_id train --steps 10000 --show 10000 | head -1",
+                          shell=True, capture_output=True, text=True, timeout=120,
+                          executable="/bin/bash" if os.path.exists("/bin/bash") else None)
+    assert done.stdout.startswith("IdentityNet(")
+    assert done.stderr == ""  # no "[Errno 32] Broken pipe", no "Exception ignored"
+
+
+def test_a_broken_pipe_while_running_returns_141(capsys, monkeypatch):
+    def closed_reader(args):
+        raise BrokenPipeError(32, "Broken pipe")
+    monkeypatch.setattr(cli, "_check", closed_reader)
+    status, _, err = run(capsys, "check")
+    assert status == 141 and err == ""
+
+
+def test_one_row_is_a_row():
+    from micrograd_id.identity import compare_gradients
+
+    assert repr(compare_gradients()).startswith("GradientTable(1 row,")
+    assert repr(compare_gradients(x=[0, 1])).startswith("GradientTable(2 rows,")
+
+
+def test_check_says_one_row_agrees(capsys):
+    status, out, _ = run(capsys, "check", "--w", "0.3", "--x", "1")
+    assert status == 0 and "1 row agrees" in out and "1 rows" not in out
+
+
+@pytest.mark.parametrize("argv", [["check", "--w", "20", "--x", "1"], ["train", "--x", "1", "--lr", "100", "--steps", "3"]])
+def test_vanishing_gradients_show_as_numbers_not_zeros(capsys, argv):
+    status, out, _ = run(capsys, *argv)
+    assert status == 0
+    assert "0.000000" not in out
+    assert re.search(r"-\d\.\d+e-\d\d", out)  # e.g. -4.24835453398e-18 or -5.05092e-10
+
+
+@pytest.mark.parametrize("x, floor", [("2", "0.5"), ("-1", "0.5")])
+def test_a_target_the_sigmoid_cannot_reach_is_a_warning(capsys, x, floor):
+    status, out, err = run(capsys, "train", "--x", x, "--steps", "2")
+    assert status == 0
+    assert f"warning: the target y = {x} is outside the sigmoid's range (0, 1)" in err
+    assert f"stays above {floor}" in err and len(err.strip().splitlines()) == 1
+
+
+def test_targets_in_0_1_give_no_warning(capsys):
+    status, _, err = run(capsys, "train", "--x", "0,0.5,1", "--steps", "3")
+    assert status == 0 and err == ""
+
+
+@PROC
+@pytest.mark.parametrize("argv, path", [
+    (["draw", "-o", "/proc/g.dot"], "/proc/g.dot"),
+    (["landscape", "-o", "/proc/l.png"], "/proc/l.png"),
+    (["train", "--history", "/proc/h.csv"], "/proc/h.csv"),
+])
+def test_an_unwritable_output_names_the_users_path_and_the_reason(capsys, argv, path):
+    status, out, err = run(capsys, *argv)
+    assert status == 1
+    assert err.strip() == f"micrograd-id {argv[0]}: cannot write {path}: No such file or directory"
+    assert ".tmp" not in err
+
+
+@PROC
+def test_train_history_to_an_unwritable_place_fails_before_training(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_train", lambda args: pytest.fail("trained before checking the history file"))
+    status, out, _ = run(capsys, "train", "--history", "/proc/h.csv")
+    assert status == 1 and out == ""
+
+
+@PROC
+def test_demo_into_an_unwritable_folder_exits_1(capsys):
+    status, out, err = run(capsys, "demo", "--out", "/proc")
+    assert status == 1
+    assert "cannot write /proc/graph.png" in err and "pictures not written" in err
+    assert "2. Gradient descent" in out  # the rest of the demo ran
+
+
+def test_demo_says_the_table_shows_w_before_each_update(capsys, tmp_path):
+    status, out, _ = run(capsys, "demo", "--out", str(tmp_path))
+    last = re.search(r"^\s+59\s+1\s+(\S+)", out, re.M).group(1)
+    assert f"Each row's w is the weight before that step's update; step 59 takes it from {last} to" in out
+    assert re.search(rf"w grew from 0.3 to {float(last):.3g} \(the last step", out)

@@ -9,10 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-MODULES = ["micrograd_id", "micrograd_id.nn", "micrograd_id.losses", "micrograd_id.data", "micrograd_id.optim",
-           "micrograd_id.train",
-           "micrograd_id.identity", "micrograd_id.gradcheck", "micrograd_id.viz", "micrograd_id.explain",
-           "micrograd_id.plots", "micrograd_id.cli"]
+MODULES = ["micrograd_id", "micrograd_id.engine", "micrograd_id.nn", "micrograd_id.losses", "micrograd_id.optim",
+           "micrograd_id.train", "micrograd_id.identity", "micrograd_id.gradcheck", "micrograd_id.viz",
+           "micrograd_id.explain", "micrograd_id.explore", "micrograd_id.plots", "micrograd_id.data", "micrograd_id.cli",
+           "micrograd_id.compiled"]
 
 
 def public_names(module):
@@ -59,9 +59,26 @@ def test_readme_keeps_exactly_two_commands():
 
 
 def test_tutorial_images_were_generated():
-    for name in ("graph.png", "graph_highlight.png", "landscape.png", "landscape_bias.png", "moons_boundary.png",
-                 "moons_curves.png"):
+    for name in ("graph.png", "graph_highlight.png", "landscape.png", "landscape_bias.png", "explorer.png",
+                 "moons_boundary.png", "moons_curves.png"):
         assert (DOCS / "images" / name).read_bytes().startswith(b"\x89PNG"), name
+    assert (DOCS / "images" / "descent.gif").read_bytes().startswith(b"GIF89a")
+    assert "Next step" in (DOCS / "backprop.html").read_text(encoding="utf-8")
+
+
+README_WIDTH = 880   # px: GitHub shows a README's images at most this wide
+
+
+@pytest.mark.parametrize("name", ["graph.png", "graph_highlight.png"])
+def test_graph_pictures_stay_legible_at_readme_width(name):
+    """Node text (draw_dot's font size in points, drawn at 96 dpi) is >= 11 px once fit to 880 px."""
+    from micrograd_id import Value
+    from micrograd_id.viz import draw_dot
+
+    points = float(re.search(r"node \[fontname=\S+ fontsize=([\d.]+)", draw_dot(Value(1.0)).source).group(1))
+    width = int.from_bytes((DOCS / "images" / name).read_bytes()[16:20], "big")  # the PNG's IHDR
+    shown = points * 96 / 72 * min(1.0, README_WIDTH / width)
+    assert shown >= 11, f"{name} is {width} px wide: its text would be {shown:.1f} px at {README_WIDTH} px"
 
 
 def tutorial_table(name):
@@ -96,3 +113,54 @@ def test_tutorial_bias_table_fits_both_inputs_in_the_end():
         for x in (0.0, 1.0):
             assert row[f"E at x = {x:g}"] == pytest.approx(error(row["w"], x, b=row["b"]), rel=5e-3)  # E shown to 3 digits
     assert rows[-1]["E at x = 0"] < 1e-3 and rows[-1]["E at x = 1"] < 1e-3
+
+
+def test_the_tutorials_command_line_explain_lines_print_the_sections_they_name(capsys):
+    """§10 says `micrograd-id explain ...  # §3` (or §8): the command prints that section's text."""
+    from micrograd_id import cli
+
+    text = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    block = text[text.index("## 10. "):]
+    claims = re.findall(r"^micrograd-id (explain [^#\n]+?)\s+# §(\d+)", block, re.M)
+    assert {section for _, section in claims} == {"3", "8"}
+    for command, section in claims:
+        name = {"3": "explain", "8": "bias-explain"}[section]
+        body = re.search(rf"<!-- BEGIN {name} -->\n```text\n>>> [^\n]*\n(.*?)```", text, re.S).group(1)
+        assert cli.main(command.split()) == 0
+        assert body.strip() in capsys.readouterr().out, f"`micrograd-id {command}` does not print §{section}"
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/tutorial.md", "docs/api.md", "docs/higher_order.md",
+                                  "docs/benchmarks.md"])
+def test_the_docs_call_it_the_identity_network_not_the_seeds(page):
+    assert "seed's" not in (ROOT / page).read_text(encoding="utf-8").lower()
+
+
+def test_the_command_line_help_never_says_seeds(capsys):
+    from micrograd_id import cli
+
+    for command in ([], ["demo"], ["train"], ["draw"], ["explain"], ["check"], ["landscape"]):
+        assert cli.main([*command, "--help"]) == 0
+        assert "seed" not in capsys.readouterr().out.lower()
+
+
+def test_the_readme_writes_eq6_where_it_first_uses_it():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = text.index("eq. (6)")
+    assert "∂E/∂w = (ŷ − y) · x · (1 − A(w·x)) · A(w·x)" in text[:first + 400]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/api.md"])
+def test_the_check_gradients_example_shown_is_the_example_file(page):
+    """The code on the page runs the same test as docs/examples/test_my_derivation.py."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    block = re.search(r"```python\n(import math\nfrom micrograd_id.gradcheck import check_gradients\n.*?)```",
+                      text, re.S).group(1)
+    namespace = {}
+    exec(compile(block, page, "exec"), namespace)
+    namespace["test_my_derivation"]()
+    example = (DOCS / "examples" / "test_my_derivation.py").read_text(encoding="utf-8")
+    for line in ("    a = 1 / (1 + math.exp(-w * x))",
+                 "    return [(a - x) * x * (1 - a) * a, (a - x) * (w * (1 - a) * a - 1)]",
+                 "    check_gradients(E, [0.3, 1.0], hand=my_dE)"):
+        assert line in block and line in example

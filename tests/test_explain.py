@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from micrograd_id import Value, grad
 from micrograd_id.explain import count_paths, explain
-from micrograd_id.identity import hand_gradient, hand_gradient_bias
+from micrograd_id.identity import IdentityNet, hand_gradient, hand_gradient_bias
 from micrograd_id.losses import half_squared_error
-from micrograd_id.nn import MLP, IdentityNet
+from micrograd_id.nn import MLP
 
 NUMBER = r"\(?(-?\d[\d.e+-]*|-?inf|nan)\)?"
 
@@ -235,3 +235,45 @@ def test_paths_add_up_to_grad_on_random_graphs(data):
 def test_bad_arguments_are_named(root, wrt, kwargs, error):
     with pytest.raises(error, match="root|wrt|max_paths|digits"):
         explain(root, wrt, **kwargs)
+
+
+# ----- derivations a model supplies through register_derivation --------------------------
+
+def test_a_registered_derivation_adds_its_lines_and_others_ignore_the_graph():
+    from micrograd_id import explain as explain_module
+
+    seen = []
+
+    def derive(root, wrt, number):
+        seen.append((root, wrt))
+        return ["", f"my own derivation: {number(-2.0)}"] if wrt.label == "q" else []
+
+    try:
+        assert explain_module.register_derivation(derive) is derive
+        explain_module.register_derivation(derive)  # twice: still once
+        q = Value(2.0, label="q")
+        out = q * q
+        text = explain(out, q)
+        assert text.endswith("my own derivation: (-2)") and text.count("my own derivation") == 1
+        assert seen == [(out, q)]
+        assert "my own derivation" not in explain(out * 1.0, Value(1.0, label="r") + q)
+    finally:
+        explain_module._DERIVATIONS.remove(derive)
+
+
+def test_register_derivation_refuses_a_non_callable():
+    from micrograd_id.explain import register_derivation
+
+    with pytest.raises(TypeError, match="callable"):
+        register_derivation("eqs. (1)-(6)")
+
+
+@pytest.mark.parametrize("module", ["micrograd_id.explain", "micrograd_id.nn", "micrograd_id.gradcheck",
+                                    "micrograd_id.losses", "micrograd_id.train"])
+def test_generic_modules_know_nothing_of_the_identity_network(module):
+    import subprocess
+    import sys
+
+    probe = f"import sys, {module}; print('micrograd_id.identity' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"

@@ -14,7 +14,7 @@ Targets:
 * the command line's argument lists: exit status 0, or 2 (bad arguments) or 1
   (a failure while running) with one line on stderr, never a traceback.
 
-How many cases ran is printed at the end of the module (``CASES``).
+How many cases ran is printed in pytest's summary at the end (``CASES``).
 """
 
 import argparse
@@ -45,19 +45,15 @@ DOCUMENTED_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def report_case_counts(request):
-    """After the module, print how many generated cases each target ran."""
+def report_case_counts(summary_lines):
+    """After the module, hand pytest's summary how many generated cases each target ran."""
     yield
-    plugins = request.config.pluginmanager
-    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
-    if reporter is None or capture is None or not CASES:
+    if not CASES:
         return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        reporter.write_line("fuzz cases run: " + ", ".join(f"{k}={v}" for k, v in sorted(CASES.items())))
-        reporter.write_line(f"fuzz cases total: {sum(CASES.values())}")
-        if CLI_EXITS:
-            reporter.write_line("cli exit statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(CLI_EXITS.items())))
+    summary_lines.append("fuzz cases run: " + ", ".join(f"{k}={v}" for k, v in sorted(CASES.items())))
+    summary_lines.append(f"fuzz cases total: {sum(CASES.values())}")
+    if CLI_EXITS:
+        summary_lines.append("cli exit statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(CLI_EXITS.items())))
 
 
 def outcome(compute):
@@ -497,7 +493,7 @@ def test_backward_grad_and_create_graph_agree_on_random_graphs(graph):
 @example(1e308, 10.0)
 @example(-1e308, 1.0)
 def test_the_seeds_gradient_is_finite_and_equals_eq6_for_any_finite_w_and_x(w0, x):
-    CASES["seed net dE/dw"] += 1
+    CASES["identity net dE/dw"] += 1
     assume(abs(x) < 1e150)  # (y_hat - x)**2 itself overflows past that
     w = Value(w0)
     error = 0.5 * ((w * x).sigmoid() - x) ** 2
@@ -655,8 +651,8 @@ def is_loadable(state, names):
 
 
 def test_load_state_dict_of_random_contents_loads_exactly_or_nothing():
-    nn = pytest.importorskip("micrograd_id.nn")
-    names = sorted(nn.IdentityNet(w=0.3, bias=0.1).state_dict())
+    identity = pytest.importorskip("micrograd_id.identity")
+    names = sorted(identity.IdentityNet(w=0.3, bias=0.1).state_dict())
 
     outcomes = collections.Counter()
     with_the_right_names = st.fixed_dictionaries({name: JSON_SCALARS for name in names})
@@ -666,7 +662,7 @@ def test_load_state_dict_of_random_contents_loads_exactly_or_nothing():
     @given(with_the_right_names | any_names)
     def run(state):
         CASES["load_state_dict"] += 1
-        net = nn.IdentityNet(w=0.3, bias=0.1)
+        net = identity.IdentityNet(w=0.3, bias=0.1)
         before = net.state_dict()
         valid = is_loadable(state, names)
         try:

@@ -1,14 +1,17 @@
-"""numerical_grad and compare_gradients: three ways to dE/dw agree."""
+"""numerical_grad, check_gradients and compare_gradients: independent ways to a derivative agree."""
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import Value
-from micrograd_id.gradcheck import GradientTable, compare_gradients, numerical_grad
-from micrograd_id.identity import hand_gradient
+from micrograd_id.gradcheck import check_gradients, numerical_grad
+from micrograd_id.identity import GradientTable, compare_gradients, hand_gradient
 
 
 def test_numerical_grad_of_a_polynomial_is_close_and_params_are_restored():
@@ -112,3 +115,72 @@ def test_compare_gradients_bad_input(kwargs, error):
 def test_max_error_rejects_unknown_column():
     with pytest.raises(ValueError, match="against"):
         compare_gradients().max_error("torch")
+
+
+# ----- check_gradients: the assertion for a learner's own tests ---------------------------
+
+def identity_error(w, x):
+    return 0.5 * ((w * x).sigmoid() - x) ** 2
+
+
+def test_check_gradients_passes_for_eq6_and_returns_the_rows():
+    rows = check_gradients(identity_error, [0.3, 1.0], hand=lambda w, x: [hand_gradient(w, x), 0.3943481640])
+    assert [row["name"] for row in rows] == ["w", "x"]
+    assert rows[0]["autodiff"] == rows[0]["hand"] == hand_gradient(0.3, 1.0)
+    assert all(row["ok"] for row in rows)
+
+
+def test_check_gradients_without_hand_compares_with_central_differences():
+    rows = check_gradients(lambda a, b: (a * b).tanh() + a ** 3, [0.4, -1.2])
+    assert rows[1]["hand"] is None and rows[1]["numerical"] == pytest.approx(rows[1]["autodiff"], abs=1e-8)
+
+
+def test_a_wrong_hand_gradient_fails_with_a_table_naming_the_argument():
+    wrong = lambda w, x: [hand_gradient(w, x), 0.0]  # noqa: E731  (forgot ∂E/∂x)
+    with pytest.raises(AssertionError) as failure:
+        check_gradients(identity_error, [0.3, 1.0], hand=wrong)
+    lines = str(failure.value).splitlines()
+    assert "gradients disagree" in lines[0]
+    assert lines[2].startswith("∂identity_error/∂w") and lines[2].endswith("ok")
+    assert lines[3].startswith("∂identity_error/∂x") and lines[3].endswith("MISMATCH")
+
+
+def test_a_function_that_escapes_autodiff_fails():
+    # .data leaves the graph: autodiff sees 0 where the function clearly changes
+    with pytest.raises(AssertionError, match="MISMATCH"):
+        check_gradients(lambda a: a * a.data, [2.0])
+
+
+def test_check_gradients_shows_tiny_gradients_as_numbers():
+    rows = check_gradients(lambda w: (w * 30.0).sigmoid(), [1.0])
+    assert 0 < rows[0]["autodiff"] < 1e-11
+    with pytest.raises(AssertionError) as failure:
+        check_gradients(lambda w: (w * 30.0).sigmoid(), [1.0], hand=lambda w: [1.0])
+    assert "e-" in str(failure.value) and "0.000000" not in str(failure.value)
+
+
+@pytest.mark.parametrize("f, args, hand, error", [
+    ("f", [1.0], None, TypeError),
+    (lambda a: a, [1.0], "hand", TypeError),
+    (lambda a: 1.0, [1.0], None, TypeError),
+    (lambda a: a, [], None, ValueError),
+    (lambda a: a, [float("nan")], None, ValueError),
+    (lambda a, b: a * b, [1.0, 2.0], lambda a, b: [b], ValueError),
+])
+def test_check_gradients_bad_input(f, args, hand, error):
+    with pytest.raises(error):
+        check_gradients(f, args, hand=hand)
+
+
+def test_the_learners_example_test_file_passes_and_catches_a_wrong_formula(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "docs" / "examples" / "test_my_derivation.py"
+    (tmp_path / example.name).write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    run = lambda: subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",  # noqa: E731
+                                  example.name], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    passed = run()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "2 passed" in passed.stdout
+    broken = example.read_text(encoding="utf-8").replace("(w * (1 - a) * a - 1)", "(w * (1 - a) * a)")
+    (tmp_path / example.name).write_text(broken, encoding="utf-8")
+    failed = run()
+    assert failed.returncode == 1 and "MISMATCH" in failed.stdout

@@ -16,9 +16,8 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from micrograd_id import Value, grad
-from micrograd_id.identity import forward, hand_gradient, hand_gradient_bias
+from micrograd_id.identity import IdentityNet, forward, hand_gradient, hand_gradient_bias
 from micrograd_id.losses import half_squared_error
-from micrograd_id.nn import IdentityNet
 from micrograd_id.optim import SGD, Newton
 from micrograd_id.train import train
 
@@ -545,5 +544,5 @@ def test_the_generator_flags_a_stale_table_and_rewrites_only_the_tables(tmp_path
     monkeypatch.setattr(module, "PAGE", page)
     monkeypatch.setattr(module, "TABLES", {"worked-example": module.worked_example})
     assert module.main(["--check"]) == 1
-    assert "stale tables: worked-example" in capsys.readouterr().err
+    assert "stale sections: worked-example" in capsys.readouterr().err
     assert module.main([]) == 0 and page.read_text(encoding="utf-8") == original

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from micrograd_id import Value
-from micrograd_id.identity import error, forward, hand_gradient, hand_gradient_bias, sigmoid
+from micrograd_id.identity import IdentityNet, error, forward, hand_gradient, hand_gradient_bias, sigmoid
 from micrograd_id.losses import half_squared_error
-from micrograd_id.nn import IdentityNet
 from micrograd_id.train import train
 
 W_GRID = np.linspace(-5.0, 5.0, 41)

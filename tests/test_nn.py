@@ -202,3 +202,14 @@ def test_an_mlp_takes_a_list_a_tuple_or_a_numpy_row_alike():
     assert len(outputs) == 1
     with pytest.raises(ValueError, match=r"one sample .* shape \(2, 2\)"):
         net(np.ones((2, 2)))
+
+
+def test_a_numpy_row_is_the_inputs():
+    import numpy as np
+
+    net = MLP(2, [3, 1], seed=0)
+    assert net(np.array([1.0, 2.0])).data == net([1.0, 2.0]).data
+    assert net(np.array([1.0, 2.0], dtype=np.float32)).data == pytest.approx(net([1.0, 2.0]).data)
+    with pytest.raises(ValueError, match="one sample at a time"):
+        net(np.array([[1.0, 2.0]]))
+    assert MLP(1, [1], seed=0)(np.float64(0.5)).data == MLP(1, [1], seed=0)(0.5).data

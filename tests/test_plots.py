@@ -9,10 +9,9 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from micrograd_id.identity import error  # noqa: E402
 from micrograd_id import plots  # noqa: E402
+from micrograd_id.identity import IdentityNet, error  # noqa: E402
 from micrograd_id.plots import plot_decision_boundary, plot_history, plot_landscape  # noqa: E402
-from micrograd_id.nn import IdentityNet  # noqa: E402
 from micrograd_id.train import History, train  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -27,8 +27,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from micrograd_id import AnomalyError, Value, detect_anomaly, grad, losses, nn, no_grad, optim, train, viz
+from micrograd_id import AnomalyError, Value, detect_anomaly, grad, identity, losses, nn, no_grad, optim, train, viz
 from micrograd_id._files import write_atomic
+from micrograd_id.engine import Op
 
 BARRIER_TIMEOUT = 10.0  # seconds; only reached if a thread is stuck, never in a passing run
 
@@ -370,7 +371,7 @@ def test_the_memory_check_catches_a_leak_of_one_graph_per_step():
 
 
 def test_5000_steps_of_the_nn_identity_net_with_the_gc_off_hold_no_memory():
-    net = nn.IdentityNet(w=0.3, bias=0.0)
+    net = identity.IdentityNet(w=0.3, bias=0.0)
 
     def step(i):
         x = float(i % 2)
@@ -417,7 +418,7 @@ def test_a_backward_that_fails_midway_leaves_every_gradient_as_it_was(rule, erro
     out = squashed + w * w   # the tanh rule runs after the '+' rule has added to w*w
     out.backward()           # a first, successful backward: every node holds a gradient
     before = {id(node): node.grad for node in all_nodes(out)}
-    squashed._backward = rule
+    squashed.operation = Op("tanh", 1, math.tanh, rule)  # the same op with a failing rule
     with pytest.raises(error):
         out.backward()
     assert {id(node): node.grad for node in all_nodes(out)} == before
@@ -555,6 +556,31 @@ def test_write_atomic_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_pat
     assert files_in(tmp_path) == ["out.txt"]
 
 
+@pytest.mark.parametrize("failure", ["rename fails", "write fails half-way"])
+def test_write_atomic_failure_names_the_users_path_not_the_temporary_file(tmp_path, monkeypatch, failure):
+    FAILURES[failure][0](monkeypatch)
+    with pytest.raises(OSError) as caught:
+        write_atomic(tmp_path / "out.txt", "x" * 1000)
+    assert str(caught.value).startswith(f"cannot write {tmp_path / 'out.txt'}: ") and ".tmp" not in str(caught.value)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no file can be created")
+def test_write_atomic_and_check_writable_into_proc_name_the_path_and_the_reason():
+    from micrograd_id._files import check_writable
+
+    for attempt in (lambda: write_atomic("/proc/g.png", b"png"), lambda: check_writable("/proc/g.png")):
+        with pytest.raises(OSError) as caught:
+            attempt()
+        assert str(caught.value) == "cannot write /proc/g.png: No such file or directory"
+
+
+def test_check_writable_leaves_nothing_behind(tmp_path):
+    from micrograd_id._files import check_writable
+
+    assert check_writable(tmp_path / "later.csv") == tmp_path / "later.csv"
+    assert files_in(tmp_path) == []
+
+
 def test_write_atomic_into_a_missing_folder_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         write_atomic(tmp_path / "missing" / "out.txt", "x")
@@ -563,12 +589,12 @@ def test_write_atomic_into_a_missing_folder_names_the_folder(tmp_path):
 # Every writer of the library, as name: (factory, suffix). factory(suffix) returns
 # write(path) for that kind of file.
 def _history_writer(suffix):
-    history = train.train(nn.IdentityNet(w=0.3), xs=[0, 1], lr=0.5, steps=5)
+    history = train.train(identity.IdentityNet(w=0.3), xs=[0, 1], lr=0.5, steps=5)
     return history.to_csv if suffix == ".csv" else history.to_json
 
 
 def _state_dict_writer(suffix):
-    return nn.IdentityNet(w=0.3, bias=0.1).save
+    return identity.IdentityNet(w=0.3, bias=0.1).save
 
 
 def _render_writer(suffix):
@@ -633,7 +659,7 @@ class _PickleBomb:
 
 @pytest.fixture
 def net():
-    return nn.IdentityNet(w=0.3, bias=0.1)
+    return identity.IdentityNet(w=0.3, bias=0.1)
 
 
 def exact_state(net):
@@ -695,7 +721,7 @@ def test_save_then_load_round_trips_every_bit(net, tmp_path):
     path = tmp_path / "net.json"
     net.save(path)
     saved = exact_state(net)
-    other = nn.IdentityNet(w=-5.0, bias=2.0)
+    other = identity.IdentityNet(w=-5.0, bias=2.0)
     other.load(path)
     assert exact_state(other) == saved
     assert json.loads(path.read_text(encoding="utf-8"))  # plain JSON on disk

@@ -38,3 +38,17 @@ def test_python_dash_m_runs_the_command():
                          timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("usage: micrograd-id")
+
+
+def test_the_editable_install_is_a_plain_pth_without_a_warning_box():
+    """`make demo` on a fresh clone: setuptools treats the flat layout as simple only with package-dir declared."""
+    import sys
+    from pathlib import Path
+
+    if sys.version_info < (3, 11):
+        import pytest
+        pytest.skip("tomllib is Python 3.11+")
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert config["packages"] == ["micrograd_id"] and config["package-dir"] == {"": "."}

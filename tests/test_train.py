@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from micrograd_id.identity import hand_gradient, hand_gradient_bias
+from micrograd_id.identity import IdentityNet, hand_gradient, hand_gradient_bias
 from micrograd_id.losses import half_squared_error
-from micrograd_id.nn import MLP, IdentityNet
+from micrograd_id.nn import MLP
 from micrograd_id.train import History, train
 
 

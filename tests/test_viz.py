@@ -403,6 +403,7 @@ def test_highlight_runs_through_collapsed_boxes():
 def test_the_nn_modules_mlp_collapses_into_one_box_per_neuron():
     """The contract with nn: its labels L{i}.N{j}(.w{k}|.b) are what collapse reads."""
     nn = pytest.importorskip("micrograd_id.nn")
+    losses = pytest.importorskip("micrograd_id.losses")
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
     loss = losses.half_squared_error(mlp([0.5, -1.0]), 1.0)
     loss.backward()
@@ -422,6 +423,7 @@ def test_the_nn_modules_mlp_collapses_into_one_box_per_neuron():
 def test_the_collapsed_2_16_16_1_mlp_renders_to_png(tmp_path, collapse):
     """The size the issue names: its collapsed views lay out in well under a second here."""
     nn = pytest.importorskip("micrograd_id.nn")
+    losses = pytest.importorskip("micrograd_id.losses")
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
     loss = losses.half_squared_error(mlp([0.5, -1.0]), 1.0)
     loss.backward()
@@ -617,3 +619,40 @@ def test_no_warning_for_an_ordinary_draw():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         draw_dot(identity_net()[0], highlight=None)
+
+
+# ----- local derivatives on the arrows ----------------------------------------
+
+def edge_labels(source):
+    """{(tail, head): label text} for the arrows that carry a label."""
+    return {(t, h): text for t, h, text in re.findall(r"(\w+) -> (\w+) \[label=<(.*?)> fontcolor", source)}
+
+
+def test_local_derivatives_label_every_arrow_into_an_op_with_the_engines_number():
+    E, w = identity_net(w=0.3, x=1.0)
+    source = draw_dot(E, local_derivatives=True).source
+    labels = edge_labels(source)
+    order = viz.topological_order(E)
+    ids = {v: f"v{i}" for i, v in enumerate(order)}
+    expected = {(ids[c], ids[v] + "_op"): d for v in order for c, d in zip(v.children, viz.local_derivatives(v))}
+    assert set(labels) == set(expected)
+    for edge, text in labels.items():
+        assert text.split(" = ")[-1] == f"{expected[edge]:.4g}"
+    z = next(v for v in order if v.label == "z")  # as in the CS231n diagrams: ∂(w·x)/∂w = x
+    assert labels[(ids[w], ids[z] + "_op")] == "x = 1"
+    assert "on an arrow into an operation" in source
+    assert not edge_labels(draw_dot(E).source)
+
+
+def test_local_derivative_formulas_on_arrows_are_escaped():
+    a, b = Value(2.0, label="<img src=x>"), Value(3.0, label="b")
+    out = a * b
+    out.backward()
+    source = draw_dot(out, local_derivatives=True).source
+    assert "<img" not in source and "b = 3" in source and "&lt;img src=x&gt; = 2" in source
+
+
+@needs_dot
+def test_local_derivatives_render():
+    E, _ = identity_net()
+    assert draw_dot(E, local_derivatives=True).pipe(format="svg").count(b"fill=\"#1f5fa8\"") == 8 + 1  # the arrows and the caption

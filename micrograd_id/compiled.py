@@ -1,0 +1,431 @@
+"""compile_graph: a recorded graph written out as straight-line Python, to read and to run fast.
+
+A graph recorded once can be replayed without building it again: one local
+variable per node, one line per op (the forward pass), then one line per
+edge in reverse (the backward pass), ``+=`` where a node feeds several ops.
+That is the "staged" backprop of CS231n's notes, and what tracing compilers
+such as jax.jit and torch.compile do with a real program.
+
+Nothing here knows a derivative. The forward lines use each op's ``code``
+template (else they call its ``forward``); the backward lines come from
+running each op's own ``rule`` on symbols (``_Symbol``) that write down the
+arithmetic done to them. A rule that looks at its numbers (a branch, as in
+``a ** b`` with a Value exponent) cannot be written down that way, and a
+user's rule is the user's code: both are called as functions instead.
+
+The same source runs on floats (exactly the engine's arithmetic, in the
+engine's order) and on numpy arrays (one value per sample, each gradient
+summed to its input's shape); only what the names ``_exp``, ``_sign`` ...
+stand for differs between the two.
+"""
+
+import builtins
+import keyword
+import math
+import re
+
+import numpy as np
+
+from micrograd_id import engine
+from micrograd_id._checks import real_float
+from micrograd_id.engine import topological_order
+
+__all__ = ["compile_graph", "CompiledGraph"]
+
+FUNCTION = "forward_backward"
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")  # what a label may become as a variable name
+_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "inf", "nan", FUNCTION}
+
+
+# ----- symbols: a rule run on them writes itself down ------------------------------------
+
+class Untraceable(Exception):
+    """A rule asked a question about its numbers (a branch, a comparison): it cannot be staged."""
+
+
+_ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 5, 4, 3, 2, 1  # Python's binding strength, tightest first
+
+
+class _Symbol:
+    """An expression in Python source, with how tightly it binds (for minimal parentheses).
+
+    Printing keeps the tree of the arithmetic exactly, so the generated line
+    evaluates the same floating-point operations in the same order as the rule.
+    """
+
+    __slots__ = ("text", "strength")
+    __array_ufunc__ = None  # numpy must hand arithmetic back to the symbol
+
+    def __init__(self, text, strength=_ATOM):
+        self.text = text
+        self.strength = strength
+
+    def _binary(self, other, symbol, strength, reflected=False):
+        left, right = (other, self) if reflected else (self, other)
+        left, right = _symbol(left), _symbol(right)
+        if symbol == "**":  # right-associative, and its right side may be -x
+            left_ok, right_ok = left.strength > strength, right.strength >= _UNARY
+        else:  # left-associative
+            left_ok, right_ok = left.strength >= strength, right.strength > strength
+        return _Symbol(f"{_wrap(left, left_ok)} {symbol} {_wrap(right, right_ok)}", strength)
+
+    def __add__(self, other):
+        return self._binary(other, "+", _SUM)
+
+    def __radd__(self, other):
+        return self._binary(other, "+", _SUM, True)
+
+    def __sub__(self, other):
+        return self._binary(other, "-", _SUM)
+
+    def __rsub__(self, other):
+        return self._binary(other, "-", _SUM, True)
+
+    def __mul__(self, other):
+        return self._binary(other, "*", _PRODUCT)
+
+    def __rmul__(self, other):
+        return self._binary(other, "*", _PRODUCT, True)
+
+    def __truediv__(self, other):
+        return self._binary(other, "/", _PRODUCT)
+
+    def __rtruediv__(self, other):
+        return self._binary(other, "/", _PRODUCT, True)
+
+    def __pow__(self, other):
+        return self._binary(other, "**", _POWER)
+
+    def __rpow__(self, other):
+        return self._binary(other, "**", _POWER, True)
+
+    def __neg__(self):
+        return _Symbol(f"-{_wrap(self, self.strength == _ATOM)}", _UNARY)
+
+    def _question(self, *_):
+        raise Untraceable("the rule compares or converts a symbolic number")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _question
+    __bool__ = __float__ = __int__ = __index__ = __abs__ = _question
+    __hash__ = object.__hash__
+
+
+def _wrap(symbol, bare_ok):
+    return symbol.text if bare_ok else f"({symbol.text})"
+
+
+def _symbol(x):
+    if isinstance(x, _Symbol):
+        return x
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return _Symbol(_literal(float(x)))
+    raise Untraceable(f"the rule used a {type(x).__name__}")
+
+
+def _literal(x):
+    """A float as source that evaluates to exactly that float (repr round-trips)."""
+    text = repr(x)  # 'inf' and 'nan' are names the generated code defines
+    return f"({text})" if text.startswith("-") else text
+
+
+def _recorder(name, function):
+    """An engine helper that, given a symbol, writes a call to itself (on numbers: computes)."""
+    def helper(*args):
+        if not any(isinstance(a, _Symbol) for a in args):
+            return function(*args)
+        if name == "_ieee_power" and not isinstance(args[1], _Symbol) and args[1] >= 0.0:
+            return args[0] ** args[1]  # the same as plain a ** k, which reads better
+        return _Symbol(f"{name}({', '.join(_symbol(a).text for a in args)})")
+    return helper
+
+
+# The helpers the built-in rules call besides arithmetic; generated code calls them by these names.
+HELPERS = ("_sign", "_divide", "_ieee_power", "_ieee_log", "_sin", "_cos")
+_TRACE_GLOBALS = {**vars(engine), **{name: _recorder(name, getattr(engine, name)) for name in HELPERS}}
+
+
+def _staged_rule(op):
+    """op's rule with the engine's helpers recording calls, or None if it is not the engine's own."""
+    rule = op.rule
+    code = getattr(rule, "__code__", None)
+    if code is None or rule.__globals__ is not vars(engine) or rule.__name__ == "checked_rule":
+        return None  # a user's rule (define_op wraps it in checked_rule): call it
+    return type(rule)(code, _TRACE_GLOBALS, rule.__name__, rule.__defaults__, rule.__closure__)
+
+
+def _trace(op, g, out, inputs):
+    """The rule's gradients as source texts, or None if the rule cannot be staged."""
+    rule = _staged_rule(op)
+    if rule is None:
+        return None
+    try:
+        grads = rule(g, out, *inputs)
+        return [_symbol(d).text for d in grads]
+    except Exception:  # noqa: BLE001 - any failure to stage just means: call the rule instead
+        return None
+
+
+# ----- the numbers behind the names: floats, or numpy arrays ----------------------------------
+
+def _sigmoid_array(x):
+    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _relu_array(x):
+    return np.where(x > 0.0, x, np.where(np.isnan(x), x, 0.0))  # nan stays nan, as in the engine
+
+
+# numpy has a ufunc of the same name for every other built-in op without a code template.
+_ARRAY_FORWARD = {"sigmoid": _sigmoid_array, "relu": _relu_array}
+_ARRAY_HELPERS = {"_sign": np.sign, "_divide": np.divide, "_ieee_power": np.power, "_ieee_log": np.log,
+                  "_sin": np.sin, "_cos": np.cos}
+
+
+def _elementwise(function, nin):
+    """function on floats, applied to each element of broadcast numpy arrays (for what numpy lacks)."""
+    ufunc = np.frompyfunc(function, nin, 1)
+    return lambda *args: np.asarray(ufunc(*args), dtype=float)
+
+
+def _elementwise_rule(rule, arity):
+    """A rule on floats applied element by element: one gradient array per input."""
+    parts = [_elementwise(lambda *args, i=i: rule(*args)[i], arity + 2) for i in range(arity)]
+    return lambda *args: [part(*args) for part in parts]
+
+
+def _per_sample(value):
+    value = np.asarray(value, dtype=float)
+    return float(value) if value.ndim == 0 else value
+
+
+def _sum_to(g, shape):
+    """The gradient of a broadcast input: g summed over the axes the input was stretched along."""
+    g = np.asarray(g, dtype=float)
+    if g.shape != shape:
+        g = g.sum(axis=tuple(range(g.ndim - len(shape)))) if g.ndim > len(shape) else g
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        g = np.broadcast_to(g.sum(axis=stretched, keepdims=True), shape).copy()
+    return float(g) if g.ndim == 0 else g
+
+
+# ----- writing the program ------------------------------------------------------------------------
+
+class _Names:
+    """Unique identifiers; a label (or an op's name) is used only if it is a plain identifier."""
+
+    def __init__(self):
+        self.taken = set(_RESERVED)
+
+    def fresh(self, wanted, fallback, prefix=""):
+        base = prefix + (wanted if wanted and _NAME.fullmatch(wanted) and wanted not in _RESERVED else fallback)
+        name, k = base, 2
+        while name in self.taken:
+            name, k = f"{base}_{k}", k + 1
+        self.taken.add(name)
+        return name
+
+
+def _from_label(label):
+    """L0.N1.w2 -> L0_N1_w2: a label's dots and dashes as underscores (checked against _NAME after)."""
+    return re.sub(r"[.\-\[\]]", "_", label)
+
+
+def comment(text, limit=100):
+    """text made safe for a # comment: one line, control characters escaped, bounded length."""
+    safe = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return safe if len(safe) <= limit else safe[:limit - 1] + "…"
+
+
+def _derivative_text(op, i, names, out):
+    try:
+        return op.derivatives[i].format(*names, out=out)
+    except (IndexError, KeyError, ValueError):
+        return op.derivatives[i]
+
+
+class _Program:
+    """The generated source, and what its names stand for on floats and on arrays."""
+
+    def __init__(self, output, inputs, wrt, also):
+        self.lines = []
+        self.float_names = {"inf": math.inf, "nan": math.nan,
+                            **{name: getattr(engine, name) for name in HELPERS}}
+        self.array_names = {"inf": math.inf, "nan": math.nan, "np": np, **_ARRAY_HELPERS}
+        self.globals_of = {}  # id(op) -> its forward's or rule's name in the generated code
+        self.names = _Names()
+        self.may_be_complex = False
+        self._write(output, inputs, wrt, also)
+
+    def _global(self, kind, op, float_value, array_value):
+        key = (kind, id(op))
+        if key not in self.globals_of:  # exp's forward is _exp, a ** b's rule _d_op1 ...
+            prefix = "_" if kind == "forward" else "_d_"
+            name = self.names.fresh(op.name, f"op{len(self.globals_of)}", prefix)
+            self.globals_of[key] = name
+            self.float_names[name], self.array_names[name] = float_value, array_value
+        return self.globals_of[key]
+
+    def _write(self, output, inputs, wrt, also):
+        order = topological_order(output)  # output first, each node before its inputs
+        input_set = set(inputs)
+        depends = {}  # node -> whether it depends on an input (else it is a constant)
+        needs = {}  # node -> whether a gradient in wrt flows through it
+        wanted = set(wrt)
+        self.uses = uses = {}  # node -> how many op inputs it is
+        for node in reversed(order):
+            depends[node] = node in input_set or any(depends[c] for c in node.children)
+            needs[node] = node in wanted or any(needs[c] for c in node.children)
+            for child in node.children:
+                uses[child] = uses.get(child, 0) + 1
+        self.depends = depends
+        self.name = name = {}  # node -> its local variable, or its number if it is a constant
+        for k, node in enumerate(inputs):
+            name[node] = self.names.fresh(_from_label(node.label), f"x{k}")
+        for node in reversed(order):
+            if node not in name and not depends[node]:
+                name[node] = _literal(node.data)
+        counter = 0
+        for node in reversed(order):
+            if node not in name:
+                name[node] = self.names.fresh(_from_label(node.label), f"v{counter}")
+                counter += 1
+
+        self.lines.append(f"def {FUNCTION}({', '.join(name[x] for x in inputs)}):")
+        self.lines.append("    # forward: one line per op, each input computed before the ops that use it")
+        for node in reversed(order):
+            if node.operation is not None and depends[node]:
+                self._forward_line(node)
+        grad = {node: self.names.fresh("d_" + name[node], "d") for node in order if needs[node]}
+        self.lines.append(f"    # backward: d_n is ∂{name[output]}/∂n. The chain rule, one edge per line, from the output:")
+        self.lines.append("    # an op's d times its local derivative is added to each input's d")
+        if needs[output]:
+            self._line(f"{grad[output]} = 1.0", f"∂{name[output]}/∂{name[output]} = 1")
+        assigned = {output}
+        for node in order:
+            if node.operation is not None and needs[node]:
+                self._backward_lines(node, grad, needs, assigned)
+        results = ", ".join(grad[x] if x in assigned else "0.0" for x in wrt)
+        kept = f", [{', '.join(name[v] for v in also)}]" if also else ""
+        self.lines.append(f"    return {name[output]}, [{results}]{kept}")
+        self.source = "\n".join(self.lines) + "\n"
+
+    def _line(self, code, note):
+        self.lines.append(f"    {code:<44}  # {comment(note)}")
+
+    def _forward_line(self, node):
+        op, name = node.operation, self.name
+        args = [name[c] for c in node.children]
+        if op.code is not None:
+            code = op.code.format(*args)
+            self.may_be_complex |= op.name == "**" or (op.name.startswith("**") and
+                                                        not float(op.name[2:]).is_integer())
+        else:
+            array = _ARRAY_FORWARD.get(op.name) if op in engine.OPS.values() else None
+            if array is None:
+                ufunc = getattr(np, op.name, None) if op in engine.OPS.values() else None
+                array = ufunc if isinstance(ufunc, np.ufunc) else _elementwise(op.forward, op.arity)
+            code = f"{self._global('forward', op, op.forward, array)}({', '.join(args)})"
+        local = ", ".join(f"∂{name[node]}/∂{a} = {_derivative_text(op, i, args, name[node])}"
+                          for i, (a, c) in enumerate(zip(args, node.children)) if self.depends[c])
+        label = f"{node.label} = " if node.label and _from_label(node.label) != name[node] else ""
+        self._line(f"{name[node]} = {code}", f"{label}{op.symbol}: {local}" if local else f"{label}{op.symbol}")
+
+    def _backward_lines(self, node, grad, needs, assigned):
+        op, name = node.operation, self.name
+        args = [name[c] for c in node.children]
+        symbols = [_Symbol(a) if self.depends[c] else c.data for a, c in zip(args, node.children)]
+        texts = _trace(op, _Symbol(grad[node]), _Symbol(name[node]), symbols)
+        if texts is None:  # call the rule itself: on arrays, element by element
+            rule = self._global("rule", op, op.rule, _elementwise_rule(op.rule, op.arity))
+            parts = self.names.fresh(f"d_{name[node]}_inputs", "parts")
+            self._line(f"{parts} = {rule}({', '.join([grad[node], name[node], *args])})",
+                       f"the rule of {op.name} (it is not straight-line arithmetic)")
+            texts = [f"{parts}[{i}]" for i in range(len(args))]
+        for i, (child, text) in enumerate(zip(node.children, texts)):
+            if not needs[child]:
+                continue
+            if text == grad[node] and self.uses[child] == 1 and child.children:  # after a +: no line needed
+                self.lines.append(f"    # {grad[child]} is {text}: ∂{name[node]}/∂{args[i]} = 1")
+                grad[child] = text
+                assigned.add(child)
+                continue
+            step = "+=" if child in assigned else "="
+            assigned.add(child)
+            self._line(f"{grad[child]} {step} {text}",
+                       f"∂{name[node]}/∂{args[i]} = {_derivative_text(op, i, args, name[node])}")
+
+
+class CompiledGraph:
+    """A graph as a Python function of its inputs: call it for (value, grads); read ``source``."""
+
+    def __init__(self, output, inputs, wrt, also=()):
+        program = _Program(output, inputs, wrt, also)
+        self.also = list(also)
+        self.source = program.source
+        self.inputs, self.wrt = list(inputs), list(wrt)
+        self._may_be_complex = program.may_be_complex
+        code = compile(self.source, "<compiled graph>", "exec")
+        self._on_floats = self._function(code, program.float_names)
+        self._on_arrays = self._function(code, program.array_names)
+        self._wrt_index = [self.inputs.index(x) for x in self.wrt]
+
+    @staticmethod
+    def _function(code, names):
+        namespace = {"__builtins__": {"abs": abs}, **names}
+        exec(code, namespace)  # noqa: S102 - the source holds only generated names and numbers
+        return namespace[FUNCTION]
+
+    def __repr__(self):
+        return f"CompiledGraph({len(self.inputs)} inputs, {len(self.wrt)} gradients, {self.source.count(chr(10))} lines)"
+
+    def __call__(self, *values):
+        """(value, [∂value/∂x for x in wrt]) at these input values (floats, or numpy arrays)."""
+        if len(values) != len(self.inputs):
+            raise TypeError(f"this compiled graph takes {len(self.inputs)} input value(s), got {len(values)}")
+        if set(map(type, values)) <= {float}:  # the common case, checked at C speed
+            result = self._on_floats(*values)
+        elif any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
+            return self._call_arrays(values)
+        else:
+            result = self._on_floats(*[real_float(v, "an input value") for v in values])
+        if self._may_be_complex and any(type(x) is complex for x in (result[0], *result[1])):
+            raise ValueError("a power in the graph is not real: a negative base needs an integer exponent")
+        return result
+
+    def _call_arrays(self, values):
+        arrays = [np.asarray(v, dtype=float) for v in values]
+        with np.errstate(all="ignore"):  # as the engine's rules: inf and nan, not errors
+            value, grads, *kept = self._on_arrays(*arrays)
+        grads = [_sum_to(g, arrays[i].shape) for g, i in zip(grads, self._wrt_index)]
+        if kept:
+            return _per_sample(value), grads, [_per_sample(v) for v in kept[0]]
+        return _per_sample(value), grads
+
+
+def compile_graph(output, inputs, wrt=None, *, also=()):
+    """The graph below ``output`` as straight-line Python over ``inputs``; see the module's docstring.
+
+    inputs: the leaf Values whose numbers the compiled graph takes, in order;
+    every other leaf is a constant, baked in exactly. wrt: the inputs to
+    differentiate by (default: all of them). Python control flow that ran
+    while the graph was recorded is baked in too: the compiled graph replays
+    this one recording, whatever the new inputs would have made the code do.
+    also: other nodes of the graph whose values a call returns too, as a
+    third item: ``value, grads, [values of also]``.
+    """
+    inputs = engine._check_inputs("compile_graph", output, inputs)
+    wrt = list(inputs) if wrt is None else engine._check_inputs("compile_graph", output, wrt)
+    for x in inputs:
+        if x.operation is not None:
+            raise ValueError(f"compile_graph() inputs must be leaves; {x!r} was made by op {x.op!r}")
+    if len(set(inputs)) != len(inputs):
+        raise ValueError("compile_graph() got the same input twice")
+    outside = [x for x in wrt if x not in set(inputs)]
+    if outside:
+        raise ValueError(f"compile_graph() wrt must be among the inputs; {outside[0]!r} is not")
+    graph = set(topological_order(output))
+    stray = [v for v in also if v not in graph]
+    if stray:
+        raise ValueError(f"compile_graph() also: {stray[0]!r} is not in the output's graph")
+    return CompiledGraph(output, inputs, wrt, also)

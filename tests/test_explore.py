@@ -1,0 +1,351 @@
+"""The explorer page: its data, its escaping, its size, and how it behaves in a real browser.
+
+The browser tests drive the system's Chromium with playwright (its own
+browser download is often unreachable). They skip only when playwright or
+Chromium is missing, and never in CI, which sets MICROGRAD_ID_REQUIRE_BROWSER.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from micrograd_id import Value, viz
+from micrograd_id.engine import local_derivatives, topological_order
+from micrograd_id.explain import explain
+from micrograd_id.explore import _script_json, explore
+from micrograd_id.identity import IdentityNet
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import MLP
+from micrograd_id.train import train
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
+pytestmark = needs_dot
+HOSTILE = ['</script><script>window.pwned = 1</script>', '<img src=x onerror="window.pwned = 2">',
+           "<!--", "\u2028 & \u2029 ]]>"]
+CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def identity_error(w=0.3, x=1.0, bias=None):
+    net = IdentityNet(w=w, bias=bias)
+    E = half_squared_error(net(x), x)
+    E.backward()
+    return net, E
+
+
+def page_data(page):
+    """The JSON the page's script reads, decoded as the browser would."""
+    text = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', page.html, re.S).group(1)
+    return json.loads(text)
+
+
+def engine_walk(root):
+    """[(op node, [(input, partial grad after this op's contribution)])]: reverse mode by hand."""
+    grads, walk = {root: 1.0}, []
+    for v in topological_order(root):
+        if v.children:
+            sums = []
+            for c, d in zip(v.children, local_derivatives(v)):
+                grads[c] = grads.get(c, 0.0) + grads[v] * d
+                sums.append((c, grads[c]))
+            walk.append((v, sums))
+    return walk
+
+
+# ----- the page as text -----------------------------------------------------------------
+
+def test_json_in_a_script_cannot_close_it_and_decodes_to_the_same_text():
+    data = {"label": "</script><!-- & \u2028\u2029 <b>"}
+    text = _script_json(data)
+    assert not re.search("[<>&\u2028\u2029]", text)
+    assert json.loads(text) == data
+
+
+def test_hostile_labels_reach_the_page_only_escaped():
+    a, b = Value(2.0, label=HOSTILE[0]), Value(3.0, label=HOSTILE[1])
+    out = a * b + Value(1.0, label=HOSTILE[2]) * Value(1.0, label=HOSTILE[3])
+    out.label = "out"
+    page = explore(out).html
+    assert page.count("</script>") == 2  # the data's and the script's own ends, nothing else
+    assert "<img src=x" not in page and "onerror=\"window" not in page
+    assert HOSTILE[0] in json.dumps(page_data(explore(out)), ensure_ascii=False)  # decoded, the text is intact
+
+
+def test_the_page_is_self_contained():
+    _, E = identity_error()
+    page = explore(E).html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page, re.I)
+    assert "@import" not in page and "url(http" not in page
+    assert "default-src 'none'" in page  # and the browser is told to fetch nothing at all
+
+
+def test_page_size_for_the_identity_network_with_a_60_step_history_is_under_2_mib(tmp_path):
+    _, E = identity_error()
+    history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=60)
+    path = explore(E, history).save(tmp_path / "backprop.html")
+    assert path.stat().st_size <= 2 * 1024 * 1024
+
+
+def test_steps_walk_forward_then_backward_with_the_engines_numbers():
+    _, E = identity_error()
+    data = page_data(explore(E))
+    order = topological_order(E)
+    kinds = [s["kind"] for s in data["steps"]]
+    computed = [v for v in order if v.children]
+    assert kinds == ["start"] + ["forward"] * len(computed) + ["backward"] * (1 + len(computed))
+    backward = [s for s in data["steps"] if s["kind"] == "backward"][1:]
+    for step, (v, sums) in zip(backward, engine_walk(E)):
+        lines = [line for line in step["lines"] if line["kind"] == "contribution"]
+        assert [line["node"] for line in lines] == [order.index(c) for c, _ in sums]
+        for line, (_, total) in zip(lines, sums):
+            assert float(line["text"].rsplit("= ", 1)[1].strip("()")) == pytest.approx(total, rel=1e-5)
+    # every node is done once, and its chain rule is explain()'s text
+    done = [i for s in data["steps"] for i in s["done"]]
+    assert sorted(done) == list(range(len(order)))
+    texts = {chain["text"] for s in data["steps"] for chain in s["explain"]}
+    assert explain(E, next(v for v in order if v.label == "w")) in texts
+
+
+def test_the_x_0_step_says_why_the_gradient_is_zero():
+    _, E = identity_error(x=0.0)
+    text = json.dumps(page_data(explore(E)), ensure_ascii=False)
+    assert "∂z/∂w = x = 0" in text
+    history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=4)
+    steps = page_data(explore(E, history))["training"]["steps"]
+    assert "∂z/∂w = x = 0" in steps[0]["why"] and steps[1]["why"] == ""
+
+
+def test_saturation_inactive_relu_and_accumulation_are_explained():
+    a = Value(-2.0, label="a")
+    s = (a * 10.0).sigmoid() + a.relu() + a * a
+    s.label = "s"
+    lines = [line for step in page_data(explore(s))["steps"] for line in step["lines"]]
+    kinds = {line["kind"] for line in lines}
+    text = " ".join(line["text"] for line in lines)
+    assert "sigmoid is saturated" in text and "relu is inactive" in text
+    assert "accumulate" in kinds and "a is used 4 times" in text
+
+
+def test_the_training_chart_has_the_learning_rate_and_curves_of_the_identity_network():
+    _, E = identity_error()
+    history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=10)
+    training = page_data(explore(E, history))["training"]
+    assert training["lr"] == pytest.approx(2.0)
+    assert len(training["curves"]) == 2  # one E(w) per x
+    assert [s["w"] for s in training["steps"]] == history.column("w")
+
+
+def test_an_mlp_is_drawn_collapsed_and_a_too_big_graph_gets_draw_dots_error():
+    model = MLP(2, [4, 1], seed=0)
+    loss = half_squared_error(model([1.0, -1.0]), 1.0)
+    data = page_data(explore(loss))
+    assert any(node["box"].startswith("g_L0_N") and not node["own"] for node in data["nodes"])
+    with pytest.raises(ValueError, match="max_nodes"):
+        explore(loss, collapse=None, max_nodes=10)
+    with pytest.raises(TypeError):
+        explore(1.0)
+
+
+def test_without_dot_the_error_says_so(monkeypatch):
+    _, E = identity_error()
+    monkeypatch.setattr(viz.shutil, "which", lambda *args, **kwargs: None)
+    with pytest.raises(viz.GraphvizNotFound, match="explorer's graph.*dot"):
+        explore(E)
+
+
+def test_repr_html_holds_the_whole_page_in_an_iframe():
+    _, E = identity_error()
+    page = explore(E)
+    inline = page._repr_html_()
+    assert inline.startswith("<iframe") and "srcdoc=" in inline and "<script" not in inline
+    assert "Next step" in inline
+
+
+def test_the_cli_writes_the_page(tmp_path, capsys):
+    from micrograd_id.cli import main
+
+    assert main(["explore", "-o", str(tmp_path / "bp.html"), "--w", "0.5", "--steps", "4"]) == 0
+    assert "wrote" in capsys.readouterr().out and (tmp_path / "bp.html").read_text().startswith("<!DOCTYPE html>")
+    assert main(["explore", "-o", str(tmp_path / "bp.png")]) == 2
+
+
+def test_the_page_works_from_an_installed_wheel(tmp_path):
+    """Built as a wheel, the templates come along: explore() runs from the unpacked wheel."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", root, "-w", str(tmp_path)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("micrograd_id-*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import micrograd_id; "
+              "assert micrograd_id.__file__.startswith(sys.argv[1]), micrograd_id.__file__; "
+              "from micrograd_id.explore import explore; from micrograd_id import Value; "
+              "w = Value(0.3, label='w'); print(explore(w * 2.0).save(sys.argv[2]))")
+    run = subprocess.run([sys.executable, "-I", "-c", script, str(site), str(tmp_path / "p.html")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "Next step" in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+# ----- in a real browser ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    required = os.environ.get("MICROGRAD_ID_REQUIRE_BROWSER") == "1"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if required:
+            raise
+        pytest.skip("playwright is not installed (extra dev)")
+    if CHROMIUM is None:
+        if required:
+            pytest.fail("Chromium is not installed; apt-get install chromium")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser, tmp_path):
+    """Save an Explorer, open it from disk; fail the test on a console error, a page error or a request.
+
+    The page's Content-Security-Policy is bypassed: the escaping alone must make hostile
+    labels inert (and the tests may evaluate JavaScript).
+    """
+    pages, errors = [], []
+
+    def open_(explorer, name="page.html"):
+        path = explorer.save(tmp_path / name)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("request", lambda request: None if request.url == path.as_uri() else errors.append(request.url))
+        page.goto(path.as_uri())
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()
+    assert errors == []
+
+
+def status(page):
+    return page.get_by_role("status").text_content()
+
+
+def test_every_backward_step_shows_the_engines_numbers(open_page, tmp_path):
+    a = Value(1.5, label="a")
+    w = Value(-0.7, label="w")
+    out = (a * w).tanh() * a + a  # a is used three times: its grad accumulates
+    out.label = "out"
+    out.backward()
+    page = open_page(explore(out))
+    n = int(status(page).split(" of ")[1])
+    assert status(page) == f"step 0 of {n}"
+    walk, order = iter(engine_walk(out)), topological_order(out)
+    for k in range(1, n + 1):
+        page.get_by_role("button", name="Next step").click()
+        assert status(page) == f"step {k} of {n}"
+        items = page.locator("#lines li.contribution")
+        if page.locator("#step-title").text_content().startswith("Backward through"):
+            _, sums = next(walk)
+            assert items.count() == len(sums)
+            for item, (c, total) in zip(items.all(), sums):
+                assert int(item.get_attribute("data-node")) == order.index(c)
+                shown = item.text_content().rsplit("= ", 1)[1].strip("()")
+                assert float(shown) == pytest.approx(total, rel=1e-5)
+    assert next(walk, None) is None
+    assert page.get_by_role("button", name="Next step").is_disabled()
+    for v in order:  # the finished graph shows every gradient backward() left
+        box = page.locator("g.node", has=page.locator("title", has_text=re.compile(rf"^v{order.index(v)}$")))
+        assert f"grad {v.grad:.4g}" in box.text_content()
+        assert "done" in box.get_attribute("class")
+    page.screenshot(path=str(tmp_path / "end.png"))
+
+
+def test_previous_reset_keys_and_play(open_page):
+    from playwright.sync_api import expect
+
+    _, E = identity_error()
+    page = open_page(explore(E))
+    n = int(status(page).split(" of ")[1])
+    previous = page.get_by_role("button", name="Previous step")
+    assert previous.is_disabled()
+    for _ in range(3):
+        page.get_by_role("button", name="Next step").click()
+    previous.click()
+    assert status(page) == f"step 2 of {n}"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert status(page) == f"step 4 of {n}"
+    page.keyboard.press("ArrowLeft")
+    assert status(page) == f"step 3 of {n}"
+    page.get_by_role("button", name="Reset").click()
+    assert status(page) == f"step 0 of {n}"
+    page.get_by_role("button", name="Play").click()
+    pause = page.get_by_role("button", name="Pause")
+    assert pause.is_visible()
+    expect(page.get_by_role("status")).not_to_have_text(f"step 0 of {n}")  # waits: it plays
+    pause.click()
+    assert page.get_by_role("button", name="Play").is_visible()
+    stopped = status(page)
+    assert stopped != f"step 0 of {n}"
+    page.get_by_role("button", name="Next step").click()  # paused: only the button moves it
+    assert status(page) != stopped
+
+
+def test_hostile_labels_run_nothing_and_show_as_text(open_page):
+    a, b = Value(2.0, label=HOSTILE[0]), Value(3.0, label=HOSTILE[1])
+    out = a * b
+    out.label = HOSTILE[1] + "!"
+    page = open_page(explore(out))
+    while not page.get_by_role("button", name="Next step").is_disabled():
+        page.get_by_role("button", name="Next step").click()
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("img").count() == 0
+    assert HOSTILE[0] in page.locator("section.graph").text_content()
+    assert HOSTILE[1] in page.locator("#lines").text_content()
+
+
+def test_the_training_slider_redraws_the_chart(open_page):
+    _, E = identity_error()
+    history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=6)
+    page = open_page(explore(E, history))
+    assert "∂z/∂w = x = 0" in page.locator("#train-why").text_content()
+    slider = page.get_by_label("Training step")
+    slider.fill("1")
+    assert page.locator("#chart .step").count() == 1  # x = 1: a gradient, so a step arrow
+    assert "E(w) for x = 1" in page.locator("#chart").text_content()
+    assert "w grows and E falls" in page.locator("#train-step-line").text_content()
+    assert page.locator("#train-why").is_hidden()
+
+
+def test_a_notebook_cell_shows_the_page(browser, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "from micrograd_id.identity import IdentityNet\nfrom micrograd_id.losses import half_squared_error\n"
+        "from micrograd_id.explore import explore\n"
+        "net = IdentityNet(w=0.3)\nE = half_squared_error(net(1.0), 1.0)\nE.backward()\nexplore(E)"))
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    html = notebook.cells[0].outputs[0]["data"]["text/html"]
+    (tmp_path / "cell.html").write_text(f"<!DOCTYPE html><html><body>{html}</body></html>", encoding="utf-8")
+    page = browser.new_page()
+    page.goto((tmp_path / "cell.html").as_uri())
+    frame = page.frame_locator("iframe")
+    frame.get_by_role("button", name="Next step").click()
+    assert frame.get_by_role("status").text_content().startswith("step 1 of ")
+    page.close()
