@@ -19,6 +19,7 @@ bench:
 docs: setup
 	.venv/bin/python docs/make_figures.py
 	.venv/bin/python docs/make_higher_order.py
+	.venv/bin/python docs/notebooks/make_notebooks.py
 
 clean:
 	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info

@@ -1,4 +1,6 @@
-"""Plain-text tables for the terminal: right-aligned columns, numbers that stay visible."""
+"""Tables for the terminal and for Jupyter: right-aligned columns, numbers that stay visible."""
+
+import html
 
 
 def aligned(rows):
@@ -15,3 +17,11 @@ def number(x, digits=6):
 def plural(n, word):
     """'1 row', '2 rows'."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def html_table(rows):
+    """The same cells as an HTML table for Jupyter: the first row is the header; every cell escaped."""
+    def line(cells, tag):
+        return "<tr>" + "".join(f'<{tag} style="text-align:right">{html.escape(c)}</{tag}>' for c in cells) + "</tr>"
+
+    return "<table>" + line(rows[0], "th") + "".join(line(row, "td") for row in rows[1:]) + "</table>"

@@ -102,6 +102,13 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.4g}, grad={self.grad:.4g}{label})"
 
+    def _repr_html_(self):  # Jupyter: the same fields as the boxes of a drawn graph
+        import html
+
+        made = f"{self.op} of {len(self.children)}" if self.children else "leaf"
+        cells = [("label", self.label or "—"), ("data", f"{self.data:.6g}"), ("grad", f"{self.grad:.6g}"), ("op", made)]
+        return "<table>" + "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in cells) + "</table>"
+
     # Ordering compares data, so `loss < 1e-3` reads naturally. There is no
     # __eq__: Values hash by identity, which the graph traversal relies on.
     def __lt__(self, other):

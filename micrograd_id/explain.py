@@ -12,12 +12,13 @@ Paths are counted by dynamic programming before any is listed, so a graph
 with millions of paths gets a summary instead of millions of lines.
 """
 
+import html
 import math
 import re
 
 from micrograd_id.engine import Value, grad, local_derivatives, topological_order
 
-__all__ = ["explain", "count_paths", "register_derivation", "MAX_PATHS"]
+__all__ = ["explain", "Explanation", "count_paths", "register_derivation", "MAX_PATHS"]
 
 MAX_PATHS = 32          # list paths one by one up to this many; summarise beyond
 _MAX_FACTORS = 10       # factors shown in one product before the middle is elided
@@ -55,7 +56,17 @@ def explain(root, wrt, *, max_paths=MAX_PATHS, digits=6):
     if paths:
         lines += _side_inputs(graph)
         lines += _registered_derivations(graph)
-    return "\n".join(lines)
+    return Explanation("\n".join(lines))
+
+
+class Explanation(str):
+    """explain()'s text: a str, which Jupyter and IPython show as text rather than as a quoted repr."""
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+    def _repr_html_(self):
+        return f"<pre>{html.escape(str(self))}</pre>"
 
 
 _DERIVATIONS = []

@@ -16,7 +16,7 @@ import numpy as np
 from micrograd_id import explain as _explain
 from micrograd_id._checks import finite_float
 from micrograd_id.engine import Value, grad, topological_order
-from micrograd_id._table import aligned, number, plural
+from micrograd_id._table import aligned, html_table, number, plural
 from micrograd_id.gradcheck import DEFAULT_EPS, numerical_grad, relative_error
 from micrograd_id.losses import half_squared_error
 from micrograd_id.nn import Module
@@ -133,6 +133,12 @@ class GradientTable:
         return max((row[f"abs_err_{against}"] for row in self.rows), default=0.0)
 
     def __str__(self):
+        return aligned(self._cells())
+
+    def _repr_html_(self):  # Jupyter shows the table, not the repr
+        return html_table(self._cells())
+
+    def _cells(self):
         with_bias = any(row["b"] is not None for row in self.rows)
         head = ["", "w", "x"] + (["b"] if with_bias else []) + ["autodiff", "eq. (6)", "central diff.",
                                                               "|eq.6 - auto|", "|num - auto|"]
@@ -144,7 +150,7 @@ class GradientTable:
             cells += [number(row[kind], 12) for kind in ("autodiff", "eq6", "numerical")]
             cells += [f"{row['abs_err_eq6']:.1e}", f"{row['abs_err_numerical']:.1e}"]
             lines.append(cells)
-        return aligned(lines)
+        return lines
 
     def __repr__(self):
         return f"GradientTable({plural(len(self.rows), 'row')}, max error vs eq. (6) {self.max_error():.1e}, " \

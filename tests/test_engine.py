@@ -464,3 +464,11 @@ def test_op_rules_pass_check_gradients(f, args):
     from micrograd_id.gradcheck import check_gradients
 
     check_gradients(f, args)
+
+
+def test_a_value_shows_as_a_small_table_in_jupyter_with_its_label_escaped():
+    v = Value(0.25, label="<b>w</b>")
+    out = (v * 2.0)
+    html = v._repr_html_()
+    assert "&lt;b&gt;w&lt;/b&gt;" in html and "<b>" not in html and "leaf" in html and "0.25" in html
+    assert "* of 2" in out._repr_html_()

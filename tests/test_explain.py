@@ -277,3 +277,19 @@ def test_generic_modules_know_nothing_of_the_identity_network(module):
     probe = f"import sys, {module}; print('micrograd_id.identity' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_the_explanation_shows_as_text_in_jupyter_not_as_a_quoted_string():
+    net, E = seed_error()
+    text = explain(E, net.w)
+    assert isinstance(text, str) and text.splitlines()[0].startswith("∂E/∂w")
+    printed = []
+
+    class Printer:
+        def text(self, chunk):
+            printed.append(chunk)
+
+    text._repr_pretty_(Printer(), cycle=False)
+    assert printed == [str(text)]
+    html = explain(E, Value(1.0, label="</pre><script>"))._repr_html_()
+    assert html.startswith("<pre>") and "<script>" not in html

@@ -136,3 +136,12 @@ def test_half_squared_error_takes_a_value_target_and_refuses_text():
     assert E.data == 0.125 and E.label == "E"
     with pytest.raises(TypeError, match="y must be a real number"):
         half_squared_error(Value(0.5), "1")
+
+
+def test_a_gradient_table_shows_as_an_html_table_with_the_same_cells():
+    from micrograd_id.identity import compare_gradients
+
+    table = compare_gradients(w=[0.3], x=[0.0, 1.0])
+    html = table._repr_html_()
+    assert html.startswith("<table>") and html.count("<tr>") == 3
+    assert "-0.104031063868" in html and "-0.104031063868" in str(table)
