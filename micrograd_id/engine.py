@@ -674,12 +674,11 @@ def jvp(output, inputs, tangents):
     tangents = [real_float(t, "a tangent") for t in tangents]
     if len(tangents) != len(inputs):
         raise ValueError(f"jvp() needs one tangent per input: {len(inputs)} inputs, {len(tangents)} tangents")
-    tangent = {}
+    seeded = {}
     for x, t in zip(inputs, tangents):
-        tangent[x] = tangent.get(x, 0.0) + t
+        seeded[x] = seeded.get(x, 0.0) + t
+    tangent = {}
     for node in reversed(topological_order(output)):  # inputs before the nodes computed from them
-        if node in tangent or node.operation is None:
-            continue
         moving = [(i, tangent[c]) for i, c in enumerate(node.children) if c in tangent]
         if moving:  # only nodes that depend on an input have a tangent
             try:
@@ -687,6 +686,8 @@ def jvp(output, inputs, tangents):
             except _MATH_ERRORS as error:
                 raise _rule_error(error, output, node) from error
             tangent[node] = sum(local[i] * t for i, t in moving)
+        if node in seeded:  # an input; an inner node as input also moves through its own inputs, as in grad()
+            tangent[node] = tangent.get(node, 0.0) + seeded[node]
     return tangent.get(output, 0.0)
 
 
