@@ -437,3 +437,56 @@ def test_a_node_reused_many_times(n, x):
     t = math.tanh(x)
     assert dp == pytest.approx(n * t ** (n - 1) * (1 - t * t), rel=1e-12, abs=1e-300)
     assert dt == n  # sums of 1.0: exact
+
+
+# ----- what mutation testing found untested (make mutation) -------------------------------
+
+def test_backward_under_detect_anomaly_sets_the_same_gradients_and_accumulates():
+    w, x = Value(0.3), Value(2.0)
+    out = (w * x).sigmoid() * w
+    want = grad(out, [w, x])
+    with detect_anomaly():
+        out.backward()
+    assert [w.grad, x.grad, out.grad] == [want[0], want[1], 1.0]
+    with detect_anomaly():
+        out.backward()  # a second backward adds, as outside detect_anomaly
+    assert [w.grad, x.grad, out.grad] == [2 * want[0], 2 * want[1], 2.0]
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0)])
+def test_ordering_compares_data_with_values_and_numbers(a, b):
+    va, vb = Value(a), Value(b)
+    for other in (vb, b):
+        assert (va < other, va <= other, va > other, va >= other) == (a < b, a <= b, a > b, a >= b)
+    assert (b < va, b <= va, b > va, b >= va) == (b < a, b <= a, b > a, b >= a)  # a number on the left
+
+
+def test_grad_hands_back_a_non_finite_gradient_outside_detect_anomaly():
+    a = Value(0.0)
+    (d,) = grad(a.sqrt(), [a])
+    assert d == math.inf
+    (d,) = grad(a.sqrt(), [a], create_graph=True)
+    assert d.data == math.inf
+    with detect_anomaly(), pytest.raises(AnomalyError, match="backward of op 'sqrt' gave gradient inf"):
+        grad(a.sqrt(), [a])
+
+
+def test_an_inf_forward_value_under_no_grad_alone_is_kept_and_under_anomaly_refused():
+    with no_grad():
+        out = Value(1e308) * 10.0
+    assert out.data == math.inf and out.children == () and out.op == ""
+    with no_grad(), detect_anomaly(), pytest.raises(AnomalyError, match=r"forward of op '\*' gave inf"):
+        Value(1e308) * 10.0
+
+
+@pytest.mark.parametrize("base, exponent, first, second", [
+    (0.0, 2.0, (0.0, 0.0), ((2.0, 0.0), (0.0, 0.0))),  # d²(a²)/da² = 2 even at a = 0
+    (0.0, 1.0, (1.0, 0.0), ((0.0, 1.0), (0.0, 0.0))),  # ∂/∂b of b·a^(b−1) = a^(b−1) + ...: 1 at a^0
+    (0.0, 0.0, (0.0, 0.0), ((0.0, 0.0), (0.0, 0.0))),  # a^0 is flat in a, to every order
+])
+def test_create_graph_through_a_value_power_at_a_zero_base(base, exponent, first, second):
+    """At a = 0 the rule's special cases must also hold when it runs on Values (no error, no 0·inf)."""
+    a, b = Value(base), Value(exponent)
+    firsts = grad(a ** b, [a, b], create_graph=True)
+    assert [d.data for d in firsts] == list(first)
+    assert [grad(d, [a, b]) for d in firsts] == [list(row) for row in second]
