@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from micrograd_id import cli
+from micrograd_id import cli, grad, jvp
 from micrograd_id._files import write_atomic
 from micrograd_id.engine import topological_order
 from micrograd_id.explain import explain
@@ -172,11 +172,28 @@ def section_bias_explain():
     return code(f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}")
 
 
+def section_forward_mode():
+    """Forward mode against reverse mode on an MLP: sweeps and node visits for the whole gradient."""
+    model = MLP(2, [4, 4, 1], seed=1, activation="tanh")
+    loss = half_squared_error(model([1.0, -2.0]), 1.0)
+    params = model.parameters()
+    nodes = len(topological_order(loss))
+    reverse = grad(loss, params)
+    forward_mode = [jvp(loss, params, [float(i == k) for i in range(len(params))]) for k in range(len(params))]
+    worst = max(abs(a - b) for a, b in zip(forward_mode, reverse))
+    rows = [["forward mode (jvp)", "one per input", g(len(params)), g(len(params) * nodes)],
+            ["reverse mode (grad)", "one per output", "1", g(nodes)]]
+    return (table(["", "sweeps for the gradient", "sweeps here", "node visits"], rows) +
+            f"\n\nThe graph has {nodes} nodes and {len(params)} parameters. The two gradients agree to "
+            f"{worst:.1g} (largest difference over the {len(params)} entries).")
+
+
 TUTORIAL_SECTIONS = {
     "nodes": section_nodes, "explain": section_explain, "compare": section_compare,
     "sign": section_sign, "taylor": section_taylor, "descent": section_descent, "x0": section_x0, "explain-x0": section_explain_x0,
     "x1": section_x1, "bias": section_bias, "bias-explain": section_bias_explain,
     "explain-mlp": section_explain_mlp,
+    "forward-mode": section_forward_mode,
 }
 README_SECTIONS = {"demo-output": section_demo_run}
 
