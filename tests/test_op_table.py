@@ -99,3 +99,30 @@ def test_a_user_op_with_written_derivatives_prints_them():
     y.label = "y"
     assert "3·a^2" in explain(y, wrt=a)
     assert "³" in draw_dot(y).source
+
+
+def test_define_op_records_everything_it_is_given():
+    """Made inside the test, so the Op is built at run time (mutation testing sees it)."""
+    forward = lambda a, b: a * math.exp(b)  # noqa: E731
+    scaled = define_op("scaled", forward=forward, rule=lambda g, out, a, b: (g * out / a, g * out),
+                       symbol="⊛", notation="{0}⊛{1}", derivatives=("{out}/{0}", "{out}"), code="{0} * exp({1})")
+    op = scaled.op
+    assert (op.name, op.arity, op.symbol, op.notation, op.derivatives, op.code) == (
+        "scaled", 2, "⊛", "{0}⊛{1}", ("{out}/{0}", "{out}"), "{0} * exp({1})")
+    assert op.forward(0.5, 1.0) == forward(0.5, 1.0) and op.rule(1.0, 2.0, 0.5, 1.0) == (4.0, 2.0)
+    y = scaled(Value(0.5), 1.0)
+    assert y.op == "scaled" and y.operation is op and repr(op) == "Op('scaled')"
+    plain = define_op("plain", forward=lambda a: 2.0 * a, rule=lambda g, out, a: (2.0 * g,))
+    assert (plain.op.symbol, plain.op.notation, plain.op.derivatives, plain.op.code) == (
+        "plain", "plain({0})", ("∂{out}/∂{0}",), None)
+
+
+@pytest.mark.parametrize("k, name, notation, derivative", [
+    (2.0, "**2", "{0}^2", "2·{0}"), (1.0, "**1", "{0}^1", "1"), (0.0, "**0", "{0}^0", "0"),
+    (3.0, "**3", "{0}^3", "3·{0}^2"), (0.25, "**0.25", "{0}^0.25", "0.25·{0}^-0.75"),
+])
+def test_power_op_names_and_writes_each_exponent(k, name, notation, derivative):
+    power_op.cache_clear()  # build it now, not from an earlier call
+    op = power_op(k)
+    assert (op.name, op.arity, op.notation, op.derivatives, op.code) == (name, 1, notation, (derivative,), f"{{0}} ** {k!r}")
+    assert op is power_op(k)
