@@ -74,6 +74,8 @@ REFUSED = [
     ("log", (-INF,), ValueError, "log needs a positive input"),
     ("sqrt", (-1.0,), ValueError, "sqrt needs an input >= 0"), ("sqrt", (-INF,), ValueError, "sqrt needs an input >= 0"),
     ("arcsin", (2.0,), ValueError, r"arcsin needs an input in \[-1, 1\]"),
+    ("arcsin", (-1.5,), ValueError, r"arcsin needs an input in \[-1, 1\]"),
+    ("arccos", (1.5,), ValueError, r"arccos needs an input in \[-1, 1\]"),
     ("arccos", (-INF,), ValueError, r"arccos needs an input in \[-1, 1\]"),
     ("sin", (INF,), ValueError, "sin needs a finite input"), ("cos", (-INF,), ValueError, "cos needs a finite input"),
     ("tan", (INF,), ValueError, "tan needs a finite input"),
