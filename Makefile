@@ -1,7 +1,7 @@
 # The README's two commands: `make demo` and `make test`. Each sets itself up.
 EXTRAS ?= dev,plot
 
-.PHONY: demo test bench docs setup clean
+.PHONY: demo test bench docs setup clean mutation
 
 setup:
 	@scripts/bootstrap "$(EXTRAS)"
@@ -16,10 +16,16 @@ bench:
 	@scripts/bootstrap "$(EXTRAS),bench,torch"
 	.venv/bin/python benchmarks/run.py
 
+# Mutation testing of engine.py (config: [tool.mutmut] in pyproject.toml); slow, not in CI.
+mutation:
+	@scripts/bootstrap "dev,torch,mutation"
+	rm -rf mutants
+	.venv/bin/mutmut run --max-children 2; .venv/bin/mutmut results
+
 docs: setup
 	.venv/bin/python docs/make_figures.py
 	.venv/bin/python docs/make_higher_order.py
 	.venv/bin/python docs/notebooks/make_notebooks.py
 
 clean:
-	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info
+	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info mutants

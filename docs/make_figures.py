@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs/_sections.py, a
 
 from _sections import fill, markdown_table, update  # noqa: E402
 
-from micrograd_id import cli  # noqa: E402
+from micrograd_id import cli, grad, jvp  # noqa: E402
 from micrograd_id._files import write_atomic  # noqa: E402
 from micrograd_id.engine import topological_order
 from micrograd_id.explain import explain
@@ -232,6 +232,22 @@ def section_compiled_branch():
                 f"{f(Value(-1.0)).data!r}")
 
 
+def section_forward_mode():
+    """Forward mode against reverse mode on an MLP: sweeps and node visits for the whole gradient."""
+    model = MLP(2, [4, 4, 1], seed=1, activation="tanh")
+    loss = half_squared_error(model([1.0, -2.0]), 1.0)
+    params = model.parameters()
+    nodes = len(topological_order(loss))
+    reverse = grad(loss, params)
+    forward_mode = [jvp(loss, params, [float(i == k) for i in range(len(params))]) for k in range(len(params))]
+    worst = max(abs(a - b) for a, b in zip(forward_mode, reverse))
+    rows = [["forward mode (jvp)", "one per input", g(len(params)), g(len(params) * nodes)],
+            ["reverse mode (grad)", "one per output", "1", g(nodes)]]
+    return (table(["", "sweeps for the gradient", "sweeps here", "node visits"], rows) +
+            f"\n\nThe graph has {nodes} nodes and {len(params)} parameters. The two gradients agree to "
+            f"{worst:.1g} (largest difference over the {len(params)} entries).")
+
+
 TUTORIAL_SECTIONS = {
     "compiled-source": section_compiled_source, "compiled-mlp": section_compiled_mlp,
     "compiled-branch": section_compiled_branch,
@@ -239,6 +255,7 @@ TUTORIAL_SECTIONS = {
     "sign": section_sign, "taylor": section_taylor, "descent": section_descent, "x0": section_x0, "explain-x0": section_explain_x0,
     "x1": section_x1, "bias": section_bias, "bias-explain": section_bias_explain,
     "explain-mlp": section_explain_mlp,
+    "forward-mode": section_forward_mode,
 }
 README_SECTIONS = {"demo-output": section_demo_run, "check-gradients-failure": section_check_failure}
 API_SECTIONS = {"check-gradients-failure": section_check_failure}

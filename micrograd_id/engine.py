@@ -185,10 +185,12 @@ def _unit_interval(name, function):
     return forward
 
 
-def _tan_forward(x):
-    if math.isinf(x):
-        raise ValueError(f"tan({x:g}): math domain error, tan needs a finite input")
-    return math.tan(x)
+def _finite_only(name, function):
+    def forward(x):
+        if math.isinf(x):
+            raise ValueError(f"{name}({x:g}): math domain error, {name} needs a finite input")
+        return function(x)
+    return forward
 
 
 def _sigmoid_forward(x):
@@ -206,14 +208,14 @@ def _div_forward(a, b):
 
 def _power(a, b):
     """a ** b on floats, refusing complex results and naming overflow."""
+    if a < 0.0 and math.isfinite(b) and not b.is_integer():  # also where IEEE says (-inf) ** 0.5 = inf
+        raise ValueError(f"{a:g} ** {b:g} is not real: a negative base needs an integer exponent")
     try:
         data = a ** b
     except ZeroDivisionError:
         raise ZeroDivisionError(f"{a:g} ** {b:g}: zero cannot be raised to a negative power") from None
     except OverflowError:
         raise OverflowError(f"{a:g} ** {b:g} overflows a float") from None
-    if isinstance(data, complex):
-        raise ValueError(f"{a:g} ** {b:g} is not real: a negative base needs an integer exponent")
     return data
 
 
@@ -232,7 +234,30 @@ def _elementary(name, on_float):
 
 _sin = _elementary("sin", math.sin)
 _cos = _elementary("cos", math.cos)
-_ieee_log = _elementary("log", lambda x: math.log(x) if x > 0.0 else -math.inf if x == 0.0 else math.nan)
+
+
+def _scalar(x):
+    return isinstance(x, (float, Value))
+
+
+def _constant(x, *operands):
+    """x as a float, or, when an operand is a Value (create_graph), as a Value without history.
+
+    Used for the inf or nan a rule gives at a singular point: there is nothing
+    to differentiate further, and detect_anomaly's gradient check names the op.
+    """
+    if not any(isinstance(o, Value) for o in operands):
+        return x
+    value = Value(0.0)
+    value.data = x
+    return value
+
+
+def _ieee_log(x):
+    """log(x), where x = 0 gives -inf and x < 0 nan instead of raising."""
+    if _scalar(x) and not _data(x) > 0.0:
+        return _constant(-math.inf if _data(x) == 0.0 else math.nan, x)
+    return math.log(x) if type(x) is float else x.log()
 
 
 def _sign(x):
@@ -250,16 +275,18 @@ def _step(x):
 
 
 def _divide(x, y):
-    """x / y, where a float y = 0 gives inf or nan instead of raising."""
-    if type(y) is float and y == 0.0 and not isinstance(x, Value):
-        return math.nan if x == 0.0 or math.isnan(x) else math.copysign(math.inf, x) * math.copysign(1.0, y)
+    """x / y, where y = 0 gives inf or nan instead of raising."""
+    if _scalar(x) and _scalar(y) and _data(y) == 0.0:
+        a, b = _data(x), _data(y)
+        q = math.nan if a == 0.0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
+        return _constant(q, x, y)
     return x / y
 
 
 def _ieee_power(a, k):
-    """a ** k, where a float 0 ** negative gives inf instead of raising."""
-    if type(a) is float and a == 0.0 and k < 0.0:
-        return math.inf
+    """a ** k, where 0 ** negative gives inf instead of raising."""
+    if _scalar(a) and _data(a) == 0.0 and _data(k) < 0.0:
+        return _constant(math.inf, a, k)
     return a ** k
 
 
@@ -306,11 +333,11 @@ SIGMOID = Op("sigmoid", 1, _sigmoid_forward, lambda g, out, a: (g * (out * (1.0 
 RELU = Op("relu", 1, lambda x: 0.0 if x <= 0.0 else x,  # nan stays nan
           lambda g, out, a: (g * _step(out),),  # 1 above the kink, 0 at and below it
           derivatives=("[{0} > 0]",))
-SIN = Op("sin", 1, math.sin, lambda g, out, a: (g * _cos(a),),
+SIN = Op("sin", 1, _finite_only("sin", math.sin), lambda g, out, a: (g * _cos(a),),
          derivatives=("cos({0})",))
-COS = Op("cos", 1, math.cos, lambda g, out, a: (-g * _sin(a),),
+COS = Op("cos", 1, _finite_only("cos", math.cos), lambda g, out, a: (-g * _sin(a),),
          derivatives=("−sin({0})",))
-TAN = Op("tan", 1, _tan_forward, lambda g, out, a: (g * (1.0 + out * out),),
+TAN = Op("tan", 1, _finite_only("tan", math.tan), lambda g, out, a: (g * (1.0 + out * out),),
          derivatives=("1 + {out}^2",))
 ARCSIN = Op("arcsin", 1, _unit_interval("arcsin", math.asin),
             lambda g, out, a: (_divide(g, (1.0 - a * a) ** 0.5),),
@@ -690,12 +717,11 @@ def jvp(output, inputs, tangents):
     tangents = [real_float(t, "a tangent") for t in tangents]
     if len(tangents) != len(inputs):
         raise ValueError(f"jvp() needs one tangent per input: {len(inputs)} inputs, {len(tangents)} tangents")
-    tangent = {}
+    seeded = {}
     for x, t in zip(inputs, tangents):
-        tangent[x] = tangent.get(x, 0.0) + t
+        seeded[x] = seeded.get(x, 0.0) + t
+    tangent = {}
     for node in reversed(topological_order(output)):  # inputs before the nodes computed from them
-        if node in tangent or node.operation is None:
-            continue
         moving = [(i, tangent[c]) for i, c in enumerate(node.children) if c in tangent]
         if moving:  # only nodes that depend on an input have a tangent
             try:
@@ -703,6 +729,8 @@ def jvp(output, inputs, tangents):
             except _MATH_ERRORS as error:
                 raise _rule_error(error, output, node) from error
             tangent[node] = sum(local[i] * t for i, t in moving)
+        if node in seeded:  # an input; an inner node as input also moves through its own inputs, as in grad()
+            tangent[node] = tangent.get(node, 0.0) + seeded[node]
     return tangent.get(output, 0.0)
 
 

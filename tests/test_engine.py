@@ -7,6 +7,7 @@ for random expressions, and check linearity and heavy reuse of one node.
 """
 
 import math
+import re
 import sys
 
 import numpy as np
@@ -15,7 +16,7 @@ from expression_trees import OutOfDomain, evaluate, in_domain, inputs, show, tre
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
-from micrograd_id import AnomalyError, Value, detect_anomaly, grad, no_grad
+from micrograd_id import AnomalyError, Value, define_op, detect_anomaly, grad, jvp, no_grad
 
 PROPERTY = settings(deadline=None)
 
@@ -472,3 +473,160 @@ def test_a_value_shows_as_a_small_table_in_jupyter_with_its_label_escaped():
     html = v._repr_html_()
     assert "&lt;b&gt;w&lt;/b&gt;" in html and "<b>" not in html and "leaf" in html and "0.25" in html
     assert "* of 2" in out._repr_html_()
+
+
+# ----- what mutation testing found untested (make mutation) -------------------------------
+
+def test_backward_under_detect_anomaly_sets_the_same_gradients_and_accumulates():
+    w, x = Value(0.3), Value(2.0)
+    out = (w * x).sigmoid() * w
+    want = grad(out, [w, x])
+    with detect_anomaly():
+        out.backward()
+    assert [w.grad, x.grad, out.grad] == [want[0], want[1], 1.0]
+    with detect_anomaly():
+        out.backward()  # a second backward adds, as outside detect_anomaly
+    assert [w.grad, x.grad, out.grad] == [2 * want[0], 2 * want[1], 2.0]
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0)])
+def test_ordering_compares_data_with_values_and_numbers(a, b):
+    va, vb = Value(a), Value(b)
+    for other in (vb, b):
+        assert (va < other, va <= other, va > other, va >= other) == (a < b, a <= b, a > b, a >= b)
+    assert (b < va, b <= va, b > va, b >= va) == (b < a, b <= a, b > a, b >= a)  # a number on the left
+
+
+def test_grad_hands_back_a_non_finite_gradient_outside_detect_anomaly():
+    a = Value(0.0)
+    (d,) = grad(a.sqrt(), [a])
+    assert d == math.inf
+    (d,) = grad(a.sqrt(), [a], create_graph=True)
+    assert d.data == math.inf
+    with detect_anomaly(), pytest.raises(AnomalyError, match="backward of op 'sqrt' gave gradient inf"):
+        grad(a.sqrt(), [a])
+
+
+def test_an_inf_forward_value_under_no_grad_alone_is_kept_and_under_anomaly_refused():
+    with no_grad():
+        out = Value(1e308) * 10.0
+    assert out.data == math.inf and out.children == () and out.op == ""
+    with no_grad(), detect_anomaly(), pytest.raises(AnomalyError, match=r"forward of op '\*' gave inf"):
+        Value(1e308) * 10.0
+
+
+@pytest.mark.parametrize("base, exponent, first, second", [
+    (0.0, 2.0, (0.0, 0.0), ((2.0, 0.0), (0.0, 0.0))),  # d²(a²)/da² = 2 even at a = 0
+    (0.0, 1.0, (1.0, 0.0), ((0.0, 1.0), (0.0, 0.0))),  # ∂/∂b of b·a^(b−1) = a^(b−1) + ...: 1 at a^0
+    (0.0, 0.0, (0.0, 0.0), ((0.0, 0.0), (0.0, 0.0))),  # a^0 is flat in a, to every order
+])
+def test_create_graph_through_a_value_power_at_a_zero_base(base, exponent, first, second):
+    """At a = 0 the rule's special cases must also hold when it runs on Values (no error, no 0·inf)."""
+    a, b = Value(base), Value(exponent)
+    firsts = grad(a ** b, [a, b], create_graph=True)
+    assert [d.data for d in firsts] == list(first)
+    assert [grad(d, [a, b]) for d in firsts] == [list(row) for row in second]
+
+
+def test_a_user_op_with_three_inputs_backpropagates_and_accumulates():
+    fma = define_op("fma", forward=lambda a, b, c: a * b + c, rule=lambda g, out, a, b, c: (g * b, g * a, g))
+    a, b, c = Value(2.0), Value(-3.0), Value(0.5)
+    out = fma(a, b, c).tanh()
+    want = grad(out, [a, b, c])
+    slope = 1 - math.tanh(-5.5) ** 2
+    assert want == pytest.approx([-3.0 * slope, 2.0 * slope, slope], rel=1e-12)
+    out.backward()
+    out.backward()
+    assert [a.grad, b.grad, c.grad] == [2 * g for g in want]
+
+
+def failing_graph():
+    """E = 2·tanh(bad(w·1, u)), where the user op bad's rule raises."""
+    def rule(g, out, a, b):
+        raise ValueError("no slope here")
+
+    bad = define_op("bad", forward=lambda a, b: a + b, rule=rule)
+    w, u = Value(2.0, label="w"), Value(3.0)
+    h = bad(w * 1.0, u).tanh()
+    h.label = "h"
+    E = h * 2.0
+    E.label = "E"
+    return E, w, u, h
+
+
+FAILED_RULE = (r"^backward of op 'bad' failed: no slope here; op inputs \(Value\(data=2, grad=0\), "
+               r"Value\(data=3, grad=0\)\); path from the output: E <- h <- bad$")
+
+
+def test_a_failing_rule_names_op_inputs_and_path_and_leaves_every_grad_as_it_was():
+    E, w, u, h = failing_graph()
+    w.grad, h.grad = 5.0, -1.0
+    with pytest.raises(ValueError, match=FAILED_RULE):
+        E.backward()
+    assert (w.grad, u.grad, h.grad, E.grad) == (5.0, 0.0, -1.0, 0.0)
+    for compute in (lambda: grad(E, [w]), lambda: jvp(E, [w], [1.0])):
+        with pytest.raises(ValueError, match=FAILED_RULE):
+            compute()
+
+
+def test_a_non_finite_forward_value_names_its_inputs_and_formula():
+    x = Value(1e300, label="x")
+    with detect_anomaly(), pytest.raises(AnomalyError) as caught:
+        (((x * 2.0) * 1.0) * 1.0) * 1e10
+    assert str(caught.value) == ("forward of op '*' gave inf from inputs (Value(data=2e+300, grad=0), "
+                                 "Value(data=1e+10, grad=0)); it computes *(*(*(*(x, 2), 1), 1), 1e+10)")
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"it computes \*\(\*\(\*\(\*\(…, 1\), 1\), 1\), 1e\+10\)$"):
+        ((((x * 1.0) * 1.0) * 1.0) * 1.0) * 1e10  # four levels down, then …
+
+
+def test_a_non_finite_gradient_names_the_path_through_unlabelled_ops():
+    a = Value(0.0, label="a")
+    E = (a.sqrt() * 3.0).tanh()
+    E.label = "E"
+    with detect_anomaly(), pytest.raises(AnomalyError) as caught:
+        E.backward()
+    assert str(caught.value) == ("backward of op 'sqrt' gave gradient inf for input Value(data=0, grad=0, label='a'); "
+                                 "op inputs (Value(data=0, grad=0, label='a')); path from the output: E <- * <- sqrt")
+
+
+def test_a_user_rule_may_return_numpy_scalars_and_ints_and_grad_stays_a_float():
+    scaled = define_op("scaled", forward=lambda a: 3.0 * a, rule=lambda g, out, a: (np.float64(3.0) * g,))
+    counted = define_op("counted", forward=lambda a: 2.0 * a, rule=lambda g, out, a: (2,))
+    v = Value(1.5)
+    scaled(v).backward()
+    assert type(v.grad) is float and v.grad == 3.0
+    (d,) = grad(scaled(v), [v])
+    assert type(d) is float and d == 3.0
+    assert grad(counted(v), [v]) == [2]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(name=""), ValueError, "an op needs a non-empty name, got ''"),
+    (dict(name="  "), ValueError, "an op needs a non-empty name, got '  '"),
+    (dict(name=3), ValueError, "an op needs a non-empty name, got 3"),
+    (dict(forward=None), TypeError, "forward must be callable, got NoneType"),
+    (dict(rule=1.0), TypeError, "rule must be callable, got float"),
+    (dict(forward=lambda *a: 1.0), TypeError, "forward of op 'f' must take a fixed number"),
+    (dict(forward=lambda a, *rest: 1.0), TypeError, "forward of op 'f' must take a fixed number"),
+    (dict(forward=lambda: 1.0), TypeError, "forward of op 'f' must take a fixed number"),
+    (dict(forward=max), TypeError, "cannot tell how many inputs forward of op 'f' takes"),
+])
+def test_define_op_refuses_bad_definitions_by_name(kwargs, error, message):
+    arguments = dict(name="f", forward=lambda a: a, rule=lambda g, out, a: (g,)) | kwargs
+    with pytest.raises(error, match=re.escape(message)):
+        define_op(**arguments)
+
+
+def test_a_user_op_refuses_a_bad_forward_value_or_rule_result_by_name():
+    wrong_count = define_op("two", forward=lambda a: a, rule=lambda g, out, a: (g, g))
+    not_a_tuple = define_op("bare", forward=lambda a: a, rule=lambda g, out, a: g)
+    text = define_op("text", forward=lambda a: "abc", rule=lambda g, out, a: (g,))
+    with pytest.raises(TypeError, match=r"the rule of op 'two' must return a tuple of 1 gradient\(s\), one per input"):
+        wrong_count(Value(1.0)).backward()
+    with pytest.raises(TypeError, match="the rule of op 'bare' must return a tuple"):
+        not_a_tuple(Value(1.0)).backward()
+    with pytest.raises(TypeError, match="the forward value of op 'text' must be a real number"):
+        text(Value(1.0))
+    with pytest.raises(TypeError, match=r"two\(\) takes 1 input\(s\), got 2"):
+        wrong_count(1.0, 2.0)
+    assert wrong_count.__name__ == "two" and "'two'" in wrong_count.__doc__

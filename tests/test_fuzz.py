@@ -350,7 +350,13 @@ def test_unary_ops_match_math(name, x):
 
 
 def power_reference(a, k):
-    """a ** k, or the error type: complex results are a ValueError, as in the engine."""
+    """a ** k, or the error type: complex results are a ValueError, as in the engine.
+
+    A negative base with a fractional exponent is not real even where the float
+    result would overflow or IEEE gives (-inf) ** 0.5 = inf: a ValueError first.
+    """
+    if a < 0.0 and math.isfinite(k) and not k.is_integer():
+        return ValueError
     return outcome(lambda: a ** k)
 
 

@@ -58,8 +58,10 @@ POINTS = [-3.0, -0.7, 0.4, 1.3, 25.0]
 @pytest.mark.parametrize("op", sorted(UNARY))
 @pytest.mark.parametrize("x", POINTS)
 def test_each_unary_op_agrees_with_torch(op, x):
-    if op == "log" and x < 0:
-        x = -x
+    if op in ("log", "sqrt"):
+        x = abs(x)
+    if op in ("arcsin", "arccos"):
+        x = x / 30.0  # into (-1, 1)
     assert_agree((op, ("x", 0)), [x])
 
 

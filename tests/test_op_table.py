@@ -1,0 +1,133 @@
+"""Every op in the engine's table reaches every consumer: nothing may lack an op.
+
+The table (``engine.OPS``, plus ``power_op(k)`` and a user's ``define_op``)
+is the one place an op is defined; backward, grad, jvp, explain and draw_dot
+all read it. This walks every op through all of them and fails on the first
+consumer that lacks one, and checks that a user's op without written
+derivatives gets the generic notation ∂out/∂input, never a made-up formula.
+"""
+
+import html
+import math
+import operator
+
+import numpy as np
+import pytest
+
+from micrograd_id import Value, define_op, grad, jvp
+from micrograd_id.engine import OPS, Op, power_op
+from micrograd_id.explain import explain
+from micrograd_id.viz import draw_dot
+
+softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
+                     rule=lambda g, out, a: (g * (1.0 - np.exp(-out)),))
+
+CALL = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+        "neg": operator.neg, "abs": abs}
+EXTRA = {"**2": lambda v: v ** 2, "**0.5": lambda v: v ** 0.5, "**-1": lambda v: v ** -1, "softplus": softplus}
+
+
+def every_op():
+    """The names of the table's ops, three powers and a user op (their Ops are looked up in the test)."""
+    return list(OPS) + list(EXTRA)
+
+
+def op_and_call(name):
+    """(the Op, a function applying it to Values); looked up at run time, not collection time."""
+    if name in EXTRA:
+        return (softplus.op if name == "softplus" else power_op(float(name[2:]))), EXTRA[name]
+    return OPS[name], CALL.get(name) or (lambda v: getattr(v, name)())
+
+
+CASES = every_op()
+NAMES = ["a", "b"]
+POINT = [0.3, 0.7]  # inside every op's domain, on no kink
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_an_op_reaches_every_consumer(name):
+    op, apply = op_and_call(name)
+    assert isinstance(op, Op) and op.arity in (1, 2)
+    leaves = [Value(x, label=n) for x, n in zip(POINT[:op.arity], NAMES)]
+    out = apply(*leaves)
+    out.label = "y"
+    # its own node: the table's op, its forward value
+    assert out.operation is op and out.op == op.name and out.children == tuple(leaves)
+    assert out.data == op.forward(*POINT[:op.arity])
+    # the rule: one g·∂out/∂input per input, linear in g
+    local = op.rule(1.0, out.data, *POINT[:op.arity])
+    assert len(local) == op.arity and all(math.isfinite(d) for d in local)
+    assert op.rule(-2.0, out.data, *POINT[:op.arity]) == pytest.approx([-2.0 * d for d in local], rel=1e-15)
+    # notation: a symbol, an expression over every input, a derivative per input
+    assert isinstance(op.symbol, str) and op.symbol
+    expression = op.notation.format(*NAMES[:op.arity])
+    assert all(n in expression for n in NAMES[:op.arity])
+    assert len(op.derivatives) == op.arity
+    texts = [d.format(*NAMES[:op.arity], out="y") for d in op.derivatives]
+    # backward, grad (first and second order), jvp
+    out.backward()
+    assert [leaf.grad for leaf in leaves] == pytest.approx(local, rel=1e-15)
+    assert grad(out, leaves) == pytest.approx(local, rel=1e-15)
+    firsts = grad(out, leaves, create_graph=True)
+    assert [d.data for d in firsts] == pytest.approx(local, rel=1e-15)
+    for d in firsts:
+        assert all(math.isfinite(x) for x in grad(d, leaves))
+    tangents = [1.5, -0.5][:op.arity]
+    assert jvp(out, leaves, tangents) == pytest.approx(sum(d * t for d, t in zip(local, tangents)), rel=1e-14)
+    # explain writes each input's local-derivative formula; draw_dot draws the op's symbol
+    for leaf, text in zip(leaves, texts):
+        assert text in explain(out, wrt=leaf), (op.name, text)
+    assert html.escape(op.symbol, quote=False) in draw_dot(out).source
+
+
+def test_the_walk_covers_the_whole_table():
+    assert set(CASES) >= set(OPS) and all(op_and_call(name)[0].name == name for name in CASES)
+
+
+def test_an_unknown_user_op_gets_the_generic_notation_never_a_formula():
+    mystery = define_op("mystery", forward=lambda a, b: a * math.exp(b), rule=lambda g, out, a, b: (g * out / a, g * out))
+    a, b = Value(0.3, label="a"), Value(0.7, label="b")
+    y = mystery(a, b)
+    y.label = "y"
+    assert y.operation.derivatives == ("∂{out}/∂{0}", "∂{out}/∂{1}")
+    assert y.operation.notation == "mystery({0}, {1})" and y.operation.symbol == "mystery"
+    text = explain(y, wrt=b)
+    assert "= ∂y/∂b\n" in text  # the formula line is the generic symbol itself
+    assert f"= {y.data:.6g}" in text  # and the number comes from the user's rule
+    assert "mystery" in draw_dot(y).source
+
+
+def test_a_user_op_with_written_derivatives_prints_them():
+    cube = define_op("cube", forward=lambda a: a ** 3, rule=lambda g, out, a: (g * 3 * a * a,),
+                     symbol="³", notation="{0}³", derivatives=("3·{0}^2",))
+    a = Value(0.5, label="a")
+    y = cube(a)
+    y.label = "y"
+    assert "3·a^2" in explain(y, wrt=a)
+    assert "³" in draw_dot(y).source
+
+
+def test_define_op_records_everything_it_is_given():
+    """Made inside the test, so the Op is built at run time (mutation testing sees it)."""
+    forward = lambda a, b: a * math.exp(b)  # noqa: E731
+    scaled = define_op("scaled", forward=forward, rule=lambda g, out, a, b: (g * out / a, g * out),
+                       symbol="⊛", notation="{0}⊛{1}", derivatives=("{out}/{0}", "{out}"), code="{0} * exp({1})")
+    op = scaled.op
+    assert (op.name, op.arity, op.symbol, op.notation, op.derivatives, op.code) == (
+        "scaled", 2, "⊛", "{0}⊛{1}", ("{out}/{0}", "{out}"), "{0} * exp({1})")
+    assert op.forward(0.5, 1.0) == forward(0.5, 1.0) and op.rule(1.0, 2.0, 0.5, 1.0) == (4.0, 2.0)
+    y = scaled(Value(0.5), 1.0)
+    assert y.op == "scaled" and y.operation is op and repr(op) == "Op('scaled')"
+    plain = define_op("plain", forward=lambda a: 2.0 * a, rule=lambda g, out, a: (2.0 * g,))
+    assert (plain.op.symbol, plain.op.notation, plain.op.derivatives, plain.op.code) == (
+        "plain", "plain({0})", ("∂{out}/∂{0}",), None)
+
+
+@pytest.mark.parametrize("k, name, notation, derivative", [
+    (2.0, "**2", "{0}^2", "2·{0}"), (1.0, "**1", "{0}^1", "1"), (0.0, "**0", "{0}^0", "0"),
+    (3.0, "**3", "{0}^3", "3·{0}^2"), (0.25, "**0.25", "{0}^0.25", "0.25·{0}^-0.75"),
+])
+def test_power_op_names_and_writes_each_exponent(k, name, notation, derivative):
+    op = power_op(k)
+    assert (op.name, op.arity, op.notation, op.derivatives, op.code) == (name, 1, notation, (derivative,), f"{{0}} ** {k!r}")
+    assert op is power_op(k)
