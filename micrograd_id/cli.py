@@ -188,6 +188,15 @@ def _find_label(root, label):
     raise UsageError(f"no node labelled {label!r} in the graph; labels: {', '.join(labels)}")
 
 
+def _made_folder(out):
+    """The output folder, created with its parents if missing; an error naming it if that fails."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as problem:
+        raise type(problem)(f"cannot create the folder {out}: {problem.strerror or problem}") from None
+    return out
+
+
 def _say_where(path, what):
     print(f"  {str(path):<24} {what}")
 
@@ -198,11 +207,7 @@ def _demo(args):
     from micrograd_id.identity import compare_gradients, error
     from micrograd_id.train import train
 
-    out = args.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as problem:
-        raise type(problem)(f"cannot create the folder {out}: {problem.strerror or problem}") from None
+    out = _made_folder(args.out)
     print("The identity network: y_hat = sigmoid(w·x), E = ½(y_hat − y)², y = x, x ∈ {0, 1}\n")
 
     table = compare_gradients(w=[-2.0, DEMO_W0, 2.0], x=[0.0, 1.0])
@@ -546,11 +551,7 @@ def _classify(args):
     from micrograd_id.plots import plot_decision_boundary, plot_history
     from micrograd_id.train import accuracy, fit
 
-    out = args.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as problem:
-        raise OSError(f"cannot create the folder {out}: {problem.strerror}") from None
+    out = _made_folder(args.out)
     if not os.access(out, os.W_OK):  # say so before training, not after
         raise PermissionError(f"cannot write into {out}: the folder is not writable")
     noise = {} if args.noise is None else {"noise": args.noise}
