@@ -8,6 +8,7 @@ each epoch's mean loss (and accuracy, for classifiers).
 """
 
 import csv
+import html
 import io
 import json
 import math
@@ -16,6 +17,7 @@ import sys
 import numpy as np
 
 from micrograd_id._checks import finite_float, whole_number
+from micrograd_id._table import html_table
 from micrograd_id._files import write_atomic
 from micrograd_id.engine import Value
 from micrograd_id.losses import (CLASSIFICATION_LOSSES, binary_cross_entropy, class_of, half_squared_error,
@@ -23,6 +25,14 @@ from micrograd_id.losses import (CLASSIFICATION_LOSSES, binary_cross_entropy, cl
 from micrograd_id.optim import SGD, Adam, Newton
 
 PROGRESS_MIN_STEPS = 1000  # shorter runs finish before a bar would help
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
 
 
 class History:
@@ -33,6 +43,14 @@ class History:
 
     def __len__(self):
         return len(self.rows)
+
+    def _repr_html_(self, shown=10):
+        """Jupyter: the first rows and the last as a table, under the repr."""
+        if not self.rows:
+            return html.escape(repr(self))
+        rows = self.rows if len(self.rows) <= shown + 1 else self.rows[:shown] + self.rows[-1:]
+        cells = [self.columns] + [[_cell(row.get(c)) for c in self.columns] for row in rows]
+        return f"<p>{html.escape(repr(self))}</p>" + html_table(cells)
 
     def __repr__(self):
         if not self.rows:

@@ -133,3 +133,12 @@ def test_a_non_finite_gradient_stops_training_before_the_update():
     with pytest.raises(FloatingPointError, match=r"step 0: the gradient dE/dw became -inf"):
         train(net, xs=[1e300], ys=[1e10], lr=0.1, steps=3)
     assert net.w.data == 1e-300
+
+
+def test_a_history_shows_as_a_table_in_jupyter():
+    from micrograd_id.identity import IdentityNet
+
+    history = train(IdentityNet(w=0.3), xs=[0.0, 1.0], lr=2.0, steps=30, progress=False)
+    html = history._repr_html_()
+    assert html.startswith("<p>History(30 steps") and html.count("<tr>") == 1 + 11
+    assert "dE/dw" in html and f"{history.rows[-1]['w']:.6g}" in html
