@@ -630,3 +630,39 @@ def test_a_user_op_refuses_a_bad_forward_value_or_rule_result_by_name():
     with pytest.raises(TypeError, match=r"two\(\) takes 1 input\(s\), got 2"):
         wrong_count(1.0, 2.0)
     assert wrong_count.__name__ == "two" and "'two'" in wrong_count.__doc__
+
+
+def test_an_op_output_starts_with_an_empty_label_and_zero_grad():
+    out = Value(2.0) * Value(3.0)
+    assert (out.label, out.grad) == ("", 0.0)
+
+
+def test_a_user_op_with_three_inputs_gets_its_output_and_an_input_used_twice():
+    scaled_sum = define_op("scaled_sum", forward=lambda a, b, c: (a + b + c) / 2.0,
+                           rule=lambda g, out, a, b, c: (g * out / (a + b + c),) * 3)  # = g/2 each
+    a, c = Value(1.0), Value(2.0)
+    out = scaled_sum(a, a, c)
+    out.backward()
+    assert (a.grad, c.grad) == (1.0, 0.5)
+    assert grad(out, [a, c]) == [1.0, 0.5]
+
+
+def test_a_zero_gradient_through_a_vertical_slope_is_nan_as_in_pytorch():
+    a = Value(0.0)
+    out = 0.0 * a.sqrt()  # 0 · ∞ on the way down
+    assert math.isnan(grad(out, [a])[0])
+    assert math.isnan(grad(out, [a], create_graph=True)[0].data)
+
+
+def test_grad_and_the_exponent_refuse_bad_arguments_naming_themselves():
+    with pytest.raises(TypeError, match=r"^grad\(\) needs a Value output, got float$"):
+        grad(1.0, [Value(1.0)])
+    with pytest.raises(TypeError, match="the exponent must be a real number"):
+        Value(2.0) ** "x"
+
+
+def test_an_input_the_output_does_not_reach_gets_a_zero_value_under_create_graph():
+    a, unused = Value(1.0), Value(5.0)
+    (d,) = grad(a * a, [unused], create_graph=True)
+    assert isinstance(d, Value) and d.data == 0.0
+    assert grad(a * a, [unused]) == [0.0]

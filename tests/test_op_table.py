@@ -131,3 +131,14 @@ def test_power_op_names_and_writes_each_exponent(k, name, notation, derivative):
     op = power_op(k)
     assert (op.name, op.arity, op.notation, op.derivatives, op.code) == (name, 1, notation, (derivative,), f"{{0}} ** {k!r}")
     assert op is power_op(k)
+
+
+@pytest.mark.parametrize("name, doc", [
+    ("sin", "sin(self), an op recorded in the graph: ∂/∂x = cos(x)"),
+    ("exp", "exp(self), an op recorded in the graph: ∂/∂x = out"),
+    ("__neg__", "neg(self), an op recorded in the graph: ∂/∂x = −1"),
+])
+def test_the_value_methods_are_named_and_documented_from_the_table(name, doc):
+    method = getattr(Value, name)
+    assert method.__doc__ == doc
+    assert method.__name__ == name.strip("_")  # the op's name: "neg" for __neg__
