@@ -2,7 +2,7 @@
 
 A graph recorded once can be replayed without building it again: one local
 variable per node, one line per op (the forward pass), then one line per
-edge in reverse (the backward pass), ``+=`` where a node feeds several ops.
+edge in reverse (the backward pass), adding up where a node feeds several ops.
 That is the "staged" backprop of CS231n's notes, and what tracing compilers
 such as jax.jit and torch.compile do with a real program.
 
@@ -350,9 +350,11 @@ class _Program:
                 grad[child] = text
                 assigned.add(child)
                 continue
-            step = "+=" if child in assigned else "="
+            # `d = d + term`, not `d += term`: on numpy arrays += works in place, and d may be
+            # the very array another gradient was set to (d_x1 = d_v2 after a +).
+            total = f"{grad[child]} + {text}" if child in assigned else text
             assigned.add(child)
-            self._line(f"{grad[child]} {step} {text}",
+            self._line(f"{grad[child]} = {total}",
                        f"∂{name[node]}/∂{args[i]} = {_derivative_text(op, i, args, name[node])}")
 
 

@@ -277,3 +277,14 @@ def test_the_compile_command_prints_source_that_runs(capsys):
     source, timing = text.rsplit("\n# one forward", 1)
     assert "d_w = d_z * x" in source and "faster" in timing
     compile(source, "<cli>", "exec")  # the printed source is valid Python
+
+
+def test_a_gradient_shared_after_a_plus_is_not_changed_in_place_on_arrays():
+    """d_x1 = d_v2 then d_x0 = d_v2 and d_x0 += …: with += numpy would change d_x1 too."""
+    x0, x1 = Value(1.0, label="x0"), Value(0.5, label="x1")
+    out = ((x0 + x1) + -2.5) * (-2.5 + x0)
+    values, (g0, g1) = compile_graph(out, [x0, x1])(np.array([1.0, 1.5]), np.array([0.5, -1.5]))
+    for k, (a, b) in enumerate([(1.0, 0.5), (1.5, -1.5)]):
+        va, vb = Value(a), Value(b)
+        ga, gb = grad(((va + vb) + -2.5) * (-2.5 + va), [va, vb])
+        assert (g0[k], g1[k]) == (ga, gb)
