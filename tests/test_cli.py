@@ -1,13 +1,20 @@
 """The `micrograd-id` command: every subcommand runs; bad arguments exit 2 with one line."""
 
+import argparse
+import collections
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from micrograd_id import cli
 from micrograd_id.identity import hand_gradient
@@ -313,3 +320,92 @@ def test_demo_says_the_table_shows_w_before_each_update(capsys, tmp_path):
     last = re.search(r"^\s+59\s+1\s+(\S+)", out, re.M).group(1)
     assert f"Each row's w is the weight before that step's update; step 59 takes it from {last} to" in out
     assert re.search(rf"w grew from 0.3 to {float(last):.3g} \(the last step", out)
+
+
+# ----- any argument list (fuzzed): success, or one line of error -------------------------
+
+def cli_commands():
+    """The CLI module and {command: {option: takes a value}}; skip while it has only `demo`."""
+    cli = pytest.importorskip("micrograd_id.cli")
+    parser = cli.build_parser()
+    # argparse has no public accessor for subcommands and their options.
+    (subcommands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    commands = {name: {option: action.nargs != 0 for action in sub._actions for option in action.option_strings
+                       if option not in ("-h", "--help")}
+                for name, sub in subcommands.choices.items()}
+    if set(commands) <= {"demo"}:
+        pytest.skip("the CLI has no subcommands beyond `demo` yet")
+    return cli, commands
+
+
+@contextmanager
+def in_fresh_folder():
+    """Run in an empty temporary folder, so files the commands write land there."""
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            yield folder
+        finally:
+            os.chdir(previous)
+
+
+# Values for options: plausible ones (small numbers, so no run takes long), edge cases,
+# and free text. Plausible values come twice as often, so many runs get past parsing.
+PLAUSIBLE_VALUES = st.sampled_from(["0", "1", "-1", "2", "0.5", "-0.5", "1e-3", "0,1", "w", "b", "out",
+                                    "graph.png", "graph.svg", "graph.dot", "steps.csv", "steps.json"])
+
+
+EDGE_VALUES = st.sampled_from(["nan", "inf", "-inf", "1e400", "1e7", "", " ", "abc", "--", "-", "0x10",
+                               "1_0", "graph.xyz", "sub/dir/graph.png"])
+
+
+# Free text: no digits (int() reads any script's digits: a huge --steps would just run
+# long), no "/" and no "..", so whatever a command writes stays in its temporary folder.
+FREE_TEXT = st.text(alphabet=st.characters(exclude_characters="\x00/", exclude_categories=("Nd", "Cs")),
+                    max_size=8).filter(lambda text: text != "..")
+
+
+ARGUMENT_VALUES = st.one_of(PLAUSIBLE_VALUES, PLAUSIBLE_VALUES, EDGE_VALUES, FREE_TEXT)
+
+
+@st.composite
+def argument_lists(draw, commands):
+    """A command, then some of its own options each with a value, now and then a stray word."""
+    name = draw(st.sampled_from(sorted(commands)))
+    options = commands[name]
+    words = [name]
+    for option in draw(st.lists(st.sampled_from(sorted(options)), max_size=4)):
+        words += [option, draw(ARGUMENT_VALUES)] if options[option] else [option]
+    if draw(st.integers(0, 9)) == 0:
+        words.insert(draw(st.integers(0, len(words))), draw(ARGUMENT_VALUES | st.just("--help")))
+    return words
+
+
+def test_cli_arguments_end_in_success_or_one_line_of_error(fuzz_cases, summary_lines):
+    """Exit 0; or 2 (bad arguments) or 1 (failed while running) with one line on stderr, no traceback."""
+    cli, commands = cli_commands()
+    exits = collections.Counter()  # how the runs ended: exit status -> count
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(argument_lists(commands))
+    @example(["train", "--lr", "0.5\n2"])
+    @example(["demo", "stray\nword"])
+    def run(argv):
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with in_fresh_folder(), redirect_stdout(stdout), redirect_stderr(stderr):
+            try:
+                status = cli.main(argv)
+            except SystemExit as stop:  # --help
+                status = stop.code
+        status = status or 0
+        fuzz_cases["cli argv"] += 1
+        exits[status] += 1
+        assert status in (0, 1, 2), (argv, status, stderr.getvalue())
+        if status:
+            lines = stderr.getvalue().split("\n")
+            assert len(lines) == 2 and lines[1] == "", f"{argv}: not one line: {lines}"
+            assert lines[0].startswith("micrograd-id") and "Traceback" not in lines[0], lines[0]
+
+    run()
+    summary_lines.append("cli exit statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(exits.items())))

@@ -4,6 +4,7 @@ import math
 import re
 
 import pytest
+from conftest import identity_net_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,14 +15,6 @@ from micrograd_id.losses import half_squared_error
 from micrograd_id.nn import MLP
 
 NUMBER = r"\(?(-?\d[\d.e+-]*|-?inf|nan)\)?"
-
-
-def seed_error(w=0.3, x=1.0, bias=None, backward=True):
-    net = IdentityNet(w=w, bias=bias)
-    E = half_squared_error(net(x), x)
-    if backward:
-        E.backward()
-    return net, E
 
 
 def path_total(text):
@@ -51,7 +44,7 @@ def path_blocks(text):
 
 @pytest.mark.parametrize("w, x", [(0.3, 1.0), (-2.0, 1.0), (1.7, 0.0), (0.3, 0.5)])
 def test_seed_net_total_equals_w_grad_and_eq6(w, x):
-    net, E = seed_error(w, x)
+    net, E = identity_net_error(w, x)
     text = explain(E, net.w)
     assert path_total(text) == net.w.grad
     assert reverse_mode_number(text) == net.w.grad
@@ -62,7 +55,7 @@ def test_seed_net_total_equals_w_grad_and_eq6(w, x):
 
 
 def test_seed_net_has_one_path_through_y_hat_and_z_with_eq6_factors():
-    net, E = seed_error(0.3, 1.0)
+    net, E = identity_net_error(0.3, 1.0)
     text = explain(E, net.w)
     assert "along 1 path" in text
     assert "E → y_hat → z → w" in text
@@ -76,7 +69,7 @@ def test_seed_net_has_one_path_through_y_hat_and_z_with_eq6_factors():
 
 
 def test_seed_net_says_the_y_term_is_zero_and_lists_eqs_1_to_6():
-    net, E = seed_error(0.3, 1.0)
+    net, E = identity_net_error(0.3, 1.0)
     text = explain(E, net.w)
     assert "∂E/∂y · ∂y/∂w is 0" in text
     for k in range(1, 7):
@@ -85,7 +78,7 @@ def test_seed_net_says_the_y_term_is_zero_and_lists_eqs_1_to_6():
 
 
 def test_x_zero_gives_a_zero_factor_and_a_zero_gradient():
-    net, E = seed_error(5.0, 0.0)
+    net, E = identity_net_error(5.0, 0.0)
     text = explain(E, net.w)
     (numbers, product), = path_blocks(text)
     assert numbers[-1] == 0.0 and product == 0.0
@@ -93,7 +86,7 @@ def test_x_zero_gives_a_zero_factor_and_a_zero_gradient():
 
 
 def test_bias_gradient_lines_up_with_eq6_without_x():
-    net, E = seed_error(0.3, 0.0, bias=0.5)
+    net, E = identity_net_error(0.3, 0.0, bias=0.5)
     text = explain(E, net.b)
     assert path_total(text) == net.b.grad
     assert "E → y_hat → z → b" in text
@@ -104,7 +97,7 @@ def test_bias_gradient_lines_up_with_eq6_without_x():
 # ----- .grad and backward ---------------------------------------------------------------
 
 def test_without_backward_it_computes_the_gradient_and_says_backward_was_not_run():
-    net, E = seed_error(0.3, 1.0, backward=False)
+    net, E = identity_net_error(0.3, 1.0, backward=False)
     text = explain(E, net.w)
     assert net.w.grad == 0.0  # untouched
     assert "has not been run" in text
@@ -112,7 +105,7 @@ def test_without_backward_it_computes_the_gradient_and_says_backward_was_not_run
 
 
 def test_accumulated_grad_is_called_out():
-    net, E = seed_error(0.3, 1.0)
+    net, E = identity_net_error(0.3, 1.0)
     E.backward()  # twice: .grad holds double
     text = explain(E, net.w)
     assert "differs" in text and "zero_grad" in text
@@ -120,7 +113,7 @@ def test_accumulated_grad_is_called_out():
 
 
 def test_a_value_outside_the_graph_has_no_path_and_derivative_zero():
-    _, E = seed_error()
+    _, E = identity_net_error()
     other = Value(2.0, label="q")
     text = explain(E, other)
     assert "does not depend on q" in text
@@ -280,7 +273,7 @@ def test_generic_modules_know_nothing_of_the_identity_network(module):
 
 
 def test_the_explanation_shows_as_text_in_jupyter_not_as_a_quoted_string():
-    net, E = seed_error()
+    net, E = identity_net_error()
     text = explain(E, net.w)
     assert isinstance(text, str) and text.splitlines()[0].startswith("∂E/∂w")
     printed = []

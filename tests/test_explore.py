@@ -14,6 +14,7 @@ import sys
 import zipfile
 
 import pytest
+from conftest import identity_net_error
 
 from micrograd_id import Value, viz
 from micrograd_id.engine import local_derivatives, topological_order
@@ -31,13 +32,6 @@ HOSTILE = ['</script><script>window.pwned = 1</script>', '<img src=x onerror="wi
 CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-
-def identity_error(w=0.3, x=1.0, bias=None):
-    net = IdentityNet(w=w, bias=bias)
-    E = half_squared_error(net(x), x)
-    E.backward()
-    return net, E
 
 
 def page_data(page):
@@ -79,7 +73,7 @@ def test_hostile_labels_reach_the_page_only_escaped():
 
 
 def test_the_page_is_self_contained():
-    _, E = identity_error()
+    _, E = identity_net_error()
     page = explore(E).html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page, re.I)
     assert "@import" not in page and "url(http" not in page
@@ -87,14 +81,14 @@ def test_the_page_is_self_contained():
 
 
 def test_page_size_for_the_identity_network_with_a_60_step_history_is_under_2_mib(tmp_path):
-    _, E = identity_error()
+    _, E = identity_net_error()
     history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=60)
     path = explore(E, history).save(tmp_path / "backprop.html")
     assert path.stat().st_size <= 2 * 1024 * 1024
 
 
 def test_steps_walk_forward_then_backward_with_the_engines_numbers():
-    _, E = identity_error()
+    _, E = identity_net_error()
     data = page_data(explore(E))
     order = topological_order(E)
     kinds = [s["kind"] for s in data["steps"]]
@@ -114,7 +108,7 @@ def test_steps_walk_forward_then_backward_with_the_engines_numbers():
 
 
 def test_the_x_0_step_says_why_the_gradient_is_zero():
-    _, E = identity_error(x=0.0)
+    _, E = identity_net_error(x=0.0)
     text = json.dumps(page_data(explore(E)), ensure_ascii=False)
     assert "∂z/∂w = x = 0" in text
     history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=4)
@@ -134,7 +128,7 @@ def test_saturation_inactive_relu_and_accumulation_are_explained():
 
 
 def test_the_training_chart_has_the_learning_rate_and_curves_of_the_identity_network():
-    _, E = identity_error()
+    _, E = identity_net_error()
     history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=10)
     training = page_data(explore(E, history))["training"]
     assert training["lr"] == pytest.approx(2.0)
@@ -154,14 +148,14 @@ def test_an_mlp_is_drawn_collapsed_and_a_too_big_graph_gets_draw_dots_error():
 
 
 def test_without_dot_the_error_says_so(monkeypatch):
-    _, E = identity_error()
+    _, E = identity_net_error()
     monkeypatch.setattr(viz.shutil, "which", lambda *args, **kwargs: None)
     with pytest.raises(viz.GraphvizNotFound, match="explorer's graph.*dot"):
         explore(E)
 
 
 def test_repr_html_holds_the_whole_page_in_an_iframe():
-    _, E = identity_error()
+    _, E = identity_net_error()
     page = explore(E)
     inline = page._repr_html_()
     assert inline.startswith("<iframe") and "srcdoc=" in inline and "<script" not in inline
@@ -278,7 +272,7 @@ def test_every_backward_step_shows_the_engines_numbers(open_page, tmp_path):
 def test_previous_reset_keys_and_play(open_page):
     from playwright.sync_api import expect
 
-    _, E = identity_error()
+    _, E = identity_net_error()
     page = open_page(explore(E))
     n = int(status(page).split(" of ")[1])
     previous = page.get_by_role("button", name="Previous step")
@@ -320,7 +314,7 @@ def test_hostile_labels_run_nothing_and_show_as_text(open_page):
 
 
 def test_the_training_slider_redraws_the_chart(open_page):
-    _, E = identity_error()
+    _, E = identity_net_error()
     history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=6)
     page = open_page(explore(E, history))
     assert "∂z/∂w = x = 0" in page.locator("#train-why").text_content()

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import identity_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -118,10 +119,6 @@ def test_max_error_rejects_unknown_column():
 
 
 # ----- check_gradients: the assertion for a learner's own tests ---------------------------
-
-def identity_error(w, x):
-    return 0.5 * ((w * x).sigmoid() - x) ** 2
-
 
 def test_check_gradients_passes_for_eq6_and_returns_the_rows():
     rows = check_gradients(identity_error, [0.3, 1.0], hand=lambda w, x: [hand_gradient(w, x), 0.3943481640])

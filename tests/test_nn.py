@@ -1,13 +1,17 @@
 """Modules, state dicts, SGD and the MLP (against PyTorch when it is installed)."""
 
+import collections
+import json
 import math
+import pickle
 import random
 
 import pytest
+from conftest import FUZZ
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_id import Value
+from micrograd_id import Value, identity
 from micrograd_id.losses import half_squared_error
 from micrograd_id.nn import MLP, Layer, Neuron
 from micrograd_id.optim import SGD
@@ -213,3 +217,172 @@ def test_a_numpy_row_is_the_inputs():
     with pytest.raises(ValueError, match="one sample at a time"):
         net(np.array([[1.0, 2.0]]))
     assert MLP(1, [1], seed=0)(np.float64(0.5)).data == MLP(1, [1], seed=0)(0.5).data
+
+
+# ----- state dicts: JSON only, validated, all or nothing --------------------------------
+
+class _PickleBomb:
+    """Unpickling this prints a marker: proof that a loader ran pickle on the file."""
+
+    def __reduce__(self):
+        return (print, ("PICKLE-PAYLOAD-EXECUTED",))
+
+
+@pytest.fixture
+def net():
+    return identity.IdentityNet(w=0.3, bias=0.1)
+
+
+def exact_state(net):
+    """The parameters bit for bit, so 'nothing changed' means exactly that."""
+    return {name: float(value).hex() for name, value in net.state_dict().items()}
+
+
+def with_last_entry(net, bad_value):
+    """A state dict whose earlier entries are new, valid values and whose last entry is bad_value.
+
+    A loader that applies entries one by one before validating them all would change
+    the earlier parameters before it fails on the last one.
+    """
+    state = {name: value + 1.0 for name, value in net.state_dict().items()}
+    state[list(state)[-1]] = bad_value
+    return state
+
+
+BAD_VALUES = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "str": "0.5", "None": None,
+              "bool": True, "list": [0.5], "dict": {"v": 0.5}, "complex": 1j, "huge int": 10**400}
+
+
+@pytest.mark.parametrize("kind", BAD_VALUES)
+def test_load_state_dict_rejects_a_bad_value_and_loads_nothing(net, kind):
+    before = exact_state(net)
+    with pytest.raises((ValueError, TypeError, OverflowError)):
+        net.load_state_dict(with_last_entry(net, BAD_VALUES[kind]))
+    assert exact_state(net) == before
+
+
+def test_load_state_dict_rejects_an_unknown_name_and_loads_nothing(net):
+    before = exact_state(net)
+    state = {name: value + 1.0 for name, value in net.state_dict().items()}
+    state["not_a_parameter"] = 1.0
+    with pytest.raises((KeyError, ValueError)):
+        net.load_state_dict(state)
+    assert exact_state(net) == before
+
+
+def test_load_state_dict_rejects_a_missing_name_and_loads_nothing(net):
+    before = exact_state(net)
+    state = {name: value + 1.0 for name, value in net.state_dict().items()}
+    del state[list(state)[-1]]
+    with pytest.raises((KeyError, ValueError)):
+        net.load_state_dict(state)
+    assert exact_state(net) == before
+
+
+@pytest.mark.parametrize("not_a_mapping", [None, [("w", 0.5)], "w=0.5", 0.5])
+def test_load_state_dict_rejects_what_is_not_a_mapping(net, not_a_mapping):
+    before = exact_state(net)
+    with pytest.raises((TypeError, ValueError)):
+        net.load_state_dict(not_a_mapping)
+    assert exact_state(net) == before
+
+
+def test_save_then_load_round_trips_every_bit(net, tmp_path):
+    net.w.data = 0.1 + 0.2          # 0.30000000000000004: a float that text can easily mangle
+    path = tmp_path / "net.json"
+    net.save(path)
+    saved = exact_state(net)
+    other = identity.IdentityNet(w=-5.0, bias=2.0)
+    other.load(path)
+    assert exact_state(other) == saved
+    assert json.loads(path.read_text(encoding="utf-8"))  # plain JSON on disk
+
+
+def _file_payloads(state):
+    """Files a state-dict loader must refuse: not JSON, not a name->number object, or unsafe."""
+    good = json.dumps(state)
+    first = list(state)[0]
+    return {
+        "pickle": pickle.dumps({**state, first: _PickleBomb()}),
+        "python literal": repr(state).encode(),
+        "python expression": b"__import__('os').getpid()",
+        "JSON NaN": good.replace(json.dumps(state[first]), "NaN", 1).encode(),
+        "JSON Infinity": good.replace(json.dumps(state[first]), "Infinity", 1).encode(),
+        "JSON 1e400": good.replace(json.dumps(state[first]), "1e400", 1).encode(),
+        "JSON string value": good.replace(json.dumps(state[first]), '"0.5"', 1).encode(),
+        "JSON array": json.dumps(list(state.values())).encode(),
+        "a name given twice": good.replace("{", "{" + json.dumps(first) + ": 0.25,", 1).encode(),
+        "JSON null": b"null",
+        "truncated JSON": good[: len(good) // 2].encode(),
+        "empty file": b"",
+        "binary garbage": b"\xff\xfe\x00\x81",
+    }
+
+
+PAYLOAD_NAMES = list(_file_payloads({"w": 0.3, "b": 0.1}))
+
+
+@pytest.mark.parametrize("payload", PAYLOAD_NAMES)
+def test_load_refuses_a_bad_file_and_loads_nothing(net, tmp_path, capsys, payload):
+    path = tmp_path / "net.json"
+    path.write_bytes(_file_payloads(net.state_dict())[payload])
+    before = exact_state(net)
+    with pytest.raises((ValueError, TypeError, KeyError, OverflowError)):
+        net.load(path)
+    assert exact_state(net) == before
+    assert "PICKLE-PAYLOAD-EXECUTED" not in capsys.readouterr().out
+
+
+JSON_SCALARS = st.one_of(st.floats(), st.integers(), st.text(max_size=4), st.none(), st.booleans())
+
+
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.lists(inner, max_size=2)
+                           | st.dictionaries(st.text(max_size=2), inner, max_size=2), max_leaves=4)
+
+
+def is_loadable(state, names):
+    """True when state has exactly the net's names and every value is a finite real number.
+
+    Integers count (JSON writes 1.0 as 1 in hand-edited files); booleans do not.
+    """
+    if sorted(state) != names:
+        return False
+    for value in state.values():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        try:
+            if not math.isfinite(float(value)):
+                return False
+        except OverflowError:
+            return False
+    return True
+
+
+def test_load_state_dict_of_random_contents_loads_exactly_or_nothing(fuzz_cases):
+    identity = pytest.importorskip("micrograd_id.identity")
+    names = sorted(identity.IdentityNet(w=0.3, bias=0.1).state_dict())
+
+    outcomes = collections.Counter()
+    with_the_right_names = st.fixed_dictionaries({name: JSON_SCALARS for name in names})
+    any_names = st.dictionaries(st.sampled_from(names) | st.text(max_size=3), JSON_VALUES, max_size=4)
+
+    @FUZZ
+    @given(with_the_right_names | any_names)
+    def run(state):
+        fuzz_cases["load_state_dict"] += 1
+        net = identity.IdentityNet(w=0.3, bias=0.1)
+        before = net.state_dict()
+        valid = is_loadable(state, names)
+        try:
+            net.load_state_dict(state)
+        except (ValueError, TypeError, KeyError, OverflowError):
+            assert not valid, f"a valid state dict was refused: {state!r}"
+            assert net.state_dict() == before
+            outcomes["refused"] += 1
+            return
+        assert valid, f"an invalid state dict was loaded: {state!r}"
+        assert net.state_dict() == {name: float(v) for name, v in state.items()}
+        outcomes["loaded"] += 1
+
+    run()
+    assert outcomes["loaded"] and outcomes["refused"], outcomes

@@ -10,7 +10,8 @@ import warnings
 
 import graphviz
 import pytest
-from hypothesis import example, given, settings
+from conftest import identity_error
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import Value
@@ -656,3 +657,41 @@ def test_local_derivative_formulas_on_arrows_are_escaped():
 def test_local_derivatives_render():
     E, _ = identity_net()
     assert draw_dot(E, local_derivatives=True).pipe(format="svg").count(b"fill=\"#1f5fa8\"") == 8 + 1  # the arrows and the caption
+
+
+# ----- any unicode labels through draw_dot and dot -Tcanon (fuzzed) ----------------------
+
+LABELS = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=24)
+
+
+@pytest.fixture(scope="module")
+def dot_program():
+    if shutil.which("dot") is None:
+        pytest.skip("the Graphviz `dot` program is not installed")
+
+
+def canonical_dot(source):
+    """The DOT source run through `dot -Tcanon`: (exit status, stdout, stderr)."""
+    done = subprocess.run(["dot", "-Tcanon"], input=source.encode("utf-8"),
+                          capture_output=True, timeout=60)
+    return done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(LABELS, LABELS, LABELS)
+@example('" < > { } | \\', "]; digraph x {", "\x00\x1b\ud800\n\r")
+@example("<B>bold</B>", "&amp;", "\\N\\G")
+def test_any_unicode_labels_give_dot_that_graphviz_accepts(fuzz_cases, dot_program, w_label, x_label, root_label):
+    fuzz_cases["draw_dot labels"] += 1
+    w, x = Value(0.3, label=w_label), Value(1.0, label=x_label)
+    error = identity_error(w, x)
+    error.label = root_label
+    error.backward()
+    status, canon, stderr = canonical_dot(viz.draw_dot(error).source)
+    assert (status, stderr) == (0, "")  # accepted without a warning
+    drawn = canon.count("<TABLE")  # one record per Value of the graph
+    assert drawn == 8, canon  # w, x, w*x, sigmoid, -, **2, 0.5, E
+    for label in (w_label, x_label, root_label):
+        if label.isascii() and label.isalnum():  # text that needs no escaping shows verbatim
+            assert label in canon

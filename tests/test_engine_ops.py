@@ -8,10 +8,14 @@ and PyTorch in double precision when it is installed. A test fails when an op
 is added to ``engine.OPS`` without a row here.
 """
 
+import fractions
 import math
 
 import numpy as np
 import pytest
+from conftest import FUZZ, MAX_FLOAT, outcome, same_float
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from micrograd_id import Value, define_op, grad
 from micrograd_id.engine import OPS, power_op
@@ -228,3 +232,209 @@ def test_a_binary_op_records_its_exact_name_and_table_entry(name):
     assert out.op == name and out.children == (a, b) and out.operation is OPS[name]
     reflected = BINARY[name][0](2.0, b)  # a number on the left: the same op, the number a leaf
     assert reflected.operation is OPS[name] and reflected.children[1] is b and reflected.children[0].data == 2.0
+
+
+# ----- every op on random finite floats (fuzzed): the math, or its error -----------------
+
+# Wide: every finite float. Moderate: where the transcendental references are sharp.
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+MODERATE = st.floats(min_value=-700.0, max_value=700.0, allow_nan=False)
+
+
+EXPONENTS = st.sampled_from([0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, -0.5, 1.5, 10.0]) | st.floats(-8.0, 8.0)
+
+
+def exact(x):
+    return fractions.Fraction(x)
+
+
+# name: (engine op on Values, exact forward, exact gradient per input).
+# Exact references use Fraction arithmetic, so they share no rounding with the engine.
+EXACT_BINARY = {
+    "+": (lambda a, b: a + b, lambda a, b: a + b, lambda a, b: (1, 1)),
+    "-": (lambda a, b: a - b, lambda a, b: a - b, lambda a, b: (1, -1)),
+    "*": (lambda a, b: a * b, lambda a, b: a * b, lambda a, b: (b, a)),
+    "/": (lambda a, b: a / b, lambda a, b: a / b, lambda a, b: (1 / b, -a / (b * b))),
+}
+
+
+def engine_gradients(build, inputs):
+    """(forward outcome, gradient outcomes) of build on Value leaves; outcomes as in outcome()."""
+    leaves = [Value(x) for x in inputs]
+    forward = outcome(lambda: build(*leaves).data)
+    if not isinstance(forward, float):
+        return forward, None
+    out = build(*leaves)
+    backward = outcome(out.backward)
+    if backward is not None:  # backward raised
+        return forward, backward
+    return forward, [leaf.grad for leaf in leaves]
+
+
+def as_reference(derivative):
+    """A reference derivative as a float; ±inf beyond the float range, nan if the sign is unknown.
+
+    derivative: a Fraction (exact), a float, or OverflowError (the math overflowed).
+    """
+    if derivative is OverflowError:
+        return math.nan
+    try:
+        return float(derivative)
+    except OverflowError:
+        return math.inf if derivative > 0 else -math.inf
+
+
+def check_gradient(got, derivative, rel, abs_):
+    """A gradient equals the exact one, or is inf / a math error where the exact one overflows."""
+    want = as_reference(derivative)
+    if not math.isfinite(want) or abs(want) > MAX_FLOAT * (1 - 1e-12):
+        refused = got in (OverflowError, ZeroDivisionError)
+        overflowed = isinstance(got, float) and math.isinf(got) and got != -want
+        close = isinstance(got, float) and same_float(got, want, rel, abs_)
+        assert refused or overflowed or close, (got, want)
+        return
+    assert isinstance(got, float) and same_float(got, want, rel, abs_), (got, want)
+
+
+@FUZZ
+@given(st.sampled_from(sorted(EXACT_BINARY)), FINITE, FINITE)
+@example("/", 1.0, 0.0)
+@example("*", 1e308, 10.0)
+@example("/", 1e-300, 1e-200)
+def test_arithmetic_ops_match_exact_rational_arithmetic(fuzz_cases, name, a, b):
+    fuzz_cases["+ - * / on floats"] += 1
+    build, forward_exact, grad_exact = EXACT_BINARY[name]
+    forward, grads = engine_gradients(build, (a, b))
+    if name == "/" and b == 0.0:
+        assert forward is ZeroDivisionError
+        return
+    value = forward_exact(exact(a), exact(b))
+    try:
+        want = float(value)  # the float nearest the exact rational
+    except OverflowError:  # IEEE arithmetic overflows to inf, as Python floats do
+        assert forward == (math.inf if value > 0 else -math.inf)
+        return
+    assert forward == want  # one correctly rounded IEEE op: bit-exact
+    # d(a/b)/db = -(a/b)/b takes two roundings: where a/b is subnormal, its absolute
+    # rounding error (up to 5e-324) is divided by b once more.
+    abs_ = min(5e-324 / abs(b), 1e-300) if name == "/" and abs(b) < 1.0 else 5e-324
+    for got, d in zip(grads, grad_exact(exact(a), exact(b))):
+        check_gradient(got, d, rel=1e-15, abs_=abs_)
+
+
+def stable_sigmoid(x):
+    e = math.exp(-abs(x))
+    return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+
+
+def sigmoid_slope(x):  # A'(x) = e^-|x| / (1 + e^-|x|)^2, without cancellation
+    e = math.exp(-abs(x))
+    return e / (1.0 + e) ** 2
+
+
+def tanh_slope(x):  # sech^2(x) = 4 e^-2|x| / (1 + e^-2|x|)^2
+    e = math.exp(-2.0 * abs(x))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+# name: (engine op, forward reference, derivative reference, rel tol, abs tol).
+# tanh and sigmoid take their derivative from the output (1 - t^2, s(1 - s)), as
+# PyTorch does: exact to ~1e-16 absolutely, not relatively, where the output is ~1.
+UNARY_MATH = {
+    "neg": (lambda v: -v, lambda x: -x, lambda x: -1.0, 0.0, 0.0),
+    "exp": (Value.exp, math.exp, math.exp, 1e-15, 0.0),
+    "log": (Value.log, math.log, lambda x: 1 / exact(x), 1e-15, 0.0),
+    "tanh": (Value.tanh, math.tanh, tanh_slope, 1e-9, 1e-15),
+    "sigmoid": (Value.sigmoid, stable_sigmoid, sigmoid_slope, 1e-9, 1e-15),
+    "relu": (Value.relu, lambda x: max(x, 0.0), lambda x: 1.0 if x > 0 else 0.0, 0.0, 0.0),
+}
+
+
+@FUZZ
+@given(st.sampled_from(sorted(UNARY_MATH)), FINITE | MODERATE)
+@example("exp", 709.8)
+@example("log", 0.0)
+@example("log", 5e-324)
+@example("sigmoid", -1000.0)
+@example("sigmoid", 1000.0)
+def test_unary_ops_match_math(fuzz_cases, name, x):
+    fuzz_cases["unary ops"] += 1
+    build, reference, slope, rel, abs_ = UNARY_MATH[name]
+    forward, grads = engine_gradients(build, (x,))
+    want = outcome(lambda: reference(x))
+    if not isinstance(want, float):
+        assert forward is want  # the same math error as the math module
+        return
+    assert same_float(forward, want, rel=1e-15)
+    check_gradient(grads if not isinstance(grads, list) else grads[0], outcome(lambda: slope(x)), rel, abs_)
+
+
+def power_reference(a, k):
+    """a ** k, or the error type: complex results are a ValueError, as in the engine.
+
+    A negative base with a fractional exponent is not real even where the float
+    result would overflow or IEEE gives (-inf) ** 0.5 = inf: a ValueError first.
+    """
+    if a < 0.0 and math.isfinite(k) and not k.is_integer():
+        return ValueError
+    return outcome(lambda: a ** k)
+
+
+def power_slope(a, k):
+    """d(a**k)/da = k a**(k-1); 0 for k = 0 (a constant), inf where it overflows."""
+    if k == 0.0:
+        return 0.0
+    if k == 1.0:
+        return 1.0
+    if a == 0.0 and k < 1.0:
+        return math.inf  # the slope of a**k at 0 for 0 < k < 1 (k < 0 fails forward already)
+    try:
+        return k * a ** (k - 1.0)
+    except OverflowError:
+        return math.copysign(math.inf, k * (a if (k - 1.0) % 2 == 1 else 1.0))
+
+
+@FUZZ
+@given(FINITE | st.floats(-10.0, 10.0), EXPONENTS)
+@example(1e-300, -1.0)
+@example(0.0, 0.5)
+@example(-8.0, 1.0 / 3.0)
+@example(0.0, 0.0)
+@example(2.225073858507e-311, 0.0)
+def test_power_by_a_number_matches_math(fuzz_cases, a, k):
+    fuzz_cases["v ** k"] += 1
+    forward, grads = engine_gradients(lambda v: v ** k, (a,))
+    want = power_reference(a, k)
+    if not isinstance(want, float):
+        assert forward is want
+        return
+    assert same_float(forward, want)
+    check_gradient(grads if not isinstance(grads, list) else grads[0], power_slope(a, k), 1e-15, 0.0)
+
+
+@FUZZ
+@given(st.floats(1e-300, 1e300), st.floats(-20.0, 20.0))
+def test_power_by_a_value_matches_math(fuzz_cases, a, b):
+    """Positive bases, where a**b is defined for every b: both partial derivatives."""
+    fuzz_cases["v ** v"] += 1
+    forward, grads = engine_gradients(lambda u, v: u ** v, (a, b))
+    want = power_reference(a, b)
+    if not isinstance(want, float):
+        assert forward is want
+        return
+    assert same_float(forward, want)
+    check_gradient(grads if not isinstance(grads, list) else grads[0], outcome(lambda: b * a ** (b - 1.0)), 1e-12, 0.0)
+    if isinstance(grads, list):
+        check_gradient(grads[1], outcome(lambda: want * math.log(a)), 1e-12, 0.0)
+
+
+@pytest.mark.parametrize("a", [0.0, 2.225073858507e-311])
+def test_the_slope_of_a_constant_power_is_zero(a):
+    """a**0 is 1 for every a: its slope is 0, not 0 * a**-1 (which fails at a = 0 or overflows)."""
+    leaf = Value(a)
+    (leaf ** 0).backward()
+    assert leaf.grad == 0.0
+    (d2,) = grad(grad(leaf ** 0, [leaf], create_graph=True)[0], [leaf])
+    assert d2 == 0.0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import identity_net_error
 from expression_trees import OutOfDomain, data, evaluate, in_domain, inputs, show, trees
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
@@ -45,11 +46,6 @@ def hessian(loss, params):
     return [grad(g, params) for g in first]
 
 
-def seed_error(w, x, b=None):
-    net = IdentityNet(w, bias=b)
-    return net, half_squared_error(net(x), x)
-
-
 # ----- the seed's net: E(w) = 1/2 (A(w x) - y)^2 -----------------------------------
 #
 # Derivation by hand, with a = A(w x), A = sigmoid, A' = A (1 - A):
@@ -76,7 +72,7 @@ def hand_second_derivative(w, x, y=None, b=0.0):
 @pytest.mark.parametrize("x", [0.0, 1.0])
 @pytest.mark.parametrize("w", WS)
 def test_second_derivative_of_the_seeds_error_matches_the_hand_derivation(w, x):
-    net, E = seed_error(w, x)
+    net, E = identity_net_error(w, x, backward=False)
     (dE,) = grad(E, [net.w], create_graph=True)
     (d2E,) = grad(dE, [net.w])
     assert close(dE.data, hand_gradient(w, x))
@@ -88,13 +84,13 @@ def test_second_derivative_of_the_seeds_error_matches_the_hand_derivation(w, x):
 def test_second_derivative_equals_a_central_difference_of_eq6(w, x):
     h = 1e-5
     numeric = (hand_gradient(w + h, x) - hand_gradient(w - h, x)) / (2 * h)
-    net, E = seed_error(w, x)
+    net, E = identity_net_error(w, x, backward=False)
     (d2E,) = hessian(E, [net.w])[0]
     assert math.isclose(d2E, numeric, rel_tol=1e-7, abs_tol=1e-10)
 
 
 def test_for_x_0_the_error_is_flat_to_every_order():
-    net, E = seed_error(1.7, 0.0)
+    net, E = identity_net_error(1.7, 0.0, backward=False)
     d = E
     for _ in range(3):
         (d,) = grad(d, [net.w], create_graph=True)
@@ -104,7 +100,7 @@ def test_for_x_0_the_error_is_flat_to_every_order():
 def test_for_x_1_the_curvature_changes_sign_where_the_output_is_one_third():
     w_flip = -math.log(2.0)  # A(-ln 2) = 1/3
     for w, sign in [(w_flip - 0.01, -1.0), (w_flip + 0.01, 1.0), (W_CONCAVE, -1.0), (0.3, 1.0)]:
-        net, E = seed_error(w, 1.0)
+        net, E = identity_net_error(w, 1.0, backward=False)
         (d2E,) = hessian(E, [net.w])[0]
         assert math.copysign(1.0, d2E) == sign, (w, d2E)
 
@@ -117,7 +113,7 @@ def test_the_second_derivative_of_the_seeds_error_agrees_with_torch():
             E = 0.5 * (torch.sigmoid(wt * x) - x) ** 2
             (dE,) = torch.autograd.grad(E, [wt], create_graph=True)
             (d2E,) = torch.autograd.grad(dE, [wt], allow_unused=True, materialize_grads=True)
-            net, ours = seed_error(w, x)
+            net, ours = identity_net_error(w, x, backward=False)
             assert close(hessian(ours, [net.w])[0][0], d2E.item()), (w, x)
 
 
@@ -308,7 +304,7 @@ def test_grad_leaves_every_grad_attribute_untouched():
 
 
 def test_a_gradient_value_can_itself_be_backpropagated():
-    net, E = seed_error(0.3, 1.0)
+    net, E = identity_net_error(0.3, 1.0, backward=False)
     (dE,) = grad(E, [net.w], create_graph=True)
     dE.backward()  # like torch: backward through a create_graph gradient gives E''
     assert close(net.w.grad, hand_second_derivative(0.3, 1.0))
@@ -330,7 +326,7 @@ def test_an_input_listed_twice_gets_its_gradient_twice():
 
 
 def test_first_order_grad_returns_plain_floats_and_matches_backward():
-    net, E = seed_error(-1.1, 1.0)
+    net, E = identity_net_error(-1.1, 1.0, backward=False)
     (g,) = grad(E, [net.w])
     assert type(g) is float
     E.backward()
@@ -385,22 +381,22 @@ def test_lr_scales_the_newton_step_and_damping_shortens_it():
 
 def test_one_newton_step_on_the_seeds_net_is_w_minus_e1_over_e2():
     w0 = 0.3
-    net, E = seed_error(w0, 1.0)
+    net, E = identity_net_error(w0, 1.0, backward=False)
     info = Newton([net.w]).step(E)
     assert info.newton
     assert close(net.w.data, w0 - hand_gradient(w0, 1.0) / hand_second_derivative(w0, 1.0))
 
 
 def test_the_guard_takes_a_gradient_step_where_the_curvature_is_negative():
-    net, E = seed_error(W_CONCAVE, 1.0)
+    net, E = identity_net_error(W_CONCAVE, 1.0, backward=False)
     assert hand_second_derivative(W_CONCAVE, 1.0) < 0
     # Unguarded Newton heads for the maximum of this concave stretch: uphill, away from w > 0.
     raw = W_CONCAVE - hand_gradient(W_CONCAVE, 1.0) / hand_second_derivative(W_CONCAVE, 1.0)
-    assert raw < W_CONCAVE and seed_error(raw, 1.0)[1].data > E.data
+    assert raw < W_CONCAVE and identity_net_error(raw, 1.0, backward=False)[1].data > E.data
     info = Newton([net.w], fallback_lr=0.5).step(E)
     assert not info.newton
     assert close(net.w.data, W_CONCAVE - 0.5 * hand_gradient(W_CONCAVE, 1.0))
-    assert net.w.data > W_CONCAVE and seed_error(net.w.data, 1.0)[1].data < E.data
+    assert net.w.data > W_CONCAVE and identity_net_error(net.w.data, 1.0, backward=False)[1].data < E.data
 
 
 def test_the_guard_also_catches_a_singular_hessian_and_damping_lifts_it():

@@ -4,6 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import FUZZ, identity_error, same_float
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
 
 from micrograd_id import Value
 from micrograd_id.identity import IdentityNet, error, forward, hand_gradient, hand_gradient_bias, sigmoid
@@ -145,3 +148,24 @@ def test_a_gradient_table_shows_as_an_html_table_with_the_same_cells():
     html = table._repr_html_()
     assert html.startswith("<table>") and html.count("<tr>") == 3
     assert "-0.104031063868" in html and "-0.104031063868" in str(table)
+
+
+# ----- dE/dw for any finite w and x (fuzzed) ------------------------------------------
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@FUZZ
+@given(FINITE, st.sampled_from([0.0, 1.0]) | FINITE)
+@example(1e308, 10.0)
+@example(-1e308, 1.0)
+def test_the_seeds_gradient_is_finite_and_equals_eq6_for_any_finite_w_and_x(fuzz_cases, w0, x):
+    fuzz_cases["identity net dE/dw"] += 1
+    assume(abs(x) < 1e150)  # (y_hat - x)**2 itself overflows past that
+    w = Value(w0)
+    error = identity_error(w, x)
+    error.backward()
+    assert math.isfinite(error.data) and math.isfinite(w.grad)
+    with np.errstate(over="ignore"):  # numpy warns where w*x overflows to inf; A(inf) = 1 is right
+        by_hand = hand_gradient(w0, x)
+    assert same_float(w.grad, by_hand, rel=1e-12, abs_=1e-300)
