@@ -26,9 +26,10 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from typing import Any, Callable, ContextManager, Iterable, Iterator, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Union
 
 from micrograd_id._checks import real_float
 
@@ -68,9 +69,9 @@ class Op:
 
     __slots__ = ("name", "arity", "forward", "rule", "symbol", "notation", "derivatives", "code")
 
-    def __init__(self, name: str, arity: int, forward: Forward, rule: Rule, *, symbol: Optional[str] = None,
-                 notation: Optional[str] = None, derivatives: Optional[Iterable[str]] = None,
-                 code: Optional[str] = None) -> None:
+    def __init__(self, name: str, arity: int, forward: Forward, rule: Rule, *, symbol: str | None = None,
+                 notation: str | None = None, derivatives: Iterable[str] | None = None,
+                 code: str | None = None) -> None:
         self.name = name
         self.arity = arity
         self.forward = forward
@@ -87,7 +88,7 @@ class Op:
         return f"Op({self.name!r})"
 
 
-def _result(data: float, operation: Op, children: Tuple[Value, ...]) -> Value:
+def _result(data: float, operation: Op, children: tuple[Value, ...]) -> Value:
     """The output node of an op, with its history; no_grad and detect_anomaly adjust it."""
     out = Value.__new__(Value)
     out.data = data
@@ -253,7 +254,7 @@ def _ieee_power(a: Any, k: Any) -> Any:
     return a ** k
 
 
-def _pow_rule(g: Any, out: Any, a: Any, b: Any) -> Tuple[Any, Any]:
+def _pow_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     """∂(a^b)/∂a = b·a^(b−1) and ∂(a^b)/∂b = a^b·log(a), at the edges as in PyTorch.
 
     At a = 0: a^0 is flat in a (0, not 0·inf), and a^b with b >= 0 is flat
@@ -339,7 +340,7 @@ OPS = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, SQRT, ABS,
 # ----- the ops as Value methods ------------------------------------------------------------
 # (`type(other) is not Value` spares the common case a call.)
 
-def _binary(op: Op) -> Tuple[Callable[[Value, Operand], Value], Callable[[Value, Operand], Value]]:
+def _binary(op: Op) -> tuple[Callable[[Value, Operand], Value], Callable[[Value, Operand], Value]]:
     forward = op.forward
 
     def method(self: Value, other: Operand) -> Value:
@@ -407,8 +408,8 @@ class Value:
     data: float
     grad: float
     label: str
-    children: Tuple[Value, ...]
-    operation: Optional[Op]
+    children: tuple[Value, ...]
+    operation: Op | None
 
     def __init__(self, data: Number, label: str = "") -> None:
         if not isinstance(label, str):
@@ -482,8 +483,8 @@ class Value:
         backward(self)
 
 
-def define_op(name: str, forward: Forward, rule: Rule, *, symbol: Optional[str] = None, notation: Optional[str] = None,
-              derivatives: Optional[Iterable[str]] = None, code: Optional[str] = None) -> Callable[..., Value]:
+def define_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = None, notation: str | None = None,
+              derivatives: Iterable[str] | None = None, code: str | None = None) -> Callable[..., Value]:
     """Make a new op from its forward value and derivative rule; returns a function of Values.
 
     forward(*floats) -> float; rule(g, out, *inputs) -> one g·∂out/∂input per
@@ -503,7 +504,7 @@ def define_op(name: str, forward: Forward, rule: Rule, *, symbol: Optional[str] 
             raise TypeError(f"{what} must be callable, got {type(function).__name__}")
     arity = _arity(forward, name)
 
-    def checked_rule(g: Any, out: Any, *inputs: Any) -> Tuple[Any, ...]:
+    def checked_rule(g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
         grads = rule(g, out, *inputs)
         if not isinstance(grads, (tuple, list)) or len(grads) != arity:
             raise TypeError(f"the rule of op {name!r} must return a tuple of {arity} gradient(s), "
@@ -524,7 +525,7 @@ def define_op(name: str, forward: Forward, rule: Rule, *, symbol: Optional[str] 
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The user-defined op {name!r} on Values or numbers."
-    apply.op = op
+    apply.op = op  # type: ignore[attr-defined]  # the Op rides on its function, for compile_graph and tests
     return apply
 
 
@@ -556,13 +557,13 @@ def topological_order(root: Value) -> list[Value]:
     marks the moment all its inputs are ordered; leaves, having no inputs, are
     ordered as soon as they are found (both save stack traffic: benchmarks/).
     """
-    post_order = []
-    visited = set()
-    stack = [root]
+    post_order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
         if node is None:  # every input of the node below is ordered
-            post_order.append(stack.pop())
+            post_order.append(stack.pop())  # type: ignore[arg-type]  # below a None marker: its node
         elif node not in visited:
             visited.add(node)
             stack.append(node)
@@ -695,7 +696,7 @@ def _formula(node: Value, depth: int = 4) -> str:
 
 def _path(root: Value, target: Value) -> list[Value]:
     """One chain of nodes from root down to target (only used for error messages)."""
-    parent = {root: None}
+    parent: dict[Value, Value | None] = {root: None}
     stack = [root]
     while stack:
         node = stack.pop()
@@ -706,8 +707,10 @@ def _path(root: Value, target: Value) -> list[Value]:
                 parent[child] = node
                 stack.append(child)
     chain = [target]
-    while parent.get(chain[-1]) is not None:
-        chain.append(parent[chain[-1]])
+    above = parent.get(target)
+    while above is not None:
+        chain.append(above)
+        above = parent.get(above)
     return chain[::-1]
 
 
@@ -752,10 +755,10 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
     tangents = [real_float(t, "a tangent") for t in tangents]
     if len(tangents) != len(inputs):
         raise ValueError(f"jvp() needs one tangent per input: {len(inputs)} inputs, {len(tangents)} tangents")
-    seeded = {}
+    seeded: dict[Value, float] = {}
     for x, t in zip(inputs, tangents):
         seeded[x] = seeded.get(x, 0.0) + t
-    tangent = {}
+    tangent: dict[Value, Any] = {}
     for node in reversed(topological_order(output)):  # inputs before the nodes computed from them
         moving = [(i, tangent[c]) for i, c in enumerate(node.children) if c in tangent]
         if moving:  # only nodes that depend on an input have a tangent
@@ -772,12 +775,12 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
 
 # ----- modes ---------------------------------------------------------------------------------------
 
-def no_grad() -> ContextManager[None]:
+def no_grad() -> AbstractContextManager[None]:
     """Ops inside build no graph: outputs are plain leaves (cheaper, nothing to free)."""
     return _mode_with(_NO_GRAD)
 
 
-def detect_anomaly() -> ContextManager[None]:
+def detect_anomaly() -> AbstractContextManager[None]:
     """Raise AnomalyError, naming the op, when a value or gradient turns nan or inf."""
     return _mode_with(_ANOMALY)
 
