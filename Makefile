@@ -1,7 +1,7 @@
 # The README's two commands: `make demo` and `make test`. Each sets itself up.
 EXTRAS ?= dev,plot
 
-.PHONY: demo test bench docs setup clean mutation
+.PHONY: demo test lint bench docs setup clean mutation
 
 setup:
 	@scripts/bootstrap "$(EXTRAS)"
@@ -11,6 +11,11 @@ demo: setup
 
 test: setup
 	.venv/bin/python -m pytest -q
+
+# Lint and type-check the package (config: [tool.ruff] and [tool.mypy] in pyproject.toml).
+lint: setup
+	.venv/bin/ruff check micrograd_id
+	.venv/bin/mypy
 
 bench:
 	@scripts/bootstrap "$(EXTRAS),bench,torch"

@@ -1,21 +1,22 @@
 """The one check every user-facing number goes through: a real number, or a clear error.
 
-Any real number is accepted (int, float, numpy real scalars); bool is not, since True as a weight, a rate or a sample is almost
-always a mistake. Every message names what the number was for.
+Any real number is accepted (int, float, numpy real scalars); bool is not, since True as a
+weight, a rate or a sample is almost always a mistake. Every message names what the number was for.
 """
+
+from __future__ import annotations
 
 import math
 import numbers
 
 
-def real_float(value, what):
+def real_float(value: object, what: str) -> float:
     """value as a float (inf and nan allowed); TypeError naming ``what`` if it is not a real number."""
     if type(value) is float:  # the common cases skip the slow abstract-class check
         return value
-    if type(value) is not int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{what} must be a real number, got {_describe(value)} "
-                            f"(an int, float or numpy real scalar is)")
+    if type(value) is not int and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+        raise TypeError(f"{what} must be a real number, got {_describe(value)} "
+                        f"(an int, float or numpy real scalar is)")
     try:
         number = float(value)
         if math.isinf(number) and value != number:  # numpy.longdouble(1e400) casts to inf
@@ -25,7 +26,8 @@ def real_float(value, what):
     return number
 
 
-def finite_float(value, what, *, low=-math.inf, high=math.inf, low_open=False, high_open=False):
+def finite_float(value: object, what: str, *, low: float = -math.inf, high: float = math.inf, low_open: bool = False,
+                 high_open: bool = False) -> float:
     """value as a finite float in [low, high] (an end is excluded when ``*_open``); else a clear error.
 
     TypeError for something that is not a real number; ValueError naming
@@ -45,7 +47,7 @@ def finite_float(value, what, *, low=-math.inf, high=math.inf, low_open=False, h
     return number
 
 
-def whole_number(value, what, *, low=0):
+def whole_number(value: object, what: str, *, low: int = 0) -> int:
     """value as an int >= low (numpy integers too); a clear error naming ``what`` otherwise.
 
     TypeError for something that is not a number at all (as real_float);

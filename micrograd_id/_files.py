@@ -3,12 +3,15 @@
 Every error names the user's path and the reason, never the temporary file.
 """
 
+from __future__ import annotations
+
+import contextlib
 import os
 import tempfile
 from pathlib import Path
 
 
-def write_atomic(path, content):
+def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> Path:
     """Write str or bytes to path atomically; return the path as a Path.
 
     A crash or an error mid-write leaves any earlier file untouched and no
@@ -65,7 +68,5 @@ def _about(path, problem):
 
 
 def _remove(tmp):
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)
-    except FileNotFoundError:
-        pass

@@ -242,8 +242,8 @@ def _demo(args):
     failures = 0
     _, E = _identity_error(DEMO_W0, 1.0)
     failures += _try_write(lambda: _render_graph_or_source(E, out / "graph.png", "w", local_derivatives=True),
-                           f"the graph of E at w = {DEMO_W0:g}, x = 1: each node's value and gradient, each arrow's local derivative; "
-                           f"red: the path from w")
+                           f"the graph of E at w = {DEMO_W0:g}, x = 1: each node's value and gradient, "
+                           f"each arrow's local derivative; red: the path from w")
     failures += _try_write(lambda: _plot(out / "landscape.png", history,
                                          title=f"E(w) of the identity network and {DEMO_STEPS} steps of descent "
                                                f"(lr = {DEMO_LR:g})"),
@@ -400,7 +400,8 @@ def _explore(args):
     path = _write_explorer(args.output, E, history)
     print(f"wrote {path}: open it in a browser to step through backprop of E at w = {args.w:g}, x = {args.x:g}"
           + (f", b = {args.bias:g}" if args.bias is not None else "")
-          + (f", and {args.steps} training steps from there (x = 0, 1 in turn, lr = {args.lr:g})" if args.steps else ""))
+          + (f", and {args.steps} training steps from there (x = 0, 1 in turn, lr = {args.lr:g})"
+             if args.steps else ""))
     return 0
 
 

@@ -7,6 +7,8 @@ standard deviation of the Gaussian jitter added to each point. The rows come
 shuffled, so any slice holds every class. No scikit-learn needed.
 """
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -14,6 +16,9 @@ import numpy as np
 from micrograd_id._checks import finite_float, whole_number
 
 __all__ = ["make_moons", "make_circles", "make_blobs", "make_xor", "make_spiral"]
+
+# (X, y): X floats of shape (n, 2), y int class labels of shape (n,).
+Dataset = tuple[np.ndarray, np.ndarray]
 
 
 def _noise(noise):
@@ -33,7 +38,7 @@ def _sizes(n, classes):
     return [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
 
 
-def _finish(parts, noise, rng):
+def _finish(parts: list[np.ndarray], noise: float, rng: np.random.Generator) -> Dataset:
     """Stack the classes' clean points, jitter them by ``noise`` and shuffle the rows."""
     X = np.concatenate(parts).astype(float)
     y = np.concatenate([np.full(len(part), k, dtype=int) for k, part in enumerate(parts)])
@@ -47,7 +52,7 @@ def _arc(count, start, stop):
     return np.column_stack([np.cos(t), np.sin(t)])
 
 
-def make_moons(n=100, noise=0.1, seed=0):
+def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
     """Two interleaving half circles: class 0 the upper one, class 1 the lower, shifted right.
 
     Not separable by a straight line, so a linear model fails and a small MLP
@@ -58,7 +63,7 @@ def make_moons(n=100, noise=0.1, seed=0):
     return _finish([_arc(upper, 0.0, math.pi), np.array([1.0, 0.5]) - _arc(lower, 0.0, math.pi)], noise, rng)
 
 
-def make_circles(n=100, noise=0.05, factor=0.5, seed=0):
+def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
     """A ring (class 0) around a smaller ring of radius ``factor`` (class 1)."""
     noise, rng = _noise(noise), _rng(seed)
     factor = finite_float(factor, "factor")
@@ -70,7 +75,7 @@ def make_circles(n=100, noise=0.05, factor=0.5, seed=0):
     return _finish(rings, noise, rng)
 
 
-def make_blobs(n=100, noise=0.5, classes=3, seed=0):
+def make_blobs(n: int = 100, noise: float = 0.5, classes: int = 3, seed: int = 0) -> Dataset:
     """``classes`` round clusters with centres evenly spaced on a circle of radius 2."""
     noise, rng = _noise(noise), _rng(seed)
     sizes = _sizes(n, whole_number(classes, "classes", low=1))
@@ -78,7 +83,7 @@ def make_blobs(n=100, noise=0.5, classes=3, seed=0):
     return _finish([np.tile(centre, (size, 1)) for centre, size in zip(centres, sizes)], noise, rng)
 
 
-def make_xor(n=100, noise=0.0, seed=0):
+def make_xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
     """Points uniform in the square [-1, 1]²; class 1 where exactly one coordinate is positive.
 
     The label comes from the clean point, so noise > 0 blurs the axes between
@@ -90,7 +95,7 @@ def make_xor(n=100, noise=0.0, seed=0):
     return _finish([points[~label], points[label]], noise, rng)
 
 
-def make_spiral(n=100, noise=0.05, classes=2, seed=0):
+def make_spiral(n: int = 100, noise: float = 0.05, classes: int = 2, seed: int = 0) -> Dataset:
     """``classes`` spiral arms winding out from the centre, one class per arm (one and a half turns)."""
     noise, rng = _noise(noise), _rng(seed)
     sizes = _sizes(n, whole_number(classes, "classes", low=2))

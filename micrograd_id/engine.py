@@ -21,11 +21,15 @@ rule never captures its output node, so a graph holds no reference cycles
 and is freed by reference counting the moment it is dropped.
 """
 
+from __future__ import annotations
+
 import functools
 import math
 import operator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
+from typing import Any, Callable, Union
 
 from micrograd_id._checks import real_float
 
@@ -35,7 +39,15 @@ __all__ = ["Value", "Op", "OPS", "power_op", "AnomalyError", "backward", "grad",
 # Graph-building mode, per thread and per async context: a set of bit flags.
 _NO_GRAD = 1
 _ANOMALY = 2
-_mode = ContextVar("micrograd_id_mode", default=0)
+_mode: ContextVar[int] = ContextVar("micrograd_id_mode", default=0)
+
+# Names for the annotations. A plain number is a float (an int or a numpy real scalar also
+# does); a gradient is a float, or a Value under create_graph (Any: also numpy arrays and
+# compile_graph's tracer, which the rules run on too).
+Number = float
+Operand = Union["Value", float]
+Forward = Callable[..., float]
+Rule = Callable[..., Sequence[Any]]
 
 
 class AnomalyError(FloatingPointError):
@@ -57,7 +69,9 @@ class Op:
 
     __slots__ = ("name", "arity", "forward", "rule", "symbol", "notation", "derivatives", "code")
 
-    def __init__(self, name, arity, forward, rule, *, symbol=None, notation=None, derivatives=None, code=None):
+    def __init__(self, name: str, arity: int, forward: Forward, rule: Rule, *, symbol: str | None = None,
+                 notation: str | None = None, derivatives: Iterable[str] | None = None,
+                 code: str | None = None) -> None:
         self.name = name
         self.arity = arity
         self.forward = forward
@@ -70,61 +84,11 @@ class Op:
             f"∂{{out}}/∂{{{i}}}" for i in range(arity))
         self.code = code
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
 
-class Value:
-    """A scalar that remembers how it was computed, so gradients can flow back.
-
-    ``operation`` is the Op that made it (None for a leaf) and ``children``
-    its inputs; ``op`` is that Op's name ("" for a leaf).
-    """
-
-    __slots__ = ("data", "grad", "label", "children", "operation", "__weakref__")
-
-    def __init__(self, data, label=""):
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__}")
-        self.data = real_float(data, "Value data")
-        if _mode.get() & _ANOMALY and not math.isfinite(self.data):
-            raise AnomalyError(f"a leaf Value({self.data}, label={label!r}) under detect_anomaly()")
-        self.grad = 0.0
-        self.label = label
-        self.children = ()
-        self.operation = None
-
-    @property
-    def op(self):
-        return self.operation.name if self.operation is not None else ""
-
-    def __repr__(self):
-        label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.4g}, grad={self.grad:.4g}{label})"
-
-    def _repr_html_(self):  # Jupyter: the same fields as the boxes of a drawn graph
-        import html
-
-        made = f"{self.op} of {len(self.children)}" if self.children else "leaf"
-        cells = [("label", self.label or "—"), ("data", f"{self.data:.6g}"), ("grad", f"{self.grad:.6g}"), ("op", made)]
-        return "<table>" + "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in cells) + "</table>"
-
-    # Ordering compares data, so `loss < 1e-3` reads naturally. There is no
-    # __eq__: Values hash by identity, which the graph traversal relies on.
-    def __lt__(self, other):
-        return self.data < _data(other)
-
-    def __le__(self, other):
-        return self.data <= _data(other)
-
-    def __gt__(self, other):
-        return self.data > _data(other)
-
-    def __ge__(self, other):
-        return self.data >= _data(other)
-
-
-def _result(data, operation, children):
+def _result(data: float, operation: Op, children: tuple[Value, ...]) -> Value:
     """The output node of an op, with its history; no_grad and detect_anomaly adjust it."""
     out = Value.__new__(Value)
     out.data = data
@@ -137,7 +101,7 @@ def _result(data, operation, children):
     return out
 
 
-def _apply_mode(out):
+def _apply_mode(out: Value) -> None:
     """detect_anomaly: refuse a nan or inf. no_grad: drop the history, leaving a bare leaf."""
     mode = _mode.get()
     if mode & _ANOMALY and not math.isfinite(out.data):
@@ -148,65 +112,65 @@ def _apply_mode(out):
         out.operation, out.children = None, ()
 
 
-def _data(x):
+def _data(x: Any) -> Any:
     return x.data if isinstance(x, Value) else x
 
 
-def _as_value(x):
+def _as_value(x: Operand) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
 # ----- forward values with errors that name the domain ----------------------------------
 
-def _log_forward(x):
+def _log_forward(x: float) -> float:
     if x <= 0.0:
         raise ValueError(f"log({x:g}): math domain error, log needs a positive input")
     return math.log(x)
 
 
-def _exp_forward(x):
+def _exp_forward(x: float) -> float:
     try:
         return math.exp(x)
     except OverflowError:
         raise OverflowError(f"exp({x:g}) overflows a float (inputs above 709.78 do)") from None
 
 
-def _sqrt_forward(x):
+def _sqrt_forward(x: float) -> float:
     if x < 0.0:
         raise ValueError(f"sqrt({x:g}): math domain error, sqrt needs an input >= 0")
     return math.sqrt(x)
 
 
-def _unit_interval(name, function):
-    def forward(x):
+def _unit_interval(name: str, function: Callable[[float], float]) -> Forward:
+    def forward(x: float) -> float:
         if not -1.0 <= x <= 1.0:
             raise ValueError(f"{name}({x:g}): math domain error, {name} needs an input in [-1, 1]")
         return function(x)
     return forward
 
 
-def _finite_only(name, function):
-    def forward(x):
+def _finite_only(name: str, function: Callable[[float], float]) -> Forward:
+    def forward(x: float) -> float:
         if math.isinf(x):
             raise ValueError(f"{name}({x:g}): math domain error, {name} needs a finite input")
         return function(x)
     return forward
 
 
-def _sigmoid_forward(x):
+def _sigmoid_forward(x: float) -> float:
     if x >= 0.0:  # two branches so exp never overflows
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
 
 
-def _div_forward(a, b):
+def _div_forward(a: float, b: float) -> float:
     if b == 0.0:
         raise ZeroDivisionError(f"division by zero: {a:g} / {b:g}")
     return a / b
 
 
-def _power(a, b):
+def _power(a: float, b: float) -> float:
     """a ** b on floats, refusing complex results and naming overflow."""
     if a < 0.0 and math.isfinite(b) and not b.is_integer():  # also where IEEE says (-inf) ** 0.5 = inf
         raise ValueError(f"{a:g} ** {b:g} is not real: a negative base needs an integer exponent")
@@ -225,8 +189,8 @@ def _power(a, b):
 # array or a tracer in compile_graph) they call the method of the same name,
 # which is also how numpy's ufuncs treat objects.
 
-def _elementary(name, on_float):
-    def function(x):
+def _elementary(name: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
+    def function(x: Any) -> Any:
         return on_float(x) if type(x) is float else getattr(x, name)()
     function.__name__ = name
     return function
@@ -236,11 +200,11 @@ _sin = _elementary("sin", math.sin)
 _cos = _elementary("cos", math.cos)
 
 
-def _scalar(x):
+def _scalar(x: Any) -> bool:
     return isinstance(x, (float, Value))
 
 
-def _constant(x, *operands):
+def _constant(x: float, *operands: Any) -> Any:
     """x as a float, or, when an operand is a Value (create_graph), as a Value without history.
 
     Used for the inf or nan a rule gives at a singular point: there is nothing
@@ -253,14 +217,14 @@ def _constant(x, *operands):
     return value
 
 
-def _ieee_log(x):
+def _ieee_log(x: Any) -> Any:
     """log(x), where x = 0 gives -inf and x < 0 nan instead of raising."""
     if _scalar(x) and not _data(x) > 0.0:
         return _constant(-math.inf if _data(x) == 0.0 else math.nan, x)
     return math.log(x) if type(x) is float else x.log()
 
 
-def _sign(x):
+def _sign(x: Any) -> Any:
     """-1, 0 or 1 as a float; on a Value, a constant (its derivative is 0 wherever it has one)."""
     if type(x) is float:
         return float((x > 0.0) - (x < 0.0))
@@ -269,12 +233,12 @@ def _sign(x):
     return x.sign()  # numpy arrays, compile_graph's tracer
 
 
-def _step(x):
+def _step(x: Any) -> Any:
     """1.0 where x > 0, else 0.0; on a Value, a constant (its derivative is 0 wherever it has one)."""
     return float(x > 0.0) if type(x) is float or isinstance(x, Value) else x.step()
 
 
-def _divide(x, y):
+def _divide(x: Any, y: Any) -> Any:
     """x / y, where y = 0 gives inf or nan instead of raising."""
     if _scalar(x) and _scalar(y) and _data(y) == 0.0:
         a, b = _data(x), _data(y)
@@ -283,14 +247,14 @@ def _divide(x, y):
     return x / y
 
 
-def _ieee_power(a, k):
+def _ieee_power(a: Any, k: Any) -> Any:
     """a ** k, where 0 ** negative gives inf instead of raising."""
     if _scalar(a) and _data(a) == 0.0 and _data(k) < 0.0:
         return _constant(math.inf, a, k)
     return a ** k
 
 
-def _pow_rule(g, out, a, b):
+def _pow_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     """∂(a^b)/∂a = b·a^(b−1) and ∂(a^b)/∂b = a^b·log(a), at the edges as in PyTorch.
 
     At a = 0: a^0 is flat in a (0, not 0·inf), and a^b with b >= 0 is flat
@@ -350,7 +314,7 @@ ARCTAN = Op("arctan", 1, math.atan, lambda g, out, a: (g / (1.0 + a * a),),
 
 
 @functools.lru_cache(maxsize=256)
-def power_op(k):
+def power_op(k: float) -> Op:
     """The op ``a ** k`` for a plain number k (named "**2", "**0.5"), made once per k."""
 
     k_minus_1 = k - 1.0
@@ -376,24 +340,24 @@ OPS = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, SQRT, ABS,
 # ----- the ops as Value methods ------------------------------------------------------------
 # (`type(other) is not Value` spares the common case a call.)
 
-def _binary(op):
+def _binary(op: Op) -> tuple[Callable[[Value, Operand], Value], Callable[[Value, Operand], Value]]:
     forward = op.forward
 
-    def method(self, other):
+    def method(self: Value, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other)
         return _result(forward(self.data, other.data), op, (self, other))
 
-    def reflected(self, other):  # a plain number on the left: 2 * v, 1 - v, 1 / v
+    def reflected(self: Value, other: Operand) -> Value:  # a plain number on the left: 2 * v, 1 - v, 1 / v
         return method(_as_value(other), self)
 
     return method, reflected
 
 
-def _unary(op):
+def _unary(op: Op) -> Callable[[Value], Value]:
     forward = op.forward
 
-    def method(self):
+    def method(self: Value) -> Value:
         return _result(forward(self.data), op, (self,))
 
     method.__name__ = op.name
@@ -401,25 +365,11 @@ def _unary(op):
     return method
 
 
-def _pow(self, other):
+def _pow(self: Value, other: Operand) -> Value:
     if isinstance(other, Value):
         return _result(_power(self.data, other.data), POW, (self, other))
     k = float(other) if type(other) in (int, float) else real_float(other, "the exponent")
     return _result(_power(self.data, k), power_op(k), (self,))  # power_op(k).forward, without a call
-
-
-Value.__add__, Value.__radd__ = _binary(ADD)
-Value.__sub__, Value.__rsub__ = _binary(SUB)
-Value.__mul__, Value.__rmul__ = _binary(MUL)
-Value.__truediv__, Value.__rtruediv__ = _binary(DIV)
-Value.__pow__ = _pow
-Value.__rpow__ = lambda self, other: _as_value(other) ** self  # 2 ** v
-Value.__neg__ = _unary(NEG)
-Value.__abs__ = _unary(ABS)
-for _op in (EXP, LOG, SQRT, TANH, SIGMOID, SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN):
-    setattr(Value, _op.name, _unary(_op))  # also what np.exp(v), np.sin(v) ... call
-del _op
-
 
 
 # An optimisation, measured with callgrind on the MLP benchmark: + × and relu
@@ -427,28 +377,114 @@ del _op
 # of calling ADD.forward etc. saves about 1.5% of the instructions per step.
 # tests/test_engine.py checks that each agrees with its Op's forward.
 
-def _add(self, other):
+def _add(self: Value, other: Operand) -> Value:
     if type(other) is not Value:
         other = _as_value(other)
     return _result(self.data + other.data, ADD, (self, other))
 
 
-def _mul(self, other):
+def _mul(self: Value, other: Operand) -> Value:
     if type(other) is not Value:
         other = _as_value(other)
     return _result(self.data * other.data, MUL, (self, other))
 
 
-def _relu(self):
+def _relu(self: Value) -> Value:
     x = self.data
     return _result(0.0 if x <= 0.0 else x, RELU, (self,))
 
 
 _relu.__doc__ = _unary(RELU).__doc__
-Value.__add__, Value.__mul__, Value.relu = _add, _mul, _relu
 
 
-def define_op(name, forward, rule, *, symbol=None, notation=None, derivatives=None, code=None):
+class Value:
+    """A scalar that remembers how it was computed, so gradients can flow back.
+
+    ``operation`` is the Op that made it (None for a leaf) and ``children``
+    its inputs; ``op`` is that Op's name ("" for a leaf).
+    """
+
+    __slots__ = ("data", "grad", "label", "children", "operation", "__weakref__")
+    data: float
+    grad: float
+    label: str
+    children: tuple[Value, ...]
+    operation: Op | None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.data = real_float(data, "Value data")
+        if _mode.get() & _ANOMALY and not math.isfinite(self.data):
+            raise AnomalyError(f"a leaf Value({self.data}, label={label!r}) under detect_anomaly()")
+        self.grad = 0.0
+        self.label = label
+        self.children = ()
+        self.operation = None
+
+    @property
+    def op(self) -> str:
+        return self.operation.name if self.operation is not None else ""
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.4g}, grad={self.grad:.4g}{label})"
+
+    def _repr_html_(self) -> str:  # Jupyter: the same fields as the boxes of a drawn graph
+        import html
+
+        made = f"{self.op} of {len(self.children)}" if self.children else "leaf"
+        cells = [("label", self.label or "—"), ("data", f"{self.data:.6g}"), ("grad", f"{self.grad:.6g}"), ("op", made)]
+        return "<table>" + "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in cells) + "</table>"
+
+    # Ordering compares data, so `loss < 1e-3` reads naturally. There is no
+    # __eq__: Values hash by identity, which the graph traversal relies on.
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    # ----- the ops, each made from its Op above; numpy's ufuncs call these methods too -----
+    __add__ = _add
+    __radd__ = _binary(ADD)[1]
+    __sub__, __rsub__ = _binary(SUB)
+    __mul__ = _mul
+    __rmul__ = _binary(MUL)[1]
+    __truediv__, __rtruediv__ = _binary(DIV)
+    __pow__ = _pow
+
+    def __rpow__(self, other: Operand) -> Value:  # 2 ** v
+        return _as_value(other) ** self
+
+    __neg__ = _unary(NEG)
+    __abs__ = _unary(ABS)
+    exp = _unary(EXP)
+    log = _unary(LOG)
+    sqrt = _unary(SQRT)
+    tanh = _unary(TANH)
+    sigmoid = _unary(SIGMOID)
+    relu = _relu
+    sin = _unary(SIN)
+    cos = _unary(COS)
+    tan = _unary(TAN)
+    arcsin = _unary(ARCSIN)
+    arccos = _unary(ARCCOS)
+    arctan = _unary(ARCTAN)
+
+    def backward(self) -> None:
+        """Reverse mode from this Value (seed grad 1.0), accumulating into .grad: see ``backward``."""
+        backward(self)
+
+
+def define_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = None, notation: str | None = None,
+              derivatives: Iterable[str] | None = None, code: str | None = None) -> Callable[..., Value]:
     """Make a new op from its forward value and derivative rule; returns a function of Values.
 
     forward(*floats) -> float; rule(g, out, *inputs) -> one g·∂out/∂input per
@@ -468,20 +504,20 @@ def define_op(name, forward, rule, *, symbol=None, notation=None, derivatives=No
             raise TypeError(f"{what} must be callable, got {type(function).__name__}")
     arity = _arity(forward, name)
 
-    def checked_rule(g, out, *inputs):
+    def checked_rule(g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
         grads = rule(g, out, *inputs)
         if not isinstance(grads, (tuple, list)) or len(grads) != arity:
             raise TypeError(f"the rule of op {name!r} must return a tuple of {arity} gradient(s), "
                             f"one per input; it returned {grads!r:.80}")
         return tuple(_plain(d) for d in grads)
 
-    def checked_forward(*inputs):
+    def checked_forward(*inputs: float) -> float:
         return real_float(forward(*inputs), f"the forward value of op {name!r}")
 
     op = Op(name, arity, checked_forward, checked_rule, symbol=symbol, notation=notation,
             derivatives=derivatives, code=code)
 
-    def apply(*args):
+    def apply(*args: Operand) -> Value:
         if len(args) != arity:
             raise TypeError(f"{name}() takes {arity} input(s), got {len(args)}")
         children = tuple(_as_value(a) for a in args)
@@ -489,11 +525,11 @@ def define_op(name, forward, rule, *, symbol=None, notation=None, derivatives=No
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"The user-defined op {name!r} on Values or numbers."
-    apply.op = op
+    apply.op = op  # type: ignore[attr-defined]  # the Op rides on its function, for compile_graph and tests
     return apply
 
 
-def _arity(forward, name):
+def _arity(forward: Callable[..., Any], name: str) -> int:
     import inspect  # only here: importing it costs more than the rest of the engine
 
     try:
@@ -506,14 +542,14 @@ def _arity(forward, name):
     return len(positional)
 
 
-def _plain(d):
+def _plain(d: Any) -> Any:
     """A numpy scalar from a user's rule as a float, so .grad stays a plain float."""
     return float(d) if type(d) is not float and not isinstance(d, Value) and getattr(d, "ndim", 1) == 0 else d
 
 
 # ----- the graph ------------------------------------------------------------------------------
 
-def topological_order(root):
+def topological_order(root: Value) -> list[Value]:
     """Every node below root (root first), each before the nodes it was computed from.
 
     Iterative depth-first search (reverse post-order), so a graph of any depth
@@ -521,13 +557,13 @@ def topological_order(root):
     marks the moment all its inputs are ordered; leaves, having no inputs, are
     ordered as soon as they are found (both save stack traffic: benchmarks/).
     """
-    post_order = []
-    visited = set()
-    stack = [root]
+    post_order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
         if node is None:  # every input of the node below is ordered
-            post_order.append(stack.pop())
+            post_order.append(stack.pop())  # type: ignore[arg-type]  # below a None marker: its node
         elif node not in visited:
             visited.add(node)
             stack.append(node)
@@ -543,7 +579,7 @@ def topological_order(root):
     return post_order
 
 
-def local_derivatives(node):
+def local_derivatives(node: Value) -> Sequence[Any]:
     """∂node/∂input for each input of node, from its op's rule (a leaf has none)."""
     if node.operation is None:
         return ()
@@ -552,7 +588,7 @@ def local_derivatives(node):
 
 # ----- reverse mode ----------------------------------------------------------------------------
 
-def _backpropagate(root, seed, create_graph):
+def _backpropagate(root: Value, seed: Operand, create_graph: bool) -> dict[Value, Any]:
     """{node: d(root)/d(node)} for every node below root: reverse mode, the reference algorithm.
 
     Visit the nodes parents first (topological order), so a node's gradient
@@ -582,7 +618,7 @@ def _backpropagate(root, seed, create_graph):
     return grads
 
 
-def backward(root):
+def backward(root: Value) -> None:
     """Add d(root)/d(node) to node.grad for every node below root (seed 1.0).
 
     Gradients accumulate, as in PyTorch: call zero_grad() between steps. This
@@ -637,19 +673,19 @@ _DATA = operator.attrgetter("data")
 _MATH_ERRORS = (ArithmeticError, ValueError)
 
 
-def _rule_error(error, root, node):
+def _rule_error(error: Exception, root: Value, node: Value) -> Exception:
     """The same kind of error, saying which op's derivative failed and where it sits."""
     return type(error)(f"backward of op {node.op!r} failed: {error}; {_where(root, node)}")
 
 
-def _where(root, node):
+def _where(root: Value, node: Value) -> str:
     """node's inputs and the chain of labels from root down to it, for error messages."""
     path = " <- ".join(v.label or v.op or "?" for v in _path(root, node))
     inputs = ", ".join(repr(c) for c in node.children)
     return f"op inputs ({inputs}); path from the output: {path}"
 
 
-def _formula(node, depth=4):
+def _formula(node: Value, depth: int = 4) -> str:
     """How node was made, down to labelled nodes and leaves, e.g. exp(*(w, x)): for messages."""
     if node.label or not node.children:
         return node.label or f"{node.data:g}"
@@ -658,9 +694,9 @@ def _formula(node, depth=4):
     return f"{node.op}({', '.join(_formula(child, depth - 1) for child in node.children)})"
 
 
-def _path(root, target):
+def _path(root: Value, target: Value) -> list[Value]:
     """One chain of nodes from root down to target (only used for error messages)."""
-    parent = {root: None}
+    parent: dict[Value, Value | None] = {root: None}
     stack = [root]
     while stack:
         node = stack.pop()
@@ -671,12 +707,14 @@ def _path(root, target):
                 parent[child] = node
                 stack.append(child)
     chain = [target]
-    while parent.get(chain[-1]) is not None:
-        chain.append(parent[chain[-1]])
+    above = parent.get(target)
+    while above is not None:
+        chain.append(above)
+        above = parent.get(above)
     return chain[::-1]
 
 
-def _check_inputs(function, output, inputs):
+def _check_inputs(function: str, output: object, inputs: Iterable[Value]) -> list[Value]:
     if not isinstance(output, Value):
         raise TypeError(f"{function}() needs a Value output, got {type(output).__name__}")
     if isinstance(inputs, Value):
@@ -689,7 +727,7 @@ def _check_inputs(function, output, inputs):
     return inputs
 
 
-def grad(output, inputs, create_graph=False):
+def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list[Any]:
     """d(output)/d(input) for each input, as a list; .grad is left untouched.
 
     With create_graph=True each gradient is a Value with its own graph, so
@@ -705,7 +743,7 @@ def grad(output, inputs, create_graph=False):
 
 # ----- forward mode ------------------------------------------------------------------------------
 
-def jvp(output, inputs, tangents):
+def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> float:
     """Σ_i ∂output/∂inputs[i] · tangents[i]: forward mode, one sweep over the recorded graph.
 
     Each node's tangent is the sum of its inputs' tangents times its local
@@ -717,10 +755,10 @@ def jvp(output, inputs, tangents):
     tangents = [real_float(t, "a tangent") for t in tangents]
     if len(tangents) != len(inputs):
         raise ValueError(f"jvp() needs one tangent per input: {len(inputs)} inputs, {len(tangents)} tangents")
-    seeded = {}
+    seeded: dict[Value, float] = {}
     for x, t in zip(inputs, tangents):
         seeded[x] = seeded.get(x, 0.0) + t
-    tangent = {}
+    tangent: dict[Value, Any] = {}
     for node in reversed(topological_order(output)):  # inputs before the nodes computed from them
         moving = [(i, tangent[c]) for i, c in enumerate(node.children) if c in tangent]
         if moving:  # only nodes that depend on an input have a tangent
@@ -734,23 +772,21 @@ def jvp(output, inputs, tangents):
     return tangent.get(output, 0.0)
 
 
-Value.backward = backward  # v.backward(): the same function, as a method
-
 
 # ----- modes ---------------------------------------------------------------------------------------
 
-def no_grad():
+def no_grad() -> AbstractContextManager[None]:
     """Ops inside build no graph: outputs are plain leaves (cheaper, nothing to free)."""
     return _mode_with(_NO_GRAD)
 
 
-def detect_anomaly():
+def detect_anomaly() -> AbstractContextManager[None]:
     """Raise AnomalyError, naming the op, when a value or gradient turns nan or inf."""
     return _mode_with(_ANOMALY)
 
 
 @contextmanager
-def _mode_with(flag):
+def _mode_with(flag: int) -> Iterator[None]:
     """Turn a mode flag on for a with-block, in this thread or async context only."""
     token = _mode.set(_mode.get() | flag)
     try:

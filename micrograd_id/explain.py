@@ -12,9 +12,12 @@ Paths are counted by dynamic programming before any is listed, so a graph
 with millions of paths gets a summary instead of millions of lines.
 """
 
+from __future__ import annotations
+
 import html
 import math
 import re
+from typing import Any, Callable
 
 from micrograd_id.engine import Value, grad, local_derivatives, topological_order
 
@@ -26,8 +29,11 @@ _MAX_NAME = 32          # longer expressions for unlabelled nodes become "⟨op#
 _MAX_USES = 10          # uses of `wrt` listed in the summary
 _MAX_SIDE_INPUTS = 6
 
+# derive(root, wrt, number) -> extra lines: see register_derivation.
+Derivation = Callable[[Value, Value, Callable[[Any], str]], list[str]]
 
-def explain(root, wrt, *, max_paths=MAX_PATHS, digits=6):
+
+def explain(root: Value, wrt: Value, *, max_paths: int = MAX_PATHS, digits: int = 6) -> Explanation:
     """Text deriving d(root)/d(wrt) path by path, ending with the engine's gradient.
 
     root: the output (usually the error E); wrt: a Value in its graph (a
@@ -62,17 +68,17 @@ def explain(root, wrt, *, max_paths=MAX_PATHS, digits=6):
 class Explanation(str):
     """explain()'s text: a str, which Jupyter and IPython show as text rather than as a quoted repr."""
 
-    def _repr_pretty_(self, printer, cycle):
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         return f"<pre>{html.escape(str(self))}</pre>"
 
 
-_DERIVATIONS = []
+_DERIVATIONS: list[Derivation] = []
 
 
-def register_derivation(derive):
+def register_derivation(derive: Derivation) -> Derivation:
     """Let a model add its own derivation to every explanation; returns ``derive``.
 
     ``derive(root, wrt, number)`` returns the extra lines for a graph it
@@ -95,7 +101,7 @@ def _registered_derivations(graph):
     return lines
 
 
-def count_paths(root, wrt):
+def count_paths(root: Value, wrt: Value) -> int:
     """How many paths lead from root down to wrt (a node used twice by an op counts twice).
 
     Counted by dynamic programming over the graph, so it is cheap even when

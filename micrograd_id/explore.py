@@ -17,11 +17,16 @@ engine computed. The page needs no network: style, script and data are
 inlined, and every string that reaches it is escaped for where it lands.
 """
 
+from __future__ import annotations
+
 import html
 import json
 import math
+import os
 import re
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from micrograd_id._files import write_atomic
 from micrograd_id.engine import Value, local_derivatives, topological_order
@@ -37,8 +42,8 @@ _CURVE_POINTS = 121       # samples of E(w) per chart
 _IFRAME_HEIGHT = 760      # px, in a notebook
 
 
-def explore(root, history=None, *, collapse="auto", rankdir="TB", max_nodes=DEFAULT_MAX_NODES,
-            timeout=DEFAULT_TIMEOUT):
+def explore(root: Value, history: Any | None = None, *, collapse: str | None = "auto", rankdir: str = "TB",
+            max_nodes: int | None = DEFAULT_MAX_NODES, timeout: float = DEFAULT_TIMEOUT) -> Explorer:
     """A page that steps through forward and backward on ``root``'s graph.
 
     history: a History from ``train()``: its steps can be scrubbed on a chart
@@ -70,20 +75,20 @@ def explore(root, history=None, *, collapse="auto", rankdir="TB", max_nodes=DEFA
 class Explorer:
     """The explorer's page: ``_repr_html_`` for notebooks, ``save`` for a file, ``html`` for the text."""
 
-    def __init__(self, page):
+    def __init__(self, page: str) -> None:
         self.html = page
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page as one HTML file (atomic); it opens offline. Returns the Path."""
         return write_atomic(path, self.html)
 
-    def _repr_html_(self):
+    def _repr_html_(self) -> str:
         # An iframe keeps the page's script and style apart from the notebook's, and
         # srcdoc needs no file or server (Jupyter, JupyterLab, VS Code notebooks).
         return (f'<iframe title="backprop explorer" srcdoc="{html.escape(self.html, quote=True)}" '
                 f'style="width: 100%; height: {_IFRAME_HEIGHT}px; border: 1px solid #ccc"></iframe>')
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Explorer page, {len(self.html):,} characters; .save(path) writes it>"
 
 

@@ -6,9 +6,13 @@ differences and, when given, with a hand-derived gradient, or it raises
 AssertionError with a table of every argument (pytest prints it).
 """
 
+from __future__ import annotations
+
 import inspect
 import math
 import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any, Callable
 
 from micrograd_id._checks import finite_float
 from micrograd_id._table import aligned, number
@@ -19,7 +23,8 @@ __all__ = ["numerical_grad", "check_gradients", "relative_error", "DEFAULT_EPS"]
 DEFAULT_EPS = 1e-6  # truncation error ~eps², rounding error ~1e-16/eps: both ~1e-10 here
 
 
-def numerical_grad(f, params, eps=DEFAULT_EPS):
+def numerical_grad(f: Callable[[], Value | float], params: Value | Iterable[Value],
+                   eps: float = DEFAULT_EPS) -> list[float]:
     """Central differences (f(p + eps) - f(p - eps)) / (2 eps) for each Value in params.
 
     f: a callable taking no arguments that reads the params' ``.data`` and
@@ -28,14 +33,14 @@ def numerical_grad(f, params, eps=DEFAULT_EPS):
     """
     if not callable(f):
         raise TypeError(f"f must be a callable returning a Value or a number, got {type(f).__name__}")
-    params = [params] if isinstance(params, Value) else list(params)
-    for p in params:
+    values = [params] if isinstance(params, Value) else list(params)
+    for p in values:
         if not isinstance(p, Value):
             raise TypeError(f"params must be Values, got {type(p).__name__}")
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0.0 < eps < math.inf:
         raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
     grads = []
-    for p in params:
+    for p in values:
         original = p.data
         try:
             p.data = original + eps
@@ -48,7 +53,7 @@ def numerical_grad(f, params, eps=DEFAULT_EPS):
     return grads
 
 
-def _evaluate(f):
+def _evaluate(f: Callable[[], Value | float]) -> float:
     with no_grad():
         out = f()
     value = out.data if isinstance(out, Value) else out
@@ -57,13 +62,15 @@ def _evaluate(f):
     return float(value)
 
 
-def relative_error(a, b):
+def relative_error(a: float, b: float) -> float:
     """|a - b| / max(|a|, |b|); 0 when both are 0."""
     scale = max(abs(a), abs(b))
     return abs(a - b) / scale if scale else 0.0
 
 
-def check_gradients(f, args, hand=None, *, eps=DEFAULT_EPS, rtol=1e-5, atol=1e-8):
+def check_gradients(f: Callable[..., Value], args: float | Sequence[float],
+                    hand: Callable[..., Sequence[float]] | None = None, *, eps: float = DEFAULT_EPS,
+                    rtol: float = 1e-5, atol: float = 1e-8) -> list[dict[str, Any]]:
     """Assert that autodiff of ``f`` at ``args`` is right; return the rows compared.
 
     f(*Values) -> Value: the function, built from Value ops. args: the numbers

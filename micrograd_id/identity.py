@@ -11,12 +11,18 @@ side; and importing this module teaches ``explain`` the eqs. (1)-(6)
 derivation, so it prints the same number along the question's own steps.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Callable, Union
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from micrograd_id import explain as _explain
 from micrograd_id._checks import finite_float
-from micrograd_id.engine import Value, grad, topological_order
 from micrograd_id._table import aligned, html_table, number, plural
+from micrograd_id.engine import Value, grad, topological_order
 from micrograd_id.gradcheck import DEFAULT_EPS, numerical_grad, relative_error
 from micrograd_id.losses import half_squared_error
 from micrograd_id.nn import Module
@@ -24,48 +30,52 @@ from micrograd_id.nn import Module
 __all__ = ["IdentityNet", "forward", "error", "hand_gradient", "hand_gradient_bias", "sigmoid",
            "compare_gradients", "GradientTable"]
 
+# What the closed forms return: a float for scalar input, else an array of the broadcast shape.
+FloatOrArray = Union[float, np.ndarray]
 
-def _array(name, value):
+
+def _array(name: str, value: ArrayLike) -> np.ndarray:
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number or an array of them, got {value!r:.60}") from None
 
 
-def _out(result):
+def _out(result: Any) -> FloatOrArray:
     return float(result) if np.ndim(result) == 0 else result
 
 
-def sigmoid(z):
+def sigmoid(z: ArrayLike) -> FloatOrArray:
     """A(z) = 1 / (1 + e^-z), computed without overflow for any finite z."""
     z = _array("z", z)
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return _out(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
 
 
-def _targets(x, y):
+def _targets(x: np.ndarray, y: ArrayLike | None) -> np.ndarray:
     return x if y is None else _array("y", y)
 
 
-def forward(w, x, b=0.0):
+def forward(w: ArrayLike, x: ArrayLike, b: ArrayLike = 0.0) -> FloatOrArray:
     """The network's output y_hat = A(w*x + b)."""
     return sigmoid(_array("w", w) * _array("x", x) + _array("b", b))
 
 
-def error(w, x, y=None, b=0.0):
+def error(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None, b: ArrayLike = 0.0) -> FloatOrArray:
     """E = 1/2 (y_hat - y)**2, with y = x (the identity target) unless given."""
     x = _array("x", x)
     return _out(0.5 * (forward(w, x, b) - _targets(x, y)) ** 2)
 
 
-def hand_gradient(w, x, y=None, b=0.0):
+def hand_gradient(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None, b: ArrayLike = 0.0) -> FloatOrArray:
     """Eq. (6): dE/dw = (y_hat - y) * x * (1 - A(w*x + b)) * A(w*x + b)."""
     x = _array("x", x)
     a = forward(w, x, b)
     return _out((a - _targets(x, y)) * x * (1.0 - a) * a)
 
 
-def hand_gradient_bias(w, x, y=None, b=0.0):
+def hand_gradient_bias(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None,
+                       b: ArrayLike = 0.0) -> FloatOrArray:
     """dE/db = (y_hat - y) * (1 - A) * A: eq. (6) without the factor x."""
     x = _array("x", x)
     a = forward(w, x, b)
@@ -81,11 +91,11 @@ class IdentityNet(Module):
     parameter ``b`` that lets the net fit both x = 0 and x = 1.
     """
 
-    def __init__(self, w=0.3, bias=None):
+    def __init__(self, w: float = 0.3, bias: float | None = None) -> None:
         self.w = Value(finite_float(w, "w"), label="w")
         self.b = None if bias is None else Value(finite_float(bias, "bias"), label="b")
 
-    def __call__(self, x):
+    def __call__(self, x: Value | float) -> Value:
         x = x if isinstance(x, Value) else Value(finite_float(x, "x"), label="x")
         z = self.w * x if self.b is None else self.w * x + self.b
         z.label = "z"
@@ -93,10 +103,10 @@ class IdentityNet(Module):
         y_hat.label = "y_hat"
         return y_hat
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         return [("w", self.w)] + ([("b", self.b)] if self.b is not None else [])
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         bias = "" if self.b is None else f", bias={self.b.data:g}"
         return f"IdentityNet(w={self.w.data:g}{bias})"
 
@@ -114,28 +124,28 @@ class GradientTable:
     columns = ("parameter", "w", "x", "y", "b", "E", "autodiff", "eq6", "numerical",
                "abs_err_eq6", "rel_err_eq6", "abs_err_numerical", "rel_err_numerical")
 
-    def __init__(self, rows):
+    def __init__(self, rows: Iterable[dict[str, Any]]) -> None:
         self.rows = list(rows)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.rows)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> dict[str, Any]:
         return self.rows[i]
 
-    def max_error(self, against="eq6"):
+    def max_error(self, against: str = "eq6") -> float:
         """The largest absolute error of "eq6" or "numerical" against autodiff."""
         if against not in ("eq6", "numerical"):
             raise ValueError(f"against must be 'eq6' or 'numerical', got {against!r}")
         return max((row[f"abs_err_{against}"] for row in self.rows), default=0.0)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return aligned(self._cells())
 
-    def _repr_html_(self):  # Jupyter shows the table, not the repr
+    def _repr_html_(self) -> str:  # Jupyter shows the table, not the repr
         return html_table(self._cells())
 
     def _cells(self):
@@ -152,12 +162,13 @@ class GradientTable:
             lines.append(cells)
         return lines
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"GradientTable({plural(len(self.rows), 'row')}, max error vs eq. (6) {self.max_error():.1e}, " \
                f"vs central difference {self.max_error('numerical'):.1e})"
 
 
-def compare_gradients(w=0.3, x=1.0, y=None, bias=None, eps=DEFAULT_EPS):
+def compare_gradients(w: float | Sequence[float] = 0.3, x: float | Sequence[float] = 1.0,
+                      y: float | None = None, bias: float | None = None, eps: float = DEFAULT_EPS) -> GradientTable:
     """Autodiff vs eq. (6) vs central difference for the identity network; a GradientTable.
 
     w and x may each be a number or a list of numbers (every pair is a row);
@@ -217,7 +228,7 @@ def _own_nodes(root, wrt):
     return by_label
 
 
-def derivation(root, wrt, number):
+def derivation(root: Value, wrt: Value, number: Callable[[Any], str]) -> list[str]:
     """The eqs. (1)-(6) of the question, each with its number, ending in eq. (6) in numpy.
 
     Registered with ``explain.register_derivation``; [] for any graph that

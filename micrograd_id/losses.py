@@ -12,7 +12,11 @@ size: they are written so that exp only ever sees a number <= 0.
     cross_entropy(logits, k)        −log softmax(logits)[k], k a class index
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any, Union
 
 from micrograd_id._checks import finite_float
 from micrograd_id.engine import Value
@@ -21,18 +25,21 @@ __all__ = ["half_squared_error", "mse", "hinge", "binary_cross_entropy", "cross_
            "CLASSIFICATION_LOSSES",
            "predicted_class", "class_of"]
 
+# A model output or a target: a Value, or a plain number (which becomes a constant).
+Operand = Union[Value, float]
 
-def _output(value, what):
+
+def _output(value: Operand, what: str) -> Value:
     """A model output as a Value (a plain number becomes a constant)."""
     return value if isinstance(value, Value) else Value(finite_float(value, what), label=what)
 
 
-def _named(loss, label):
+def _named(loss: Value, label: str) -> Value:
     loss.label = label
     return loss
 
 
-def half_squared_error(y_hat, y):
+def half_squared_error(y_hat: Operand, y: Operand) -> Value:
     """E = 1/2 (y_hat - y)**2: the identity network's error, whose derivative in y_hat is y_hat - y."""
     y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
     E = 0.5 * (y_hat - y) ** 2
@@ -40,20 +47,20 @@ def half_squared_error(y_hat, y):
     return E
 
 
-def mse(y_hat, y):
+def mse(y_hat: Operand, y: Operand) -> Value:
     """(y_hat - y)**2 for one sample: torch's mse_loss; twice half_squared_error, so its gradient is 2(y_hat - y)."""
     y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
     return _named((_output(y_hat, "y_hat") - y) ** 2, "loss")
 
 
-def _sign_label(y):
+def _sign_label(y: object) -> float:
     if isinstance(y, bool) or not isinstance(y, numbers.Real) or y not in (-1, 1):
         raise ValueError(f"hinge needs the label y = -1 or +1, got {y!r} "
                          f"(fit() turns 0/1 labels into -1/+1 by itself)")
     return float(y)
 
 
-def hinge(score, y):
+def hinge(score: Operand, y: float) -> Value:
     """max(0, 1 - y * score) with y = -1 or +1: the max-margin loss of micrograd's moons demo.
 
     Zero (and no gradient) once a sample is on the right side with margin 1,
@@ -62,14 +69,14 @@ def hinge(score, y):
     return _named((1.0 - _output(score, "score") * _sign_label(y)).relu(), "loss")
 
 
-def _probability_label(y):
+def _probability_label(y: object) -> float:
     y = finite_float(y, "y")
     if not 0.0 <= y <= 1.0:
         raise ValueError(f"binary_cross_entropy needs the label y in [0, 1] (1 = the positive class), got {y:g}")
     return y
 
 
-def binary_cross_entropy(logit, y):
+def binary_cross_entropy(logit: Operand, y: float) -> Value:
     """Cross-entropy of the probability sigmoid(logit) against y; torch's binary_cross_entropy_with_logits.
 
     Written as softplus(z) - z·y with softplus(z) = relu(z) + log(1 + exp(-|z|)):
@@ -86,13 +93,13 @@ def binary_cross_entropy(logit, y):
     return _named(softplus - z * y, "loss")
 
 
-def _class_index(k, classes):
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < classes:
+def _class_index(k: Any, classes: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= int(k) < classes:
         raise ValueError(f"cross_entropy needs a class index from 0 to {classes - 1}, got {k!r}")
     return int(k)
 
 
-def cross_entropy(logits, k):
+def cross_entropy(logits: Sequence[Operand], k: int) -> Value:
     """-log softmax(logits)[k] = log Σ exp(z_i) - z_k; torch's cross_entropy for one sample.
 
     The largest logit m is subtracted first (log-sum-exp): every exp then
@@ -102,10 +109,10 @@ def cross_entropy(logits, k):
     if isinstance(logits, Value) or len(logits) < 2:
         raise ValueError("cross_entropy needs a list of at least 2 logits (one per class); "
                          "for two classes and one output use binary_cross_entropy")
-    logits = [_output(z, "logit") for z in logits]
-    k = _class_index(k, len(logits))
-    top = max(z.data for z in logits)
-    shifted = [z - top for z in logits]
+    values = [_output(z, "logit") for z in logits]
+    k = _class_index(k, len(values))
+    top = max(z.data for z in values)
+    shifted = [z - top for z in values]
     total = shifted[0].exp()
     for s in shifted[1:]:
         total = total + s.exp()
@@ -116,7 +123,7 @@ def cross_entropy(logits, k):
 CLASSIFICATION_LOSSES = (hinge, binary_cross_entropy, cross_entropy)
 
 
-def predicted_class(output):
+def predicted_class(output: Value | list[Value] | tuple[Value, ...]) -> int:
     """The class a classifier's output stands for: 1 if its one score is > 0 (else 0), or the largest logit's index."""
     if isinstance(output, (list, tuple)):
         scores = [o.data for o in output]
@@ -124,6 +131,6 @@ def predicted_class(output):
     return int(output.data > 0.0)
 
 
-def class_of(label):
+def class_of(label: float) -> int:
     """A label as the class predicted_class names: -1/+1 (hinge) count as 0/1."""
     return 0 if label == -1 else int(label)

@@ -5,7 +5,10 @@ operation, so the same gradients give the same parameters (tests hold them
 to 1e-12 over 100 steps).
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -13,7 +16,7 @@ from micrograd_id._checks import finite_float
 from micrograd_id.engine import Value, grad
 
 
-def _parameter_list(params):
+def _parameter_list(params: Iterable[Value]) -> list[Value]:
     params = list(params)
     if not params:
         raise ValueError("the optimiser got no parameters")
@@ -23,15 +26,15 @@ def _parameter_list(params):
     return params
 
 
-def _positive(name, number):
+def _positive(name: str, number: float) -> float:
     return finite_float(number, name, low=0.0, low_open=True)
 
 
-def _at_least_zero(name, number):
+def _at_least_zero(name: str, number: float) -> float:
     return finite_float(number, name, low=0.0)
 
 
-def _fraction(name, number):
+def _fraction(name: str, number: float) -> float:
     """A decay rate in [0, 1): momentum or one of Adam's betas."""
     return finite_float(number, name, low=0.0, high=1.0, high_open=True)
 
@@ -39,16 +42,16 @@ def _fraction(name, number):
 class _GradientOptimizer:
     """What the first-order optimisers share: the parameters, lr, weight decay and zero_grad()."""
 
-    def __init__(self, params, lr, weight_decay):
+    def __init__(self, params: Iterable[Value], lr: float, weight_decay: float) -> None:
         self.params = _parameter_list(params)
         self.lr = _positive("lr", lr)
         self.weight_decay = _at_least_zero("weight_decay", weight_decay)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0
 
-    def _gradient(self, p):
+    def _gradient(self, p: Value) -> float:
         """p.grad, plus weight_decay * p (L2 regularisation) as torch adds it."""
         return p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
 
@@ -61,12 +64,13 @@ class SGD(_GradientOptimizer):
     ``weight_decay`` adds weight_decay * p to each gradient (torch's L2 penalty).
     """
 
-    def __init__(self, params, lr=0.5, momentum=0.0, weight_decay=0.0):
+    def __init__(self, params: Iterable[Value], lr: float = 0.5, momentum: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
         self.momentum = _fraction("momentum", momentum)
         self.velocity = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         if self.momentum == 0.0:
             for p in self.params:
                 p.data -= self.lr * self._gradient(p)
@@ -87,7 +91,8 @@ class Adam(_GradientOptimizer):
 
     _decoupled = False  # AdamW: shrink the weights directly instead of through g
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
         try:
             beta1, beta2 = betas
@@ -99,7 +104,7 @@ class Adam(_GradientOptimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
-    def step(self):
+    def step(self) -> None:
         beta1, beta2 = self.betas
         self.steps += 1
         step_size = self.lr / (1.0 - beta1 ** self.steps)
@@ -124,7 +129,8 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.01) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
@@ -133,14 +139,14 @@ class NewtonStep:
 
     __slots__ = ("loss", "gradient", "hessian", "newton", "delta")
 
-    def __init__(self, loss, gradient, hessian, newton, delta):
+    def __init__(self, loss: float, gradient: np.ndarray, hessian: np.ndarray, newton: bool, delta: np.ndarray) -> None:
         self.loss = loss  # float: the loss before the step
         self.gradient = gradient  # numpy (n,)
         self.hessian = hessian  # numpy (n, n)
         self.newton = newton  # True: a Newton step; False: the gradient fallback
         self.delta = delta  # numpy (n,): the change added to the parameters
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = "newton" if self.newton else "gradient fallback"
         return f"NewtonStep(loss={self.loss:.6g}, {kind}, delta={self.delta.tolist()})"
 
@@ -163,7 +169,8 @@ class Newton:
 
     PD_RTOL = 1e-10  # smallest / largest eigenvalue below this counts as singular
 
-    def __init__(self, params, lr=1.0, damping=0.0, fallback_lr=1.0):
+    def __init__(self, params: Iterable[Value], lr: float = 1.0, damping: float = 0.0,
+                 fallback_lr: float = 1.0) -> None:
         self.params = _parameter_list(params)
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError("Newton got the same parameter twice: its Hessian would be singular")
@@ -171,7 +178,7 @@ class Newton:
         self.damping = _at_least_zero("damping", damping)
         self.fallback_lr = _positive("fallback_lr", fallback_lr)
 
-    def step(self, loss):
+    def step(self, loss: Value) -> NewtonStep:
         """Move the parameters one step downhill on ``loss``; return a NewtonStep record.
 
         ``loss`` is a scalar Value built from the parameters (rebuild it every
@@ -188,7 +195,7 @@ class Newton:
             raise FloatingPointError(f"Newton.step(): gradient {gradient} or Hessian {hessian} is not finite")
         direction = _newton_direction(hessian + self.damping * np.eye(len(self.params)), gradient, self.PD_RTOL)
         newton = direction is not None
-        delta = -self.lr * direction if newton else -self.fallback_lr * gradient
+        delta = -self.lr * direction if direction is not None else -self.fallback_lr * gradient
         if not np.all(np.isfinite(delta)):
             raise FloatingPointError(f"Newton.step(): the step {delta} is not finite; try damping > 0")
         for p, d in zip(self.params, delta):
@@ -196,7 +203,7 @@ class Newton:
         return NewtonStep(loss.data, gradient, hessian, newton, delta)
 
 
-def _newton_direction(hessian, gradient, rtol):
+def _newton_direction(hessian: np.ndarray, gradient: np.ndarray, rtol: float) -> np.ndarray | None:
     """H^-1 g when H is positive definite (smallest eigenvalue > rtol * largest), else None."""
     eigenvalues, vectors = np.linalg.eigh(0.5 * (hessian + hessian.T))
     if not eigenvalues[0] > rtol * abs(eigenvalues[-1]):  # also refuses nan

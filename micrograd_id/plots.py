@@ -19,10 +19,14 @@ matplotlib is an optional extra (``pip install 'micrograd-id[plot]'``),
 imported only when a plot is made.
 """
 
+from __future__ import annotations
+
 import functools
 import io
 import math
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -30,6 +34,12 @@ from micrograd_id._checks import whole_number
 from micrograd_id._files import write_atomic
 from micrograd_id.identity import error
 from micrograd_id.losses import class_of, predicted_class
+
+if TYPE_CHECKING:  # matplotlib is imported only when a plot is made
+    from matplotlib.figure import Figure
+
+PathLike = Union[str, "os.PathLike[str]"]
+Range = tuple[float, float]  # (low, high) axis limits
 
 __all__ = ["plot_landscape", "plot_history", "plot_decision_boundary", "save_figure", "FORMATS"]
 
@@ -39,7 +49,7 @@ _GRID = 400  # points per axis: smooth curves, still instant with numpy
 _UPHILL = "darkorange"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _inline_figure():
     """A Figure class on the Agg canvas that Jupyter displays as a PNG, or an ImportError saying how to install."""
     try:
@@ -193,7 +203,7 @@ def _draw_steps(ax, rows, colours, max_arrows):
     """Dots where each step started; arrows from w to the next w along the step's own curve."""
     if not rows:
         return
-    for k, row in enumerate(rows):
+    for row in rows:
         samples = _samples(row)
         colour = colours[samples[0]] if len(samples) == 1 else "0.25"
         ax.plot(row["w"], row["E"], "o", ms=3.5, color=colour, alpha=0.7, zorder=4)
@@ -390,7 +400,7 @@ def _boundary_figure(model, X, y, resolution, title):
 
 # ----- public ----------------------------------------------------------------------------------
 
-def _checked_path(path):
+def _checked_path(path: PathLike) -> Path:
     """path as a Path with a known suffix in an existing folder: checked before any drawing."""
     path = Path(path)
     if path.suffix.lower().lstrip(".") not in FORMATS:
@@ -400,7 +410,7 @@ def _checked_path(path):
     return path
 
 
-def save_figure(figure, path):
+def save_figure(figure: Figure, path: PathLike) -> Path:
     """Write a Figure to path (.png, .svg or .pdf by suffix), rendered in memory and written atomically."""
     path = _checked_path(path)
     buffer = io.BytesIO()
@@ -414,7 +424,9 @@ def _shown(figure, path):
     return figure
 
 
-def plot_landscape(history=None, *, path=None, bias=None, w_range=None, b_range=None, title=None, max_arrows=14):
+def plot_landscape(history: Any | None = None, *, path: PathLike | None = None, bias: float | None = None,
+                   w_range: Range | None = None, b_range: Range | None = None, title: str | None = None,
+                   max_arrows: int = 14) -> Figure:
     """The error landscape of the identity network as a Figure, with the descent path of ``history``.
 
     history: the History of ``train()`` on an IdentityNet (or its rows), or None
@@ -440,7 +452,7 @@ def plot_landscape(history=None, *, path=None, bias=None, w_range=None, b_range=
     return _shown(_curve_figure(rows, w_range, title, max_arrows), path)
 
 
-def plot_history(history, *, path=None, title=None):
+def plot_history(history: Any, *, path: PathLike | None = None, title: str | None = None) -> Figure:
     """Training curves as a Figure: loss (log scale when it falls a lot) and accuracy per epoch.
 
     history: from ``fit()`` (epoch, loss[, accuracy]) or ``train()`` (step, E).
@@ -450,7 +462,8 @@ def plot_history(history, *, path=None, title=None):
     return _shown(_history_figure(history, title), path)
 
 
-def plot_decision_boundary(model, X, y, *, path=None, resolution=50, title=None):
+def plot_decision_boundary(model: Any, X: Any, y: Any, *, path: PathLike | None = None, resolution: int = 50,
+                           title: str | None = None) -> Figure:
     """A 2-D classifier's decision regions as a Figure, with the points X (coloured by y) on top.
 
     One output: the regions are output > 0 (class 1) and <= 0 (class 0), and

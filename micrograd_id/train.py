@@ -7,24 +7,54 @@ model on a data set in minibatches with any loss and optimiser and keeps
 each epoch's mean loss (and accuracy, for classifiers).
 """
 
+from __future__ import annotations
+
 import csv
 import html
 import io
 import json
 import math
+import os
 import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Callable, Protocol, Union
 
 import numpy as np
 
 from micrograd_id._checks import finite_float, whole_number
-from micrograd_id._table import html_table
 from micrograd_id._files import write_atomic
+from micrograd_id._table import html_table
 from micrograd_id.engine import Value
-from micrograd_id.losses import (CLASSIFICATION_LOSSES, binary_cross_entropy, class_of, half_squared_error,
-                                 hinge, predicted_class)
+from micrograd_id.losses import (
+    CLASSIFICATION_LOSSES,
+    binary_cross_entropy,
+    class_of,
+    half_squared_error,
+    hinge,
+    predicted_class,
+)
 from micrograd_id.optim import SGD, Adam, Newton
 
 PROGRESS_MIN_STEPS = 1000  # shorter runs finish before a bar would help
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Model(Protocol):
+    """What train() and fit() need of a model: call it on one sample, list its parameters."""
+
+    def __call__(self, x: Any) -> Any: ...
+
+    def parameters(self) -> list[Value]: ...
+
+
+class Optimizer(Protocol):
+    """What fit() needs of an optimiser (SGD, Adam, AdamW)."""
+
+    def zero_grad(self) -> None: ...
+
+    def step(self) -> None: ...
 
 
 def _cell(value):
@@ -38,13 +68,13 @@ def _cell(value):
 class History:
     """One dict per training step (``train``) or epoch (``fit``); written as CSV or JSON."""
 
-    def __init__(self, rows=None):
+    def __init__(self, rows: Iterable[dict[str, Any]] | None = None) -> None:
         self.rows = list(rows or [])
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.rows)
 
-    def _repr_html_(self, shown=10):
+    def _repr_html_(self, shown: int = 10) -> str:
         """Jupyter: the first rows and the last as a table, under the repr."""
         if not self.rows:
             return html.escape(repr(self))
@@ -52,7 +82,7 @@ class History:
         cells = [self.columns] + [[_cell(row.get(c)) for c in self.columns] for row in rows]
         return f"<p>{html.escape(repr(self))}</p>" + html_table(cells)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self.rows:
             return "History(0 steps)"
         last = self.rows[-1]
@@ -62,14 +92,14 @@ class History:
         return f"History({len(self.rows)} {unit}, last {shown})"
 
     @property
-    def columns(self):
+    def columns(self) -> list[str]:
         return list(self.rows[0]) if self.rows else []
 
-    def column(self, name):
+    def column(self, name: str) -> list[Any]:
         """Every step's value of one column, e.g. ``hist.column('E')``."""
         return [row[name] for row in self.rows]
 
-    def to_csv(self, path):
+    def to_csv(self, path: PathLike) -> Path:
         """Write the rows as CSV (floats in full precision); atomic."""
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n")
@@ -78,18 +108,18 @@ class History:
             writer.writerow({k: json.dumps(v) if isinstance(v, list) else repr(v) for k, v in row.items()})
         return write_atomic(path, buffer.getvalue())
 
-    def to_json(self, path):
+    def to_json(self, path: PathLike) -> Path:
         """Write the rows as a JSON list of objects; atomic."""
         return write_atomic(path, json.dumps(self.rows, indent=1) + "\n")
 
     @classmethod
-    def from_csv(cls, path):
+    def from_csv(cls, path: PathLike) -> History:
         """Read a CSV written by ``to_csv`` back (numbers as floats, step as int)."""
         with open(path, newline="", encoding="utf-8") as f:
             return cls([{k: _parse_cell(k, v) for k, v in row.items()} for row in csv.DictReader(f)])
 
     @classmethod
-    def from_json(cls, path):
+    def from_json(cls, path: PathLike) -> History:
         with open(path, encoding="utf-8") as f:
             return cls(json.load(f))
 
@@ -100,8 +130,9 @@ def _parse_cell(column, text):
     return json.loads(text) if text.startswith("[") else float(text)
 
 
-def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=False, progress=None,
-          compiled=False):
+def train(model: Any, xs: Sequence[Any], ys: Sequence[Any] | None = None, lr: float = 0.5, steps: int = 100, *,
+          momentum: float = 0.0, full_batch: bool = False, progress: bool | None = None,
+          compiled: bool = False) -> History:
     """Train ``model`` on E = 1/2 (model(x) - y)**2 by gradient descent; return a History.
 
     Online (the default): step i uses the single sample ``xs[i % len(xs)]``,
@@ -130,7 +161,7 @@ def train(model, xs, ys=None, lr=0.5, steps=100, *, momentum=0.0, full_batch=Fal
                     raise FloatingPointError(f"the gradient dE/d{name} became {p.grad}")
         except ArithmeticError as problem:  # overflow, nan, division by zero: the run diverged
             raise FloatingPointError(f"step {step}: {problem}; try a smaller lr (now {lr})") from problem
-        row = {"step": step}
+        row: dict[str, Any] = {"step": step}
         if full_batch:
             row.update(x=xs, y=ys, y_hat=outputs)
         else:
@@ -250,8 +281,9 @@ def _progress_bar(progress, total, unit, long_run):
 
 # ----- fit: a model on a data set -------------------------------------------------------------
 
-def fit(model, X, y, loss=binary_cross_entropy, optimizer=None, epochs=100, batch_size=None, shuffle=True,
-        seed=0, progress=None):
+def fit(model: Model, X: Any, y: Any, loss: Callable[[Any, Any], Value] = binary_cross_entropy,
+        optimizer: Optimizer | None = None, epochs: int = 100, batch_size: int | None = None, shuffle: bool = True,
+        seed: int = 0, progress: bool | None = None) -> History:
     """Train ``model`` on the rows of X with targets y; return a History with one row per epoch.
 
     loss: a per-sample loss ``loss(model(x), target)`` (see losses); each
@@ -314,7 +346,7 @@ def fit(model, X, y, loss=binary_cross_entropy, optimizer=None, epochs=100, batc
     return history
 
 
-def accuracy(model, X, y):
+def accuracy(model: Model, X: Any, y: Any) -> float:
     """The fraction of rows of X that ``model`` puts in class y (see predicted_class)."""
     rows, labels = _data_set(X, y)
     return sum(predicted_class(model(x)) == class_of(label) for x, label in zip(rows, labels)) / len(rows)

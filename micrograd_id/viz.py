@@ -17,6 +17,8 @@ Why it is built this way:
   ``write_atomic``: a failed layout never leaves a half-written file.
 """
 
+from __future__ import annotations
+
 import html
 import math
 import os
@@ -26,6 +28,7 @@ import subprocess
 import sysconfig
 import warnings
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -80,7 +83,7 @@ class GraphvizNotFound(graphviz.ExecutableNotFound):
     that already catches that one catches this too.
     """
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         RuntimeError.__init__(self, message)  # the parent's __init__ wants a command, not a message
 
 
@@ -90,8 +93,9 @@ class RenderError(RuntimeError):
 
 # ----- public API -------------------------------------------------------------
 
-def draw_dot(root, local_derivatives=False, *, rankdir="LR", fmt="{:.4g}", highlight=None,
-             show_constants=True, collapse=None, max_nodes=DEFAULT_MAX_NODES):
+def draw_dot(root: Value, local_derivatives: bool = False, *, rankdir: str = "LR", fmt: str = "{:.4g}",
+             highlight: Value | None = None, show_constants: bool = True, collapse: str | None = None,
+             max_nodes: int | None = DEFAULT_MAX_NODES) -> graphviz.Digraph:
     """The computation graph below ``root`` as a ``graphviz.Digraph``.
 
     local_derivatives: True writes on each arrow into an operation the local
@@ -125,7 +129,8 @@ def _draw(root, local_derivatives, *, rankdir, fmt, highlight, show_constants, c
     return graph, _Drawing(graph, rankdir, fmt, bool(local_derivatives)).digraph()
 
 
-def render(root, path, *, timeout=DEFAULT_TIMEOUT, **draw_options):
+def render(root: Value, path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT,
+           **draw_options: Any) -> Path:
     """Draw the graph below ``root`` into ``path``; return it as a Path.
 
     The suffix picks the format: .png, .svg, .pdf, or .dot (the source, no
