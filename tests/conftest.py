@@ -6,6 +6,7 @@ the counters are fixtures.
 """
 
 import collections
+import importlib.util
 import math
 
 import pytest
@@ -44,6 +45,14 @@ def identity_net_error(w=0.3, x=1.0, *, bias=None, backward=True):
 
 
 # ----- graphs -------------------------------------------------------------------------
+
+def load_script(path):
+    """A docs script (docs/make_figures.py ...) loaded from its path as a module, to call its functions."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 def all_nodes(root):
     """Every Value below root, each once."""

@@ -1,11 +1,11 @@
 """The docs stay true: generated numbers are current, every public name is documented, links resolve."""
 
 import importlib
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -25,9 +25,7 @@ def public_names(module):
 
 def test_generated_numbers_in_the_docs_are_current():
     pytest.importorskip("matplotlib")  # the demo section includes the landscape step
-    spec = importlib.util.spec_from_file_location("make_figures", DOCS / "make_figures.py")
-    make_figures = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_figures)
+    make_figures = load_script(DOCS / "make_figures.py")
     stale = [path.name for path, old, new in make_figures.pages() if old != new]
     assert not stale, f"{stale}: generated sections are out of date; run `make docs`"
 

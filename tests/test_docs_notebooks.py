@@ -1,10 +1,10 @@
 """The notebooks in docs/notebooks run top to bottom in a real kernel, and show what they promise."""
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -14,10 +14,7 @@ FOLDER = Path(__file__).resolve().parent.parent / "docs" / "notebooks"
 
 
 def load_maker():
-    spec = importlib.util.spec_from_file_location("make_notebooks", FOLDER / "make_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(FOLDER / "make_notebooks.py")
 
 
 def executed(name):

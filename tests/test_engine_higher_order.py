@@ -4,14 +4,13 @@ Checked against derivatives worked out by hand, central differences of
 first derivatives, and PyTorch (double precision) when it is installed.
 """
 
-import importlib.util
 import math
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import identity_net_error
+from conftest import identity_net_error, load_script
 from expression_trees import OutOfDomain, data, evaluate, in_domain, inputs, show, trees
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
@@ -511,10 +510,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def docs_generator():
-    spec = importlib.util.spec_from_file_location("make_higher_order", DOCS / "make_higher_order.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DOCS / "make_higher_order.py")
 
 
 def test_every_table_in_the_docs_page_is_what_the_library_computes_now(capsys):
