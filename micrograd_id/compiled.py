@@ -305,7 +305,7 @@ class _Program:
             if texts is None:  # the rule is called with the node's value and its inputs'
                 read.update([name[node], *(name[c] for c in node.children)])
             else:
-                read.update(_IDENTIFIER.findall(" ".join(texts)))
+                read.update(_IDENTIFIER.findall(" ".join(t for t, c in zip(texts, node.children) if needs[c])))
         keep = read | {name[output], *(name[v] for v in also)}
         parent = {child: node for node in order for child in node.children}
         self.foldable = {node for node in order
@@ -313,9 +313,8 @@ class _Program:
                          and not node.label and name[node] not in keep and _takes_folds(parent[node].operation)}
 
         self.lines.append(f"def {FUNCTION}({', '.join(name[x] for x in inputs)}):")
-        self.lines.append("    # forward: one line per op or per expression, each input computed before the ops that")
-        self.lines.append("    # use it; an unlabelled value used once and not needed by the backward pass is written")
-        self.lines.append("    # inside the expression that uses it (the same operations, in the same order)")
+        self.lines.append("    # forward: each input computed before the ops that use it; an unlabelled value used once")
+        self.lines.append("    # and not read by the backward pass is written inside that op's line (the same order)")
         self.folded = {}  # node -> (its expression, how many ops it holds) while it waits for its consumer
         for node in reversed(order):
             if node.operation is not None and depends[node]:
