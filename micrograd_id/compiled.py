@@ -232,7 +232,7 @@ class _Names:
 
 def _from_label(label):
     """L0.N1.w2 -> L0_N1_w2: a label's dots and dashes as underscores (checked against _NAME after)."""
-    return re.sub(r"[.\-\[\]]", "_", label)
+    return re.sub(r"[.\-\[\]]", "_", label) if label else label
 
 
 def comment(text, limit=100):
@@ -281,10 +281,11 @@ class _Program:
         wanted = set(wrt)
         self.uses = uses = {}  # node -> how many op inputs it is
         for node in reversed(order):
-            depends[node] = node in input_set or any(depends[c] for c in node.children)
-            needs[node] = node in wanted or any(needs[c] for c in node.children)
+            depends_on, needed = node in input_set, node in wanted
             for child in node.children:
+                depends_on, needed = depends_on or depends[child], needed or needs[child]
                 uses[child] = uses.get(child, 0) + 1
+            depends[node], needs[node] = depends_on, needed
         self.depends = depends
         self.name = name = {}  # node -> its local variable, or its number if it is a constant
         for k, node in enumerate(inputs):
