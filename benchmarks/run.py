@@ -12,6 +12,7 @@ with Python's default garbage collector (what users get) and with it off
 
 import argparse
 import datetime
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -80,6 +81,8 @@ def main(argv=None):
     results["seconds"] = time.perf_counter() - started
     log("\n".join(report.summary(results)))
     log(f"done in {results['seconds']:.0f} s")
+    with open(ROOT / "out" / "bench-results.pickle" if (ROOT / "out").is_dir() else "/dev/null", "wb") as f:
+        pickle.dump(results, f)  # to write the report again without measuring again
     if not args.quick or args.out != DOC:
         from micrograd_id._files import write_atomic
 
