@@ -1,24 +1,27 @@
 """Compiled graphs (micrograd_id.compiled) against micrograd, the interpreted engine and PyTorch.
 
 The graph of each case is recorded and compiled once; a step is then one call
-of the compiled function: on floats (the MLP batch of 8, the identity net) or
-on numpy arrays holding the whole batch (two moons, 100 samples), which is
-what a user of scalar autodiff can switch to without leaving Python.
+of the compiled function: on floats (the MLP batch of 8, the identity network)
+or on numpy arrays holding the whole batch (two moons, 100 samples), which is
+what a user of scalar autodiff can switch to without leaving Python. Beside
+them runs the vectorised PyTorch a user would switch to instead: the same
+weights in a float64 ``torch.nn.Sequential``, the whole batch as one tensor.
 """
 
-import time
-
+import cases
 import contenders
-import run
 
 from micrograd_id.compiled import compile_graph
 
+FAST = ("compiled", "numpy batch")  # the row's compiled contender, which the ratios divide by
+SEQUENTIAL = "torch nn.Sequential"
+
 
 def _mlp_graph(weights):
-    """(compiled graph, parameter values) for benchmark 1: the loss over 8 samples, x baked in."""
+    """(loss, parameters) of benchmark 1: the loss over 8 samples, recorded once, x baked in."""
     lib = contenders.MicrogradId()
     model, params = lib.mlp(weights)
-    X, Y = run.batch_data()
+    X, Y = cases.batch_data()
     loss = contenders.chain_sum([(model(x) - y) ** 2 for x, y in zip(X, Y)])
     return loss, params
 
@@ -33,62 +36,128 @@ def _moons_graph(weights):
     model, params = lib.mlp(weights)
     x0, x1, y = Value(0.0, label="x0"), Value(0.0, label="x1"), Value(1.0, label="y")
     margin = (1 + -y * model([x0, x1])).relu()
-    X, Y = run.two_moons()
+    X, Y = cases.two_moons()
     graph = compile_graph(margin, params + [x0, x1, y], wrt=params)
     return graph, params, np.array(X)[:, 0], np.array(X)[:, 1], np.array(Y)
 
 
-def compiled_cases(libs, settings, log):
-    """[(title, mode, {name: Timing})] with the compiled rows, and the compile-time ratio."""
-    weights = contenders.reference_weights()
-    rows = []
-
-    loss, params = _mlp_graph(weights)
-    start = time.perf_counter()
-    graph = compile_graph(loss, params)
-    compile_seconds = time.perf_counter() - start
-    values = [p.data for p in params]
-    fns = {name: run.mlp_batch_case(lib, weights) for name, lib in libs.items()}
-    fns["compiled"] = lambda: graph(*values)
-    rows += _timed(f"{run.MLP_TITLE}, compiled", fns, settings, log)
-
-    moons, mparams, x0, x1, y = _moons_graph(weights)
+def moons_step(weights):
+    """Benchmark 2's full-batch SGD step on numpy arrays through the compiled graph; returns the loss."""
+    moons, params, x0, x1, y = _moons_graph(weights)
     scale = 1.0 / len(y)
 
-    def moons_step():  # the same full-batch SGD step as benchmark 2, on numpy arrays
-        value, grads = moons(*[p.data for p in mparams], x0, x1, y)
-        for p, g in zip(mparams, grads):
-            p.data -= run.LEARNING_RATE * g * scale
+    def step():
+        value, grads = moons(*[p.data for p in params], x0, x1, y)
+        for p, g in zip(params, grads):
+            p.data -= cases.LEARNING_RATE * g * scale
         return value.sum() * scale
 
-    fns = {name: run.training_case(lib, weights) for name, lib in libs.items()}
-    fns["numpy batch"] = moons_step
-    rows += _timed(f"2. Training: {run.MOONS} two-moons samples, one SGD step, numpy batch", fns, settings, log)
+    return step
+
+
+def sequential_mlp_batch(torch, weights):
+    """Benchmark 1 in torch.nn.Sequential: the 8 samples as one (8, 2) tensor; loss and every gradient."""
+    model = contenders.torch_sequential(torch, weights)
+    X, Y = cases.batch_data()
+    X, Y = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
+    params = list(model.parameters())
+
+    def step():
+        model.zero_grad(set_to_none=True)
+        loss = ((model(X).squeeze(1) - Y) ** 2).sum()
+        loss.backward()
+        return loss
+
+    def numbers():  # in the order of micrograd_id's parameters: per neuron its weights, then its bias
+        loss = step()
+        grads = []
+        for weight, bias in zip(params[::2], params[1::2]):
+            for row, b in zip(weight.grad.tolist(), bias.grad.tolist()):
+                grads += [*row, b]
+        return [loss.item(), *grads]
+
+    return step, numbers
+
+
+def sequential_training(torch, weights):
+    """Benchmark 2 in torch.nn.Sequential: one full-batch SGD step of the hinge loss; returns the loss."""
+    model = contenders.torch_sequential(torch, weights)
+    X, Y = cases.two_moons()
+    X, Y = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
+    params = list(model.parameters())
+    scale = 1.0 / len(Y)
+
+    def step():
+        model.zero_grad(set_to_none=True)
+        loss = (1 + -Y * model(X).squeeze(1)).relu().sum() * scale
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= cases.LEARNING_RATE * p.grad
+        return loss.item()
+
+    return step
+
+
+def compiled_cases(libs, settings, log):
+    """([(title, mode, {name: Timing})], checks, (compile Timing, interpreted step Timing))."""
+    weights = contenders.reference_weights()
+    torch = libs["torch"].torch if "torch" in libs else None
+    rows, checks = [], []
+
+    loss, params = _mlp_graph(weights)
+    graph = compile_graph(loss, params)
+    values = [p.data for p in params]
+    fns = {name: cases.mlp_batch_case(lib, weights) for name, lib in libs.items()}
+    fns["compiled"] = lambda: graph(*values)
+    numbers = {"micrograd_id": fns["micrograd_id"](), "compiled": [graph(*values)[0], *graph(*values)[1]]}
+    if torch is not None:
+        fns[SEQUENTIAL], sequential_numbers = sequential_mlp_batch(torch, weights)
+        numbers[SEQUENTIAL] = sequential_numbers()
+    checks.append((f"{cases.MLP_TITLE}: compiled, {SEQUENTIAL}", cases.agreement(numbers)))
+    rows += _timed(f"{cases.MLP_TITLE}, compiled", fns, settings, log)
+
+    fns = {name: cases.training_case(lib, weights) for name, lib in libs.items()}
+    fns["numpy batch"] = moons_step(weights)
+    makers = {"micrograd_id": lambda: cases.training_case(libs["micrograd_id"], weights),
+              "numpy batch": lambda: moons_step(weights)}
+    if torch is not None:
+        fns[SEQUENTIAL] = sequential_training(torch, weights)
+        makers[SEQUENTIAL] = lambda: sequential_training(torch, weights)
+    losses = {}
+    for name, make in makers.items():  # three steps from the same start in each
+        step = make()
+        losses[name] = [float(step()) for _ in range(3)]
+    checks.append((f"{cases.TRAINING_TITLE}, 3 SGD steps: numpy batch, {SEQUENTIAL}", cases.agreement(losses)))
+    rows += _timed(f"{cases.TRAINING_TITLE}, one SGD step, numpy batch", fns, settings, log)
 
     from micrograd_id import Value
 
-    identity = {name: run.identity_case(lib) for name, lib in libs.items()}
+    identity = {name: cases.identity_case(lib) for name, lib in libs.items()}
     wv, xv, yv = Value(0.3), Value(1.0), Value(1.0)
     E = 0.5 * ((wv * xv).sigmoid() - yv) ** 2
     cg = compile_graph(E, [wv, xv, yv], wrt=[wv])
     identity["compiled"] = lambda: cg(0.3, 1.0, 1.0)
-    rows += _timed(f"{run.IDENTITY_TITLE}, compiled", identity, settings, log)
+    rows += _timed(f"{cases.IDENTITY_TITLE}, compiled", identity, settings, log)
 
-    interpreted = {"interpreted": run.mlp_batch_case(libs["micrograd_id"], weights)}
-    one = run.time_interleaved(interpreted, False, settings["repeats"], settings["block_seconds"])["interpreted"]
-    log(f"compile time of benchmark 1's graph: {compile_seconds * 1e3:.0f} ms = "
-        f"{compile_seconds / one.median:.1f}× one interpreted forward + backward ({one.median * 1e3:.2f} ms)")
-    return rows, (compile_seconds, one.median)
+    # Compile time: compile_graph of benchmark 1's graph, interleaved with interpreted steps of it.
+    both = {"compile_graph": lambda: compile_graph(loss, params),
+            "interpreted": cases.mlp_batch_case(libs["micrograd_id"], weights)}
+    timings = cases.time_interleaved(both, False, settings["repeats"], settings["block_seconds"])
+    compiling, one = timings["compile_graph"], timings["interpreted"]
+    log(f"compile time of benchmark 1's graph ({graph.source.count(chr(10)):,} lines): "
+        f"{compiling.median * 1e3:.0f} ms = {compiling.median / one.median:.1f}× one interpreted "
+        f"forward + backward ({one.median * 1e3:.2f} ms)")
+    return rows, checks, (compiling, one, graph.source.count("\n"))
 
 
 def _timed(title, fns, settings, log):
     rows = []
-    for mode in run.GC_MODES:
-        timings = run.time_interleaved(fns, mode == "off", settings["repeats"], settings["block_seconds"])
-        fast = timings.get("compiled") or timings.get("numpy batch")
-        ratios = ", ".join(f"{name} / compiled {t.median / fast.median:.1f}×" for name, t in timings.items()
-                           if t is not fast)
-        log(f"{title} | GC {mode}: " + ", ".join(f"{n} {run.ms(t.median)} ms" for n, t in timings.items())
-            + " | " + ratios)
+    for mode in cases.GC_MODES:
+        timings = cases.time_interleaved(fns, mode == "off", settings["repeats"], settings["block_seconds"])
+        fast = next(timings[name] for name in FAST if name in timings)
+        ratios = ", ".join(f"{name} {t.median / fast.median:.1f}×" for name, t in timings.items() if t is not fast)
+        log(f"{title} | GC {mode}: " + ", ".join(f"{n} {cases.report.ms(t.median)} ms" for n, t in timings.items())
+            + " | time / compiled: " + ratios)
         rows.append((title, mode, timings))
     return rows

@@ -167,6 +167,7 @@ class Torch:
     def __init__(self):
         import torch
 
+        torch.set_num_threads(1)  # as the others: on a shared machine more threads only wait for each other
         self.torch = torch
         self.version = torch.__version__
 
@@ -224,3 +225,18 @@ def load(names):
         except ImportError as error:
             missing[name] = f"not installed ({error})"
     return loaded, missing
+
+
+def torch_sequential(torch, weights):
+    """The same MLP as torch.nn.Sequential in float64: what a user switches to for whole batches."""
+    sizes = [MLP_SIZES[0], *MLP_SIZES[1]]
+    modules = []
+    for i, layer in enumerate(weights):
+        linear = torch.nn.Linear(sizes[i], sizes[i + 1], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor([ws for ws, _ in layer], dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([b for _, b in layer], dtype=torch.float64))
+        modules.append(linear)
+        if i < len(weights) - 1:
+            modules.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*modules)

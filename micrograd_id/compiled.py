@@ -140,7 +140,7 @@ def _recorder(name, function):
 
 
 # The helpers the built-in rules call besides arithmetic; generated code calls them by these names.
-HELPERS = ("_sign", "_divide", "_ieee_power", "_ieee_log", "_sin", "_cos")
+HELPERS = ("_sign", "_step", "_divide", "_ieee_power", "_ieee_log", "_sin", "_cos")
 _TRACE_GLOBALS = {**vars(engine), **{name: _recorder(name, getattr(engine, name)) for name in HELPERS}}
 
 
@@ -173,12 +173,16 @@ def _sigmoid_array(x):
 
 
 def _relu_array(x):
-    return np.where(x > 0.0, x, np.where(np.isnan(x), x, 0.0))  # nan stays nan, as in the engine
+    return np.where(x <= 0.0, 0.0, x)  # nan stays nan and -0.0 becomes 0.0, as in the engine
+
+
+def _step_array(x):
+    return np.greater(x, 0.0).astype(float)  # 0.0 at nan, as float(x > 0.0)
 
 
 # numpy has a ufunc of the same name for every other built-in op without a code template.
 _ARRAY_FORWARD = {"sigmoid": _sigmoid_array, "relu": _relu_array}
-_ARRAY_HELPERS = {"_sign": np.sign, "_divide": np.divide, "_ieee_power": np.power, "_ieee_log": np.log,
+_ARRAY_HELPERS = {"_sign": np.sign, "_step": _step_array, "_divide": np.divide, "_ieee_power": np.power, "_ieee_log": np.log,
                   "_sin": np.sin, "_cos": np.cos}
 
 
@@ -228,12 +232,13 @@ class _Names:
 
 def _from_label(label):
     """L0.N1.w2 -> L0_N1_w2: a label's dots and dashes as underscores (checked against _NAME after)."""
-    return re.sub(r"[.\-\[\]]", "_", label)
+    return re.sub(r"[.\-\[\]]", "_", label) if label else label
 
 
 def comment(text, limit=100):
     """text made safe for a # comment: one line, control characters escaped, bounded length."""
-    safe = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    safe = text if text.isprintable() else "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
     return safe if len(safe) <= limit else safe[:limit - 1] + "…"
 
 
@@ -255,6 +260,8 @@ class _Program:
         self.globals_of = {}  # id(op) -> its forward's or rule's name in the generated code
         self.names = _Names()
         self.may_be_complex = False
+        self.rule_texts = {}  # (op, constants) -> the texts of its rule on placeholders
+        self.inner_notes = {}  # a folded node -> what its expression holds, for the comment of its line
         self._write(output, inputs, wrt, also)
 
     def _global(self, kind, op, float_value, array_value):
@@ -274,10 +281,11 @@ class _Program:
         wanted = set(wrt)
         self.uses = uses = {}  # node -> how many op inputs it is
         for node in reversed(order):
-            depends[node] = node in input_set or any(depends[c] for c in node.children)
-            needs[node] = node in wanted or any(needs[c] for c in node.children)
+            depends_on, needed = node in input_set, node in wanted
             for child in node.children:
+                depends_on, needed = depends_on or depends[child], needed or needs[child]
                 uses[child] = uses.get(child, 0) + 1
+            depends[node], needs[node] = depends_on, needed
         self.depends = depends
         self.name = name = {}  # node -> its local variable, or its number if it is a constant
         for k, node in enumerate(inputs):
@@ -291,12 +299,27 @@ class _Program:
                 name[node] = self.names.fresh(_from_label(node.label), f"v{counter}")
                 counter += 1
 
+        grad = {node: self.names.fresh("d_" + name[node], "d") for node in order if needs[node]}
+        self.traced = {node: self._trace(node) for node in order if node.operation is not None and needs[node]}
+        read = set()  # the names some backward line reads
+        for node, texts in self.traced.items():
+            if texts is None:  # the rule is called with the node's value and its inputs'
+                read.update([name[node], *(name[c] for c in node.children)])
+            else:
+                read.update(_IDENTIFIER.findall(" ".join(t for t, c in zip(texts, node.children) if needs[c])))
+        keep = read | {name[output], *(name[v] for v in also)}
+        parent = {child: node for node in order for child in node.children}
+        self.foldable = {node for node in order
+                         if node.operation is not None and depends[node] and uses.get(node) == 1
+                         and not node.label and name[node] not in keep and _takes_folds(parent[node].operation)}
+
         self.lines.append(f"def {FUNCTION}({', '.join(name[x] for x in inputs)}):")
-        self.lines.append("    # forward: one line per op, each input computed before the ops that use it")
+        self.lines.append("    # forward: each input computed before the ops that use it; an unlabelled value used once")
+        self.lines.append("    # and not read by the backward pass is written inside that op's line (the same order)")
+        self.folded = {}  # node -> (its expression, how many ops it holds) while it waits for its consumer
         for node in reversed(order):
             if node.operation is not None and depends[node]:
                 self._forward_line(node)
-        grad = {node: self.names.fresh("d_" + name[node], "d") for node in order if needs[node]}
         self.lines.append(f"    # backward: d_n is ∂{name[output]}/∂n. The chain rule, one edge per line, from the output:")
         self.lines.append("    # an op's d times its local derivative is added to each input's d")
         if needs[output]:
@@ -310,33 +333,87 @@ class _Program:
         self.lines.append(f"    return {name[output]}, [{results}]{kept}")
         self.source = "\n".join(self.lines) + "\n"
 
-    def _line(self, code, note):
-        self.lines.append(f"    {code:<44}  # {comment(note)}")
+    def _line(self, code, note, limit=100):
+        self.lines.append(f"    {code:<44}  # {comment(note, limit)}")
 
-    def _forward_line(self, node):
+    def _trace(self, node):
+        """node's rule's gradient texts, on the names of its value and inputs (None: call the rule).
+
+        The output's gradient is written _G: which name holds it is known only when the line is written.
+        """
+        name, depends = self.name, self.depends
+        # Traced once per op and pattern of constants (a constant by its exact text), on placeholders:
+        key = (node.operation, tuple(None if depends[c] else name[c] for c in node.children))
+        if key not in self.rule_texts:
+            symbols = [_Symbol(f"__{i}__") if depends[c] else c.data for i, c in enumerate(node.children)]
+            self.rule_texts[key] = _trace(node.operation, _Symbol(_G), _Symbol("__out__"), symbols)
+        if self.rule_texts[key] is None:
+            return None
+        texts = list(self.rule_texts[key])
+        swaps = [(f"__{i}__", name[c]) for i, c in enumerate(node.children) if depends[c]]
+        swaps.append(("__out__", name[node]))
+        for i, text in enumerate(texts):
+            for placeholder, actual in swaps:
+                if placeholder in text:
+                    text = text.replace(placeholder, actual)
+            texts[i] = text
+        return texts
+
+    def _expression(self, node):
+        """(node's forward as a _Symbol over its inputs' names or folded expressions, ops folded into it)."""
         op, name = node.operation, self.name
-        args = [name[c] for c in node.children]
+        args, held = [], 0
+        for c in node.children:
+            if c in self.folded:
+                symbol, ops = self.folded.pop(c)
+                args.append(symbol)
+                held += ops
+            else:
+                args.append(_Symbol(name[c]))
         if op.code is not None:
-            code = op.code.format(*args)
             self.may_be_complex |= op.name == "**" or (op.name.startswith("**") and
                                                         not float(op.name[2:]).is_integer())
-        else:
-            array = _ARRAY_FORWARD.get(op.name) if op in engine.OPS.values() else None
-            if array is None:
-                ufunc = getattr(np, op.name, None) if op in engine.OPS.values() else None
-                array = ufunc if isinstance(ufunc, np.ufunc) else _elementwise(op.forward, op.arity)
-            code = f"{self._global('forward', op, op.forward, array)}({', '.join(args)})"
+            return _template(op, args), held
+        array = _ARRAY_FORWARD.get(op.name) if op in engine.OPS.values() else None
+        if array is None:
+            ufunc = getattr(np, op.name, None) if op in engine.OPS.values() else None
+            array = ufunc if isinstance(ufunc, np.ufunc) else _elementwise(op.forward, op.arity)
+        function = self._global("forward", op, op.forward, array)
+        return _Symbol(f"{function}({', '.join(a.text for a in args)})"), held
+
+    def _note(self, node):
+        """The comment of node's op: its symbol and local derivatives, on its inputs' names."""
+        op, name = node.operation, self.name
+        args = [name[c] for c in node.children]
         local = ", ".join(f"∂{name[node]}/∂{a} = {_derivative_text(op, i, args, name[node])}"
                           for i, (a, c) in enumerate(zip(args, node.children)) if self.depends[c])
         label = f"{node.label} = " if node.label and _from_label(node.label) != name[node] else ""
-        self._line(f"{name[node]} = {code}", f"{label}{op.symbol}: {local}" if local else f"{label}{op.symbol}")
+        return f"{label}{op.symbol}: {local}" if local else f"{label}{op.symbol}"
+
+    def _short(self, node):
+        """node's op on its inputs' names: what a folded node would have been as a line of its own."""
+        op, args = node.operation, [self.name[c] for c in node.children]
+        text = op.code.format(*args) if op.code is not None else f"{op.name}({', '.join(args)})"  # names: atoms
+        return f"{self.name[node]} = {text}"
+
+    def _forward_line(self, node):
+        inside = [c for c in node.children if c in self.folded]
+        symbol, held = self._expression(node)
+        if node in self.foldable and held < _FOLD_LIMIT:
+            self.folded[node] = (symbol, held + 1)
+            self.inner_notes[node] = [n for c in inside for n in self.inner_notes.pop(c)] + [self._short(node)]
+            return
+        notes = [n for c in inside for n in self.inner_notes.pop(c)]
+        note = self._note(node) + (f"; inside, in order: {', '.join(notes)}" if notes else "")
+        self._line(f"{self.name[node]} = {symbol.text}", note, limit=100 if not notes else 240)
 
     def _backward_lines(self, node, grad, needs, assigned):
         op, name = node.operation, self.name
         args = [name[c] for c in node.children]
-        symbols = [_Symbol(a) if self.depends[c] else c.data for a, c in zip(args, node.children)]
-        texts = _trace(op, _Symbol(grad[node]), _Symbol(name[node]), symbols)
-        if texts is None:  # call the rule itself: on arrays, element by element
+        texts = self.traced[node]
+        if texts is not None:  # the output's gradient by its name now (a + may have made it another's)
+            texts = [text.replace(_G, grad[node]) for text in texts]
+        else:  # call the rule itself: on arrays, element by element
             rule = self._global("rule", op, op.rule, _elementwise_rule(op.rule, op.arity))
             parts = self.names.fresh(f"d_{name[node]}_inputs", "parts")
             self._line(f"{parts} = {rule}({', '.join([grad[node], name[node], *args])})",
@@ -358,6 +435,36 @@ class _Program:
                        f"∂{name[node]}/∂{args[i]} = {_derivative_text(op, i, args, name[node])}")
 
 
+_G = "__g__"  # the output's gradient while a rule is traced (no generated name looks like it)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FOLD_LIMIT = 64  # ops in one expression at most: deep chains stay within the parser's limits
+_OPERATORS = {"+": ("+", _SUM), "-": ("-", _SUM), "*": ("*", _PRODUCT), "/": ("/", _PRODUCT),
+              "**": ("**", _POWER)}
+_POWER_BY = re.compile(r"\{0\} \*\* (\S+)")
+
+
+def _template(op, args):
+    """The built-in op's code template on symbols, parenthesised as Python parses it (so: the same order)."""
+    if op.name in _OPERATORS and op is engine.OPS.get(op.name):
+        symbol, strength = _OPERATORS[op.name]
+        return args[0]._binary(args[1], symbol, strength)
+    if op is engine.OPS.get("neg"):
+        return -args[0]
+    if op is engine.OPS.get("abs"):
+        return _Symbol(f"abs({args[0].text})")
+    power = _POWER_BY.fullmatch(op.code) if op.name.startswith("**") else None
+    if power:  # a ** k for a constant k (k as the template writes it, maybe negative)
+        k = power.group(1)
+        return args[0]._binary(_Symbol(k, _UNARY if k.startswith("-") else _ATOM), "**", _POWER)
+    # a user's template: each input in parentheses, and the whole binding loosest of all
+    return _Symbol(op.code.format(*(a.text if a.strength == _ATOM else f"({a.text})" for a in args)), 0)
+
+
+def _takes_folds(op):
+    """Whether an input of op may be an expression in its line: a built-in template or a call."""
+    return op.code is None or op in engine.OPS.values() or op.name.startswith("**")
+
+
 class CompiledGraph:
     """A graph as a Python function of its inputs: call it for (value, grads); read ``source``."""
 
@@ -370,7 +477,8 @@ class CompiledGraph:
         code = compile(self.source, "<compiled graph>", "exec")
         self._on_floats = self._function(code, program.float_names)
         self._on_arrays = self._function(code, program.array_names)
-        self._wrt_index = [self.inputs.index(x) for x in self.wrt]
+        position = {x: i for i, x in enumerate(self.inputs)}
+        self._wrt_index = [position[x] for x in self.wrt]
 
     @staticmethod
     def _function(code, names):
@@ -426,7 +534,7 @@ def compile_graph(output, inputs, wrt=None, *, also=()):
     outside = [x for x in wrt if x not in set(inputs)]
     if outside:
         raise ValueError(f"compile_graph() wrt must be among the inputs; {outside[0]!r} is not")
-    graph = set(topological_order(output))
+    graph = set(topological_order(output)) if also else set()
     stray = [v for v in also if v not in graph]
     if stray:
         raise ValueError(f"compile_graph() also: {stray[0]!r} is not in the output's graph")

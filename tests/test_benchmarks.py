@@ -1,8 +1,8 @@
 """The benchmark harness measures like with like: every library computes the same numbers.
 
 No timing is asserted here (timings on a shared machine are noise); these
-tests keep `make bench` honest: the contenders agree before anything is
-timed, and the anomaly-check counterfactual still finds the check it removes.
+tests keep `make bench` honest: the contenders, compiled and vectorised
+ones included, agree before anything is timed.
 """
 
 import math
@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import cases  # noqa: E402
 import contenders  # noqa: E402
-import run  # noqa: E402
+import workers  # noqa: E402
 
 from micrograd_id import engine  # noqa: E402
 
@@ -29,9 +30,9 @@ def loaded(*names):
 def test_mlp_batch_case_gives_the_same_loss_and_gradients(other):
     libs = loaded("micrograd_id", other)
     weights = contenders.reference_weights()
-    numbers = {name: run.mlp_batch_case(lib, weights)() for name, lib in libs.items()}
+    numbers = {name: cases.mlp_batch_case(lib, weights)() for name, lib in libs.items()}
     assert len(numbers["micrograd_id"]) == 1 + 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1  # loss + every parameter
-    assert run.agreement(numbers) < 1e-12
+    assert cases.agreement(numbers) < 1e-12
 
 
 @pytest.mark.parametrize("other", ["micrograd", "torch"])
@@ -40,23 +41,23 @@ def test_training_case_gives_the_same_losses(other):
     weights = contenders.reference_weights()
     losses = {}
     for name, lib in libs.items():
-        step = run.training_case(lib, weights)
+        step = cases.training_case(lib, weights)
         losses[name] = [step() for _ in range(3)]
     assert losses["micrograd_id"][2] < losses["micrograd_id"][0]  # the steps do descend
-    assert run.agreement(losses) < 1e-12
+    assert cases.agreement(losses) < 1e-12
 
 
 @pytest.mark.parametrize("other", ["micrograd", "torch"])
 def test_identity_case_agrees_and_matches_eq6(other):
     libs = loaded("micrograd_id", other)
-    numbers = {name: run.identity_case(lib)() for name, lib in libs.items()}
-    assert run.agreement(numbers) < 1e-12
-    assert run.identity_matches_eq6() < 1e-12
+    numbers = {name: cases.identity_case(lib)() for name, lib in libs.items()}
+    assert cases.agreement(numbers) < 1e-12
+    assert cases.identity_matches_eq6() < 1e-12
 
 
 def test_chain_worker_reports_a_correct_gradient():
     lib = loaded("micrograd_id")["micrograd_id"]
-    result = run.chain_worker(lib, depth=2000, gc_off=False)
+    result = workers.chain_worker(lib, depth=2000, gc_off=False)
     assert result["correct"] and result["error"] is None
 
 
@@ -67,4 +68,19 @@ def test_compiled_cases_compute_what_the_interpreted_cases_do():
     loss, params = compiled_cases._mlp_graph(weights)
     value, grads = compiled_cases.compile_graph(loss, params)(*[p.data for p in params])
     lib = loaded("micrograd_id")["micrograd_id"]
-    assert [value, *grads] == run.mlp_batch_case(lib, weights)()
+    assert [value, *grads] == cases.mlp_batch_case(lib, weights)()
+
+
+def test_torch_sequential_computes_what_the_engine_does():
+    import compiled_cases
+
+    libs = loaded("micrograd_id", "torch")
+    torch, weights = libs["torch"].torch, contenders.reference_weights()
+    _, numbers = compiled_cases.sequential_mlp_batch(torch, weights)
+    assert cases.agreement({"micrograd_id": cases.mlp_batch_case(libs["micrograd_id"], weights)(),
+                            "sequential": numbers()}) < 1e-12
+    steps = {"micrograd_id": cases.training_case(libs["micrograd_id"], weights),
+             "sequential": compiled_cases.sequential_training(torch, weights),
+             "numpy batch": compiled_cases.moons_step(weights)}
+    losses = {name: [float(step()) for _ in range(3)] for name, step in steps.items()}
+    assert cases.agreement(losses) < 1e-12

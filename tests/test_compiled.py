@@ -288,3 +288,26 @@ def test_a_gradient_shared_after_a_plus_is_not_changed_in_place_on_arrays():
         va, vb = Value(a), Value(b)
         ga, gb = grad(((va + vb) + -2.5) * (-2.5 + va), [va, vb])
         assert (g0[k], g1[k]) == (ga, gb)
+
+
+# ----- folding: one expression per neuron, bounded, the same numbers -----------------------------
+
+def test_a_neurons_weighted_sum_is_one_expression():
+    model = MLP(2, [3, 1], seed=0)
+    x = [Value(0.5, label="a"), Value(-1.0, label="b")]
+    loss = (model(x) - 1.0) ** 2
+    cg = compile_graph(loss, inputs=[*x, *model.parameters()])
+    assert "L0_N0 = _relu(L0_N0_b + L0_N0_w0 * a + L0_N0_w1 * b)" in cg.source
+    loss.backward()
+    value, grads = cg(0.5, -1.0, *[p.data for p in model.parameters()])
+    assert value == loss.data and grads == [v.grad for v in [*x, *model.parameters()]]
+
+
+def test_a_long_chain_of_single_use_values_stays_within_the_parsers_limits():
+    x = Value(0.1, label="x")
+    v = x
+    for k in range(3000):
+        v = v * 1.0001 + x if k % 2 else v + x
+    cg = compile_graph(v, [x])
+    assert max(len(line.split("#")[0]) for line in cg.source.splitlines()) < 2000
+    assert cg(0.1) == (v.data, grad(v, [x]))
