@@ -524,8 +524,8 @@ def compile_graph(output, inputs, wrt=None, *, also=()):
     also: other nodes of the graph whose values a call returns too, as a
     third item: ``value, grads, [values of also]``.
     """
-    inputs = engine._check_inputs("compile_graph", output, inputs)
-    wrt = list(inputs) if wrt is None else engine._check_inputs("compile_graph", output, wrt)
+    inputs = engine.check_inputs("compile_graph", output, inputs)
+    wrt = list(inputs) if wrt is None else engine.check_inputs("compile_graph", output, wrt)
     for x in inputs:
         if x.operation is not None:
             raise ValueError(f"compile_graph() inputs must be leaves; {x!r} was made by op {x.op!r}")

@@ -34,7 +34,7 @@ from typing import Any, Callable, Union
 from micrograd_id._checks import real_float
 
 __all__ = ["Value", "Op", "OPS", "power_op", "AnomalyError", "backward", "grad", "jvp", "no_grad",
-           "detect_anomaly", "define_op", "topological_order", "local_derivatives"]
+           "detect_anomaly", "define_op", "topological_order", "local_derivatives", "check_inputs"]
 
 # Graph-building mode, per thread and per async context: a set of bit flags.
 _NO_GRAD = 1
@@ -714,7 +714,8 @@ def _path(root: Value, target: Value) -> list[Value]:
     return chain[::-1]
 
 
-def _check_inputs(function: str, output: object, inputs: Iterable[Value]) -> list[Value]:
+def check_inputs(function: str, output: object, inputs: Iterable[Value]) -> list[Value]:
+    """inputs as a list, after checking that output is a Value and every input too; TypeError naming ``function``."""
     if not isinstance(output, Value):
         raise TypeError(f"{function}() needs a Value output, got {type(output).__name__}")
     if isinstance(inputs, Value):
@@ -734,7 +735,7 @@ def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> 
     grad() applies to it again for second and higher derivatives. An input the
     output does not depend on gets gradient 0.
     """
-    inputs = _check_inputs("grad", output, inputs)
+    inputs = check_inputs("grad", output, inputs)
     seed = Value(1.0) if create_graph else 1.0
     grads = _backpropagate(output, seed, create_graph)
     zero = Value(0.0) if create_graph else 0.0
@@ -751,7 +752,7 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
     one direction of all inputs; reverse mode gives the derivatives of one
     output in all directions. ``tangents``: one real number per input.
     """
-    inputs = _check_inputs("jvp", output, inputs)
+    inputs = check_inputs("jvp", output, inputs)
     tangents = [real_float(t, "a tangent") for t in tangents]
     if len(tangents) != len(inputs):
         raise ValueError(f"jvp() needs one tangent per input: {len(inputs)} inputs, {len(tangents)} tangents")
