@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import cli
+from micrograd_id.cli import network
 from micrograd_id.identity import hand_gradient
 from micrograd_id.train import History
 
@@ -249,7 +250,7 @@ def test_piping_into_head_ends_quietly():
 def test_a_broken_pipe_while_running_returns_141(capsys, monkeypatch):
     def closed_reader(args):
         raise BrokenPipeError(32, "Broken pipe")
-    monkeypatch.setattr(cli, "_check", closed_reader)
+    monkeypatch.setattr(network, "check_command", closed_reader)
     status, _, err = run(capsys, "check")
     assert status == 141 and err == ""
 
@@ -302,7 +303,7 @@ def test_an_unwritable_output_names_the_users_path_and_the_reason(capsys, argv, 
 
 @PROC
 def test_train_history_to_an_unwritable_place_fails_before_training(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_train", lambda args: pytest.fail("trained before checking the history file"))
+    monkeypatch.setattr(network, "train_identity", lambda args: pytest.fail("trained before checking the history file"))
     status, out, _ = run(capsys, "train", "--history", "/proc/h.csv")
     assert status == 1 and out == ""
 

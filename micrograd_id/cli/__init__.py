@@ -1,0 +1,87 @@
+"""The `micrograd-id` command (also `python -m micrograd_id`): the identity network, on screen.
+
+    micrograd-id demo        train it, compare gradients, draw the graph and the landscape
+    micrograd-id train       gradient descent with a table of every step
+    micrograd-id draw        the computation graph with every node's gradient
+    micrograd-id explain     the chain rule for dE/dw, path by path, with numbers
+    micrograd-id check       autodiff vs eq. (6) vs central differences
+    micrograd-id landscape   the error landscape with the descent path
+    micrograd-id explore     a page to step through backprop and the training steps
+    micrograd-id compile     the graph as straight-line Python: forward lines, then backward lines
+    micrograd-id classify    train an MLP classifier on a toy data set; draw its decision boundary
+
+Bad arguments end with exit status 2 and one line on stderr; a failure while
+running (no Graphviz, an unwritable file) with status 1 and one line. Output
+piped into `head` that stops reading ends the command quietly, as Unix tools do.
+
+One module per command family (network: train, check, landscape; graph: draw,
+explain, explore, compile; demo; classify); `arguments` holds what their
+options share and `output` what they print and write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from micrograd_id import __version__
+from micrograd_id.cli import classify, demo, graph, network
+from micrograd_id.cli.arguments import DEMO_BIAS_STEPS as DEMO_BIAS_STEPS
+from micrograd_id.cli.arguments import DEMO_LR as DEMO_LR
+from micrograd_id.cli.arguments import DEMO_STEPS as DEMO_STEPS
+from micrograd_id.cli.arguments import DEMO_W0 as DEMO_W0
+from micrograd_id.cli.arguments import PROG, Parser, UsageError, one_line
+from micrograd_id.cli.classify import CLASSIFY_EPOCHS as CLASSIFY_EPOCHS
+from micrograd_id.cli.classify import CLASSIFY_LR as CLASSIFY_LR
+from micrograd_id.cli.classify import CLASSIFY_SAMPLES as CLASSIFY_SAMPLES
+
+# DEMO_* (the demo's run) and CLASSIFY_* (classify's defaults) are here too, for the docs' figures.
+__all__ = ["main", "build_parser", "UsageError"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog=PROG, description=(__doc__ or "").split("\n\n")[0],
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                    epilog="Run `micrograd-id COMMAND --help` for a command's options.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (demo.add_demo, network.add_train, graph.add_draw, graph.add_explain, network.add_check,
+                network.add_landscape, graph.add_explore, graph.add_compile, classify.add_classify):
+        add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 failed while running, 2 bad arguments)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a usage error (2, message already printed)
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    where = f"{PROG} {args.command}"
+    try:
+        status: int = args.run(args)
+        return status
+    except BrokenPipeError:  # the reader (e.g. `head`) has all it wants
+        return _quiet_broken_pipe()
+    except UsageError as problem:
+        print(f"{where}: error: {one_line(problem)} (see {where} --help)", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, ArithmeticError, OSError, ImportError, RuntimeError) as problem:
+        print(f"{where}: {one_line(problem)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{where}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _quiet_broken_pipe() -> int:
+    """Exit status 141 (128 + SIGPIPE), like Unix tools, with no message at interpreter exit either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout would fail again
+    except (OSError, ValueError, AttributeError):  # stdout without a file descriptor (captured)
+        pass
+    return 141

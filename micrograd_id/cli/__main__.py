@@ -1,0 +1,5 @@
+import sys
+
+from micrograd_id.cli import main
+
+sys.exit(main())
