@@ -23,7 +23,13 @@ from typing import Any, Callable, Protocol, Union
 import numpy as np
 
 from micrograd_id._checks import finite_float, whole_number
-from micrograd_id._files import write_atomic
+from micrograd_id._files import (
+    from_spreadsheet_cell,
+    from_strict_json,
+    spreadsheet_cell,
+    strict_json,
+    write_atomic,
+)
 from micrograd_id._table import html_table
 from micrograd_id.engine import Value
 from micrograd_id.losses import (
@@ -100,28 +106,38 @@ class History:
         return [row[name] for row in self.rows]
 
     def to_csv(self, path: PathLike) -> Path:
-        """Write the rows as CSV (floats in full precision); atomic."""
+        """Write the rows as CSV (floats in full precision); atomic.
+
+        A cell a spreadsheet would run as a formula (a label such as
+        ``=HYPERLINK(...)`` in the header) is written with a leading ``'``.
+        """
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([spreadsheet_cell(name) for name in self.columns])
         for row in self.rows:
-            writer.writerow({k: json.dumps(v) if isinstance(v, list) else repr(v) for k, v in row.items()})
+            writer.writerow([spreadsheet_cell(_csv_text(row[name]) if name in row else "") for name in self.columns])
         return write_atomic(path, buffer.getvalue())
 
     def to_json(self, path: PathLike) -> Path:
-        """Write the rows as a JSON list of objects; atomic."""
-        return write_atomic(path, json.dumps(self.rows, indent=1) + "\n")
+        """Write the rows as a JSON list of objects (nan and ±inf as the strings "nan", "inf", "-inf"); atomic."""
+        return write_atomic(path, strict_json(self.rows, indent=1) + "\n")
 
     @classmethod
     def from_csv(cls, path: PathLike) -> History:
         """Read a CSV written by ``to_csv`` back (numbers as floats, step as int)."""
         with open(path, newline="", encoding="utf-8") as f:
-            return cls([{k: _parse_cell(k, v) for k, v in row.items()} for row in csv.DictReader(f)])
+            header, *lines = [[from_spreadsheet_cell(cell) for cell in line] for line in csv.reader(f) if line] or [[]]
+        return cls([{k: _parse_cell(k, v) for k, v in zip(header, line)} for line in lines])
 
     @classmethod
     def from_json(cls, path: PathLike) -> History:
         with open(path, encoding="utf-8") as f:
-            return cls(json.load(f))
+            return cls(from_strict_json(json.load(f)))
+
+
+def _csv_text(value: Any) -> str:
+    """A cell's text: a list as JSON, a number in full precision (repr round-trips floats exactly)."""
+    return json.dumps(value) if isinstance(value, list) else repr(value)
 
 
 def _parse_cell(column, text):

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -306,6 +307,21 @@ def test_train_history_to_an_unwritable_place_fails_before_training(capsys, monk
     monkeypatch.setattr(network, "train_identity", lambda args: pytest.fail("trained before checking the history file"))
     status, out, _ = run(capsys, "train", "--history", "/proc/h.csv")
     assert status == 1 and out == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+@pytest.mark.parametrize("argv", [["train", "--history"], ["draw", "-o"], ["landscape", "-o"], ["explore", "-o"]])
+def test_an_output_that_is_a_named_pipe_is_refused_in_one_line(tmp_path, capsys, monkeypatch, argv):
+    suffix = {"train": ".csv", "draw": ".dot", "landscape": ".png", "explore": ".html"}[argv[0]]
+    pipe = tmp_path / f"pipe{suffix}"
+    os.mkfifo(pipe)
+    if argv[0] == "train":
+        monkeypatch.setattr(network, "train_identity", lambda args: pytest.fail("trained before checking the file"))
+    status, out, err = run(capsys, *argv, str(pipe), "--steps", "2") if argv[0] != "draw" else \
+        run(capsys, *argv, str(pipe))
+    assert status == 1
+    assert err == f"micrograd-id {argv[0]}: cannot write {pipe}: it is a named pipe, not a regular file\n"
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
 
 
 @PROC
