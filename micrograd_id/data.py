@@ -86,13 +86,18 @@ def make_blobs(n: int = 100, noise: float = 0.5, classes: int = 3, seed: int = 0
 def make_xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
     """Points uniform in the square [-1, 1]²; class 1 where exactly one coordinate is positive.
 
-    The label comes from the clean point, so noise > 0 blurs the axes between
-    the quadrants.
+    Each class fills its two quadrants with half the points (as equal as
+    possible), so even a handful of points holds both classes. The label
+    comes from the clean point, so noise > 0 blurs the axes between the
+    quadrants.
     """
     noise, rng = _noise(noise), _rng(seed)
-    points = rng.uniform(-1.0, 1.0, size=(whole_number(n, "n", low=2), 2))
-    label = (points[:, 0] > 0) != (points[:, 1] > 0)
-    return _finish([points[~label], points[label]], noise, rng)
+    parts = []
+    for k, size in enumerate(_sizes(n, 2)):
+        distances = 1.0 - rng.uniform(0.0, 1.0, size=(size, 2))  # in (0, 1]: never on an axis
+        signs = rng.choice([-1.0, 1.0], size=size)
+        parts.append(distances * np.column_stack([signs, signs if k == 0 else -signs]))
+    return _finish(parts, noise, rng)
 
 
 def make_spiral(n: int = 100, noise: float = 0.05, classes: int = 2, seed: int = 0) -> Dataset:

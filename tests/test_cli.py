@@ -58,6 +58,7 @@ def test_demo_without_dot_writes_the_dot_source_and_says_so(tmp_path, capsys, mo
     status, out, err = run(capsys, "demo", "--out", str(tmp_path / "o"))
     assert status == 0
     assert "not installed" in err and "graph.dot" in out
+    assert f"{tmp_path / 'o' / 'backprop.html'} not written" in err
     assert (tmp_path / "o" / "graph.dot").read_text().startswith("digraph")
 
 
@@ -193,6 +194,15 @@ def test_failures_while_running_exit_1_with_one_line(tmp_path, capsys, monkeypat
     assert not (tmp_path / "g.png").exists()
 
 
+def test_explore_without_dot_names_the_page_it_could_not_write(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, out, err = run(capsys, "explore", "-o", str(tmp_path / "f.html"), "--steps", "2")
+    assert status == 1 and out == ""
+    assert err.startswith(f"micrograd-id explore: {tmp_path / 'f.html'} not written: ") and "not installed" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "f.html").exists()
+
+
 @pytest.mark.parametrize("command", [None, "demo", "train", "draw", "explain", "check", "landscape", "explore"])
 def test_help_on_each_command(capsys, command):
     status, out, _ = run(capsys, *([command] if command else []), "--help")
@@ -246,6 +256,28 @@ def test_piping_into_head_ends_quietly():
                           executable="/bin/bash" if os.path.exists("/bin/bash") else None)
     assert done.stdout.startswith("IdentityNet(")
     assert done.stderr == ""  # no "[Errno 32] Broken pipe", no "Exception ignored"
+
+
+# What the console script does (import main, call it), with Ctrl-C pressed while `module` loads.
+CTRL_C_WHILE_LOADING = """
+import sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == sys.argv[1]:
+            raise KeyboardInterrupt
+
+sys.meta_path.insert(0, CtrlC())
+from micrograd_id.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("module", ["numpy", "micrograd_id.identity", "micrograd_id.cli.network"])
+def test_ctrl_c_while_the_libraries_load_is_one_line_and_status_130(module):
+    done = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING, module, "check"],
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "micrograd-id: interrupted\n")
 
 
 def test_a_broken_pipe_while_running_returns_141(capsys, monkeypatch):

@@ -21,11 +21,26 @@ def test_shapes_dtypes_and_determinism(make, n, seed, noise):
     assert np.array_equal(X, again_X) and np.array_equal(y, again_y)
 
 
-@pytest.mark.parametrize("make, classes", [(make_moons, 2), (make_circles, 2), (make_blobs, 3), (make_spiral, 2)])
+CLASSES = [(make_moons, 2), (make_circles, 2), (make_blobs, 3), (make_xor, 2), (make_spiral, 2)]
+
+
+@pytest.mark.parametrize("make, classes", CLASSES)
 def test_classes_are_balanced(make, classes):
     _, y = make(101)
     counts = np.bincount(y)
     assert len(counts) == classes and counts.max() - counts.min() <= 1
+
+
+@pytest.mark.parametrize("make, classes", CLASSES)
+@settings(max_examples=50, deadline=None)
+@given(n=st.integers(3, 12), seed=st.integers(0, 2**32))
+def test_every_class_is_present_however_few_the_points(make, classes, n, seed):
+    _, y = make(max(n, classes), seed=seed)
+    assert set(y) == set(range(classes))
+
+
+def test_xor_of_four_points_holds_both_classes():
+    assert sorted(make_xor(4, seed=3)[1]) == [0, 0, 1, 1]
 
 
 def test_other_seeds_give_other_points_and_noise_zero_gives_the_clean_shapes():

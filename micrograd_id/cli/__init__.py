@@ -27,7 +27,9 @@ import sys
 from collections.abc import Sequence
 
 from micrograd_id import __version__
-from micrograd_id.cli import classify, demo, graph, network
+
+# Only light modules here: the console script imports this one before main() can catch a Ctrl-C.
+# DEMO_* (the demo's run) and CLASSIFY_* (classify's defaults) are here for the docs' figures.
 from micrograd_id.cli.arguments import DEMO_BIAS_STEPS as DEMO_BIAS_STEPS
 from micrograd_id.cli.arguments import DEMO_LR as DEMO_LR
 from micrograd_id.cli.arguments import DEMO_STEPS as DEMO_STEPS
@@ -37,11 +39,12 @@ from micrograd_id.cli.classify import CLASSIFY_EPOCHS as CLASSIFY_EPOCHS
 from micrograd_id.cli.classify import CLASSIFY_LR as CLASSIFY_LR
 from micrograd_id.cli.classify import CLASSIFY_SAMPLES as CLASSIFY_SAMPLES
 
-# DEMO_* (the demo's run) and CLASSIFY_* (classify's defaults) are here too, for the docs' figures.
 __all__ = ["main", "build_parser", "UsageError"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from micrograd_id.cli import classify, demo, graph, network  # numpy and the rest load here
+
     parser = Parser(prog=PROG, description=(__doc__ or "").split("\n\n")[0],
                     formatter_class=argparse.RawDescriptionHelpFormatter,
                     epilog="Run `micrograd-id COMMAND --help` for a command's options.")
@@ -55,11 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failed while running, 2 bad arguments)."""
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help (0) or a usage error (2, message already printed)
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    except KeyboardInterrupt:  # Ctrl-C while the libraries load
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
     where = f"{PROG} {args.command}"
     try:
         status: int = args.run(args)

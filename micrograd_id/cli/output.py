@@ -103,19 +103,25 @@ def plot(path: Path, history: Any, **options: Any) -> Path:
 
 
 def write_explorer(path: Path, root: Value, history: Any) -> Path:
+    """The explorer page; without Graphviz's `dot` (its graph is dot's SVG), an error naming the page."""
     from micrograd_id.explore import explore
+    from micrograd_id.viz import GraphvizNotFound
 
-    return explore(root, history).save(path)
+    try:
+        page = explore(root, history)
+    except GraphvizNotFound as problem:
+        raise GraphvizNotFound(f"{path} not written: {one_line(problem)}") from None
+    return page.save(path)
 
 
 def explorer_unless_no_dot(path: Path, root: Value, history: Any) -> Path | None:
-    """The explorer page; without Graphviz's `dot` (its graph is dot's SVG) say so and skip it."""
+    """The explorer page; without Graphviz's `dot` say so and skip it."""
     from micrograd_id.viz import GraphvizNotFound
 
     try:
         return write_explorer(path, root, history)
     except GraphvizNotFound as problem:
-        print(f"  not written: {one_line(problem)}", file=sys.stderr)
+        print(f"  {one_line(problem)}", file=sys.stderr)
         return None
 
 
