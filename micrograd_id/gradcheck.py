@@ -75,13 +75,18 @@ def check_gradients(f: Callable[..., Value], args: float | Sequence[float],
 
     f(*Values) -> Value: the function, built from Value ops. args: the numbers
     to evaluate it at. hand(*floats) -> [df/darg, ...]: your derivation, if
-    you have one. Each autodiff gradient must be within ``atol + rtol·scale``
-    of the central difference and of ``hand``; otherwise AssertionError with
-    a table of all arguments, the wrong ones marked. Each row: name, value,
-    autodiff, numerical, hand (None without it), ok.
+    you have one (for a function of one argument, a bare number will do).
+    Each autodiff gradient must be within ``atol + rtol·scale`` of the
+    central difference and of ``hand``; otherwise AssertionError with a table
+    of all arguments, the wrong ones marked. Where ``f`` has a kink (relu or
+    abs at 0) no derivative exists to check: the table marks it KINK and says
+    so. Each row: name, value, autodiff, numerical, hand (None without it), ok,
+    kink (None, or the slopes from the left and the right where f has one).
     """
     if not callable(f) or (hand is not None and not callable(hand)):
         raise TypeError("f (and hand, when given) must be callables")
+    rtol = finite_float(rtol, "rtol", low=0.0)
+    atol = finite_float(atol, "atol", low=0.0)
     points = [finite_float(a, f"args[{i}]") for i, a in enumerate(_listed(args))]
     names = _argument_names(f, len(points))
     function = f.__name__ if getattr(f, "__name__", "<lambda>").isidentifier() else "f"
@@ -91,15 +96,55 @@ def check_gradients(f: Callable[..., Value], args: float | Sequence[float],
         raise TypeError(f"f must return a Value (build it from the Values it is given), got {type(out).__name__}")
     autodiff = grad(out, inputs)
     numerical = numerical_grad(lambda: f(*inputs), inputs, eps)
-    by_hand = _hand_gradients(hand, points) if hand is not None else [None] * len(inputs)
+    by_hand = _hand_gradients(hand, points, names) if hand is not None else [None] * len(inputs)
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
+
     rows = []
-    for name, a, auto, num, mine in zip(names, points, autodiff, numerical, by_hand):
-        ok = all(abs(auto - other) <= atol + rtol * max(abs(auto), abs(other))
-                 for other in (num, mine) if other is not None)
-        rows.append({"name": name, "value": a, "autodiff": auto, "numerical": num, "hand": mine, "ok": ok})
+    for p, name, a, auto, num, mine in zip(inputs, names, points, autodiff, numerical, by_hand):
+        ok = all(close(auto, other) for other in (num, mine) if other is not None)
+        kink = None if close(auto, num) else _kink(lambda: f(*inputs), p, eps, close)
+        rows.append({"name": name, "value": a, "autodiff": auto, "numerical": num, "hand": mine, "ok": ok,
+                     "kink": kink})
     if not all(row["ok"] for row in rows):
-        raise AssertionError(f"gradients disagree (rtol={rtol:g}, atol={atol:g}):\n{_check_table(function, rows)}")
+        notes = "".join(f"\n{_kink_note(function, row)}" for row in rows if row["kink"] is not None)
+        raise AssertionError(f"gradients disagree (rtol={rtol:g}, atol={atol:g}):\n{_check_table(function, rows)}"
+                             + notes)
     return rows
+
+
+def _kink(f: Callable[[], Value], p: Value, eps: float, close: Callable[[float, float], bool]
+          ) -> tuple[float, float] | None:
+    """(slope from the left, slope from the right) if f has a kink at p, else None.
+
+    At a kink (relu or abs at 0) the two one-sided slopes differ however
+    small the step; where f is smooth their gap shrinks with the step.
+    """
+    def one_sided(h: float) -> tuple[float, float]:
+        original = p.data
+        try:
+            middle = _evaluate(f)
+            p.data = original - h
+            below = _evaluate(f)
+            p.data = original + h
+            above = _evaluate(f)
+        finally:
+            p.data = original
+        return (middle - below) / h, (above - middle) / h
+
+    left, right = one_sided(eps)
+    fine_left, fine_right = one_sided(eps / 16)
+    if close(left, right) or close(fine_left, fine_right) or abs(fine_right - fine_left) < abs(right - left) / 2:
+        return None
+    return fine_left, fine_right
+
+
+def _kink_note(function: str, row: dict[str, Any]) -> str:
+    left, right = row["kink"]
+    return (f"∂{function}/∂{row['name']}: {function} has a kink at {row['name']} = {row['value']:g} (slope "
+            f"{left:.6g} from the left, {right:.6g} from the right): it is not differentiable there, so no "
+            f"gradient is right; autodiff gives {row['autodiff']:.6g} by convention and the central difference "
+            f"averages the two sides. Check at a point away from the kink.")
 
 
 def _listed(args):
@@ -119,10 +164,18 @@ def _argument_names(f, n):
     return params[:n] if len(params) >= n else [f"arg{i}" for i in range(n)]
 
 
-def _hand_gradients(hand, args):
-    values = list(hand(*args))
+def _hand_gradients(hand, args, names):
+    """hand's gradients as floats: a list (or tuple, array) with one per argument; one number for one argument."""
+    returned = hand(*args)
+    expected = f"return a list of {len(args)} numbers, [∂f/∂{', ∂f/∂'.join(names)}]" \
+        if len(args) > 1 else "return a number or a list of one"
+    if isinstance(returned, numbers.Real) and not isinstance(returned, bool) and len(args) == 1:
+        returned = [returned]
+    if isinstance(returned, (str, bytes)) or not isinstance(returned, Iterable):
+        raise TypeError(f"hand returned {type(returned).__name__} {returned!r:.40}: {expected}")
+    values = list(returned)
     if len(values) != len(args):
-        raise ValueError(f"hand returned {len(values)} gradients for {len(args)} arguments")
+        raise ValueError(f"hand returned {len(values)} gradients for {len(args)} arguments: {expected}")
     return [finite_float(v, f"hand's gradient {i}") for i, v in enumerate(values)]
 
 
@@ -134,5 +187,5 @@ def _check_table(function, rows):
         cells = [f"∂{function}/∂{row['name']}", number(row["value"]), number(row["autodiff"], 12),
                  number(row["numerical"], 12)]
         cells += [number(row["hand"], 12)] if with_hand else []
-        lines.append(cells + ["ok" if row["ok"] else "MISMATCH"])
+        lines.append(cells + ["ok" if row["ok"] else "KINK" if row["kink"] is not None else "MISMATCH"])
     return aligned(lines)

@@ -43,20 +43,20 @@ def test_numerical_grad_restores_the_data_when_f_raises():
     def f():
         raise RuntimeError("boom")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="boom"):
         numerical_grad(f, [w])
     assert w.data == 0.7
 
 
-@pytest.mark.parametrize("f, params, eps, error", [
-    ("not callable", [Value(1.0)], 1e-6, TypeError),
-    (lambda: 1.0, [1.0], 1e-6, TypeError),
-    (lambda: 1.0, [Value(1.0)], 0.0, ValueError),
-    (lambda: 1.0, [Value(1.0)], float("nan"), ValueError),
-    (lambda: "text", [Value(1.0)], 1e-6, TypeError),
+@pytest.mark.parametrize("f, params, eps, error, message", [
+    ("not callable", [Value(1.0)], 1e-6, TypeError, "f must be a callable"),
+    (lambda: 1.0, [1.0], 1e-6, TypeError, "params must be Values, got float"),
+    (lambda: 1.0, [Value(1.0)], 0.0, ValueError, "eps must be a finite number > 0, got 0.0"),
+    (lambda: 1.0, [Value(1.0)], float("nan"), ValueError, "eps must be a finite number > 0, got nan"),
+    (lambda: "text", [Value(1.0)], 1e-6, TypeError, "f must return a Value or a real number, got str"),
 ])
-def test_numerical_grad_bad_input(f, params, eps, error):
-    with pytest.raises(error):
+def test_numerical_grad_bad_input(f, params, eps, error, message):
+    with pytest.raises(error, match=message):
         numerical_grad(f, params, eps)
 
 
@@ -104,12 +104,14 @@ def test_explicit_target_y():
     assert table[0]["autodiff"] > 0  # y_hat > y = 0: pushing w down lowers E
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    ({"w": "a"}, TypeError), ({"x": float("inf")}, ValueError), ({"w": []}, ValueError),
-    ({"bias": [1.0]}, TypeError), ({"y": True}, TypeError), ({"eps": -1.0}, ValueError),
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"w": "a"}, TypeError, "w must be a real number"), ({"x": float("inf")}, ValueError, "x must be finite"),
+    ({"w": []}, ValueError, "w must hold at least one number"), ({"bias": [1.0]}, TypeError, "bias must be a real"),
+    ({"y": True}, TypeError, r"y \(one target for every x\) must be a real number, got bool"),
+    ({"eps": -1.0}, ValueError, "eps must be a finite number > 0"),
 ])
-def test_compare_gradients_bad_input(kwargs, error):
-    with pytest.raises(error):
+def test_compare_gradients_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=message):
         compare_gradients(**kwargs)
 
 
@@ -156,17 +158,62 @@ def test_check_gradients_shows_tiny_gradients_as_numbers():
     assert "e-" in str(failure.value) and "0.000000" not in str(failure.value)
 
 
-@pytest.mark.parametrize("f, args, hand, error", [
-    ("f", [1.0], None, TypeError),
-    (lambda a: a, [1.0], "hand", TypeError),
-    (lambda a: 1.0, [1.0], None, TypeError),
-    (lambda a: a, [], None, ValueError),
-    (lambda a: a, [float("nan")], None, ValueError),
-    (lambda a, b: a * b, [1.0, 2.0], lambda a, b: [b], ValueError),
+@pytest.mark.parametrize("f, args, hand, error, message", [
+    ("f", [1.0], None, TypeError, "f .* must be callables"),
+    (lambda a: a, [1.0], "hand", TypeError, "f .* must be callables"),
+    (lambda a: 1.0, [1.0], None, TypeError, "f must return a Value"),
+    (lambda a: a, [], None, ValueError, "args must hold at least one number"),
+    (lambda a: a, [float("nan")], None, ValueError, r"args\[0\] must be finite"),
+    (lambda a, b: a * b, [1.0, 2.0], lambda a, b: [b], ValueError,
+     r"hand returned 1 gradients for 2 arguments: return a list of 2 numbers, \[∂f/∂a, ∂f/∂b\]"),
+    (lambda a, b: a * b, [1.0, 2.0], lambda a, b: b, TypeError,
+     r"hand returned float 2.0: return a list of 2 numbers, \[∂f/∂a, ∂f/∂b\]"),
+    (lambda a: a, [1.0], lambda a: None, TypeError, "hand returned NoneType None: return a number or a list of one"),
+    (lambda a: a, [1.0], lambda a: "1", TypeError, "hand returned str '1': return a number or a list of one"),
 ])
-def test_check_gradients_bad_input(f, args, hand, error):
-    with pytest.raises(error):
+def test_check_gradients_bad_input(f, args, hand, error, message):
+    with pytest.raises(error, match=message):
         check_gradients(f, args, hand=hand)
+
+
+@pytest.mark.parametrize("option", ["atol", "rtol"])
+@pytest.mark.parametrize("value, message", [(math.inf, "must be finite, got inf"), (math.nan, "must be finite, got nan"),
+                                            (-1e-3, "must be >= 0, got -0.001"), ("1e-5", "must be a real number")])
+def test_check_gradients_refuses_a_tolerance_that_would_pass_anything(option, value, message):
+    with pytest.raises((ValueError, TypeError), match=f"{option} {message}"):
+        check_gradients(lambda a: a * a.data, [2.0], **{option: value})  # a wrong gradient: inf would pass it
+
+
+def test_a_hand_gradient_may_be_a_bare_number_for_a_function_of_one_argument():
+    (row,) = check_gradients(lambda a: a * a, [3.0], hand=lambda a: 2 * a)
+    assert row["hand"] == 6.0 and row["ok"]
+    with pytest.raises(AssertionError, match="MISMATCH"):
+        check_gradients(lambda a: a * a, [3.0], hand=lambda a: 3 * a)
+
+
+@pytest.mark.parametrize("f, left, right", [(lambda a: a.relu(), 0, 1), (lambda a: -(-a).relu(), 1, 0),
+                                            (lambda a: (a - 1.0).relu() * 3.0 + a, 1, 4)])
+def test_a_kink_is_named_as_one_not_as_a_mismatch(f, left, right):
+    at = 1.0 if right == 4 else 0.0
+    with pytest.raises(AssertionError) as failure:
+        check_gradients(f, [at])
+    text = str(failure.value)
+    assert "KINK" in text and "MISMATCH" not in text
+    assert f"f has a kink at a = {at:g} (slope {left} from the left, {right} from the right)" in text
+    assert "not differentiable there" in text and "away from the kink" in text
+
+
+@pytest.mark.parametrize("f, at", [(lambda a: (a * 1000.0).tanh(), 0.0), (lambda a: (a * 30.0).sigmoid(), 0.0),
+                                   (lambda a: a.exp(), 20.0), (lambda a: a.relu(), 1e-3)])
+def test_steep_smooth_functions_and_points_near_a_kink_are_no_kink(f, at):
+    assert check_gradients(f, [at])[0]["kink"] is None
+
+
+def test_a_wrong_gradient_beside_a_kink_is_still_a_mismatch():
+    with pytest.raises(AssertionError) as failure:
+        check_gradients(lambda a, b: a.relu() + b * b.data, [0.0, 2.0])
+    lines = str(failure.value).splitlines()
+    assert lines[2].endswith("KINK") and lines[3].endswith("MISMATCH")
 
 
 def test_the_learners_example_test_file_passes_and_catches_a_wrong_formula(tmp_path):
