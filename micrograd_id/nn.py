@@ -8,9 +8,11 @@ all speak of a parameter the same way.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
@@ -52,17 +54,37 @@ class Module:
             p.data = values[name]
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the state dict as JSON (floats round-trip exactly); atomic."""
-        return write_atomic(path, json.dumps(self.state_dict(), indent=2) + "\n")
+        """Write the state dict as JSON (floats round-trip exactly); atomic.
+
+        ValueError if a parameter is nan or infinite (training diverged): JSON
+        has no such numbers, and ``load`` accepts finite ones only.
+        """
+        state = self.state_dict()
+        for name, value in state.items():
+            if not math.isfinite(value):
+                raise ValueError(f"cannot save {path}: parameter {name!r} is {value} (did training diverge?); "
+                                 f"a state dict holds finite numbers only")
+        return write_atomic(path, json.dumps(state, indent=2, allow_nan=False) + "\n")
 
     def load(self, path: str | os.PathLike[str]) -> Module:
-        """Load a JSON state dict written by ``save``; JSON only, validated, all or nothing."""
+        """Load a JSON state dict written by ``save``; JSON only, validated, all or nothing.
+
+        Every error (ValueError, TypeError, KeyError) starts with the path.
+        """
         text = Path(path).read_bytes()
         try:
             state = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ValueError(f"{path}: not a JSON state dict ({error})") from None
-        self.load_state_dict(state)
+        except RecursionError:  # json's parser recurses once per level of [ or {
+            raise ValueError(f"{path}: not a JSON state dict (nested too deeply: a state dict is one flat "
+                             f"object of name: number)") from None
+        except ValueError as error:  # NaN, Infinity, a name given twice
+            raise ValueError(f"{path}: {error}") from None
+        try:
+            self.load_state_dict(state)
+        except (KeyError, TypeError, ValueError) as error:
+            raise type(error)(f"{path}: {error.args[0] if error.args else error}") from None
         return self
 
 
@@ -152,6 +174,10 @@ class MLP(Module):
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], seed: int | None = 0, activation: str = "relu") -> None:
+        if isinstance(nouts, (numbers.Number, str)) or not isinstance(nouts, Iterable):
+            example = f"[{nouts}] for one layer of {nouts}" if isinstance(nouts, numbers.Integral) else "[16, 16, 1]"
+            raise TypeError(f"nouts must be a list of layer sizes such as {example}, got {type(nouts).__name__} "
+                            f"{nouts!r:.40}")
         nouts = list(nouts)
         if not nouts:
             raise ValueError("nouts must list at least one layer size")
