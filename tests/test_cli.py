@@ -52,6 +52,55 @@ def test_demo_prints_the_tables_and_writes_both_pictures(tmp_path, capsys):
         assert name in out  # the demo says where each file went
 
 
+def png_size(path):
+    """(width, height) from a PNG's header."""
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz `dot` is not installed")
+def test_demo_graph_is_drawn_top_to_bottom_like_the_readme(tmp_path, capsys):
+    status, _, err = run(capsys, "demo", "--out", str(tmp_path))
+    assert status == 0, err
+    width, height = png_size(tmp_path / "graph.png")
+    assert height > width
+
+
+def test_the_demos_next_command_runs_in_a_new_shell(tmp_path, capsys, monkeypatch):
+    """Run from a virtual environment (as `make demo` does), the demo names the environment's command."""
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    script = venv / "bin" / "micrograd-id"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m micrograd_id "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    monkeypatch.setattr(sys, "base_prefix", "/usr")
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "demo", "--out", "out")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[-2] == ("Next: .venv/bin/micrograd-id explain --w 0.3 --x 1   "
+                         "(the chain rule behind dE/dw, with these numbers)")
+    assert lines[-1] == ("      (the virtual environment's command; after `source .venv/bin/activate`, "
+                         "plain `micrograd-id` works too)")
+    if os.name != "nt":
+        command = lines[-2].removeprefix("Next: ").split("   (")[0]
+        fresh = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+        done = subprocess.run(["/bin/sh", "-c", command], cwd=tmp_path, env=fresh, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "is that product" in done.stdout
+
+
+def test_help_says_demo_writes_two_pictures_and_a_page(capsys):
+    status, out, _ = run(capsys, "--help")
+    words = r"demo train the identity network, compare gradients, write two pictures and a page"
+    assert status == 0 and re.search(words.replace(" ", r"\s+"), out)  # however argparse wraps the line
+    status, out, _ = run(capsys, "demo", "--help")
+    assert status == 0 and "graph.png" in out and "landscape.png" in out and "backprop.html" in out
+
+
 def test_demo_without_dot_writes_the_dot_source_and_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)

@@ -1,6 +1,6 @@
 """The `micrograd-id` command (also `python -m micrograd_id`): the identity network, on screen.
 
-    micrograd-id demo        train it, compare gradients, draw the graph and the landscape
+    micrograd-id demo        train it, compare gradients; write two pictures and a page
     micrograd-id train       gradient descent with a table of every step
     micrograd-id draw        the computation graph with every node's gradient
     micrograd-id explain     the chain rule for dE/dw, path by path, with numbers

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,7 +59,10 @@ def demo_command(args: argparse.Namespace) -> int:
     print(f"   With a bias, y_hat = sigmoid(w·x + b), {DEMO_BIAS_STEPS} steps fit both inputs: w = {w:.3g}, "
           f"b = {b:.3g}, E = {error(w, 0.0, b=b):.2g} for x = 0 and {error(w, 1.0, b=b):.2g} for x = 1.\n")
     failures = _write_pictures(out, history)
-    print(f"\nNext: {PROG} explain --w {DEMO_W0:g} --x 1   (the chain rule behind dE/dw, with these numbers)")
+    command, venv = _command_for_a_new_shell()
+    print(f"\nNext: {command} explain --w {DEMO_W0:g} --x 1   (the chain rule behind dE/dw, with these numbers)")
+    if venv is not None:
+        print(f"      (the virtual environment's command; after `{_activate(venv)}`, plain `{PROG}` works too)")
     if failures:
         print(f"{PROG} demo: {plural(failures, 'picture')} not written (see the messages above); "
               f"the rest of the demo ran", file=sys.stderr)
@@ -65,12 +70,43 @@ def demo_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_for_a_new_shell() -> tuple[str, str | None]:
+    """(how to run micrograd-id from a new shell, the virtual environment it lives in or None).
+
+    Run from a virtual environment (as `make demo` does) the command is not
+    on a new shell's PATH: name the environment's script, relative to the
+    current folder when it lies inside it. Without a script (the package
+    run from source), `python -m micrograd_id` with this interpreter.
+    """
+    scripts = Path(sys.prefix, "Scripts" if os.name == "nt" else "bin")
+    script = scripts / (PROG + (".exe" if os.name == "nt" else ""))
+    in_venv = sys.prefix != sys.base_prefix
+    if not in_venv and shutil.which(PROG):
+        return PROG, None
+    if in_venv and script.exists():
+        return _shell_path(script), _shell_path(Path(sys.prefix))
+    return f"{_shell_path(Path(sys.executable))} -m micrograd_id", None
+
+
+def _shell_path(path: Path) -> str:
+    """path as typed in a shell: relative (./-less, e.g. .venv/bin/x) under the current folder, else absolute."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.absolute())
+
+
+def _activate(venv: str) -> str:
+    return f"{venv}\\Scripts\\activate" if os.name == "nt" else f"source {venv}/bin/activate"
+
+
 def _write_pictures(out: Path, history: Any) -> int:
     """The graph, the landscape and the explorer page into `out`; how many could not be written."""
-    print(f"3. Pictures, in {out}/:")
+    print(f"3. Pictures and a page, in {out}/:")
     failures = 0
     _, E = identity_error(DEMO_W0, 1.0)
-    failures += try_write(lambda: render_graph_or_source(E, out / "graph.png", "w", local_derivatives=True),
+    failures += try_write(lambda: render_graph_or_source(E, out / "graph.png", "w", local_derivatives=True,
+                                                         rankdir="TB"),
                           f"the graph of E at w = {DEMO_W0:g}, x = 1: each node's value and gradient, "
                           f"each arrow's local derivative; red: the path from w")
     failures += try_write(lambda: plot(out / "landscape.png", history,
@@ -83,9 +119,11 @@ def _write_pictures(out: Path, history: Any) -> int:
 
 
 def add_demo(commands: Any) -> None:
-    parser = commands.add_parser("demo", help="train the identity network, compare gradients, write two pictures",
+    parser = commands.add_parser("demo", help="train the identity network, compare gradients, write two pictures "
+                                              "and a page",
                                  description="Train the identity network; print autodiff vs eq. (6) vs central "
-                                             "differences and the first steps; write graph.png and landscape.png.")
+                                             "differences and the first steps; write two pictures, graph.png "
+                                             "and landscape.png, and a page to open in a browser, backprop.html.")
     parser.add_argument("--out", type=folder, default=Path("out"), metavar="DIR",
-                        help="folder for the pictures, created if missing (default: out)")
+                        help="folder for the pictures and the page, created if missing (default: out)")
     parser.set_defaults(run=demo_command)
