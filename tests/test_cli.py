@@ -67,25 +67,31 @@ def test_demo_graph_is_drawn_top_to_bottom_like_the_readme(tmp_path, capsys):
     assert height > width
 
 
-def test_the_demos_next_command_runs_in_a_new_shell(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("installed", ["in a virtual environment", "nowhere (run from source)"])
+def test_the_demos_next_command_runs_in_a_new_shell(tmp_path, capsys, monkeypatch, installed):
     """Run from a virtual environment (as `make demo` does), the demo names the environment's command."""
     venv = tmp_path / ".venv"
     (venv / "bin").mkdir(parents=True)
-    script = venv / "bin" / "micrograd-id"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m micrograd_id "$@"\n')
-    script.chmod(0o755)
+    if installed == "in a virtual environment":
+        script = venv / "bin" / "micrograd-id"
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m micrograd_id "$@"\n')
+        script.chmod(0o755)
+        monkeypatch.setattr(sys, "base_prefix", "/usr")
+        expected = [".venv/bin/micrograd-id", "      (the virtual environment's command; after "
+                                              "`source .venv/bin/activate`, plain `micrograd-id` works too)"]
+    else:
+        monkeypatch.setattr(sys, "base_prefix", str(venv))
+        monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+        expected = [f"{sys.executable} -m micrograd_id"]
     monkeypatch.setattr(sys, "prefix", str(venv))
-    monkeypatch.setattr(sys, "base_prefix", "/usr")
     monkeypatch.chdir(tmp_path)
     status, out, err = run(capsys, "demo", "--out", "out")
     assert status == 0, err
-    lines = out.splitlines()
-    assert lines[-2] == ("Next: .venv/bin/micrograd-id explain --w 0.3 --x 1   "
-                         "(the chain rule behind dE/dw, with these numbers)")
-    assert lines[-1] == ("      (the virtual environment's command; after `source .venv/bin/activate`, "
-                         "plain `micrograd-id` works too)")
+    lines = out.splitlines()[-len(expected):]
+    assert lines[0] == f"Next: {expected[0]} explain --w 0.3 --x 1   (the chain rule behind dE/dw, with these numbers)"
+    assert lines[1:] == expected[1:]
     if os.name != "nt":
-        command = lines[-2].removeprefix("Next: ").split("   (")[0]
+        command = lines[0].removeprefix("Next: ").split("   (")[0]
         fresh = {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
         done = subprocess.run(["/bin/sh", "-c", command], cwd=tmp_path, env=fresh, capture_output=True, text=True,
                               timeout=120)
