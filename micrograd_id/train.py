@@ -71,6 +71,11 @@ def _cell(value):
     return str(value)
 
 
+def _csv_text(value: Any) -> str:
+    """A cell's text: a list as JSON, a number in full precision (repr round-trips floats exactly)."""
+    return json.dumps(value) if isinstance(value, list) else repr(value)
+
+
 class History:
     """One dict per training step (``train``) or epoch (``fit``); written as CSV or JSON."""
 
@@ -139,11 +144,6 @@ def _parse_cell(column, text):
     if column in ("step", "epoch"):
         return int(text)
     return json.loads(text) if text.startswith("[") else float(text)
-
-
-def _csv_text(value: Any) -> str:
-    """A cell's text: a list as JSON, a number in full precision (repr round-trips floats exactly)."""
-    return json.dumps(value) if isinstance(value, list) else repr(value)
 
 
 def train(model: Any, xs: Sequence[Any], ys: Sequence[Any] | None = None, lr: float = 0.5, steps: int = 100, *,
