@@ -90,6 +90,20 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
     possible), so even a handful of points holds both classes. The label
     comes from the clean point, so noise > 0 blurs the axes between the
     quadrants.
+
+    Args:
+        n: the number of points (>= 2), split between the two classes as equally as possible.
+        noise: the standard deviation of the Gaussian jitter added to every point, >= 0.
+        seed: the seed of numpy's random generator.
+
+    Returns:
+        (X, y): X a float array of shape (n, 2), y an int array of shape (n,) with
+        the class labels 0 and 1, rows shuffled; the same seed gives the same points.
+
+    Raises:
+        ValueError: n too small for the classes, noise < 0, a count or seed that is not a whole number
+            (floats such as 3.0 too), or a number not finite.
+        TypeError: an argument that is not a number at all.
     """
     noise, rng = _noise(noise), _rng(seed)
     parts = []

@@ -82,6 +82,24 @@ def check_gradients(f: Callable[..., Value], args: float | Sequence[float],
     abs at 0) no derivative exists to check: the table marks it KINK and says
     so. Each row: name, value, autodiff, numerical, hand (None without it), ok,
     kink (None, or the slopes from the left and the right where f has one).
+
+    Args:
+        f: f(*Values) -> Value, built from Value ops; the table names each argument after f's parameters.
+        args: one number or a sequence of numbers (finite) to evaluate f at.
+        hand: hand(*floats) -> a sequence with one derivative per argument (a number for one argument), or None.
+        eps: the central difference's step.
+        rtol: the relative tolerance, finite and >= 0: they agree within ``atol + rtol·max(|autodiff|, |other|)``.
+        atol: the absolute tolerance, finite and >= 0.
+
+    Returns:
+        The rows compared, one dict per argument.
+
+    Raises:
+        AssertionError: a gradient disagrees or f has a kink at args (the message is the table).
+        TypeError: f or hand is not callable, f does not return a Value, or hand returns something
+            other than numbers.
+        ValueError: args is empty or holds a number that is not finite, rtol or atol is not finite
+            and >= 0, or hand returns the wrong count.
     """
     if not callable(f) or (hand is not None and not callable(hand)):
         raise TypeError("f (and hand, when given) must be callables")
