@@ -117,7 +117,7 @@ class History:
         ``=HYPERLINK(...)`` in the header) is written with a leading ``'``.
         """
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer)  # lines end in \r\n (RFC 4180), so a \r or \n in a cell gets quoted
         writer.writerow([spreadsheet_cell(name) for name in self.columns])
         for row in self.rows:
             writer.writerow([spreadsheet_cell(_csv_text(row[name]) if name in row else "") for name in self.columns])

@@ -2,6 +2,7 @@
 refuses what is not a file; CSV cannot run as a spreadsheet formula, JSON is strict."""
 
 import contextlib
+import csv
 import json
 import math
 import os
@@ -10,7 +11,7 @@ import stat
 
 import pytest
 from conftest import identity_error
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import Value, identity, train, viz
@@ -375,3 +376,24 @@ def test_history_to_json_is_strict_json_with_non_finite_numbers_named(tmp_path):
 def test_strict_json_round_trips_finite_numbers_exactly():
     data = {"a": [0.1, -2.5e-300, 1e308], "b": {"c": 3}}
     assert json.loads(strict_json(data)) == data and from_strict_json(json.loads(strict_json(data))) == data
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), min_size=1),
+                min_size=1, max_size=4, unique=True).filter(lambda names: not {"step", "epoch"} & set(names)),
+       st.floats(allow_nan=False))
+def test_any_column_names_round_trip_through_csv_and_none_starts_a_formula(tmp_path_factory, names, value):
+    path = tmp_path_factory.mktemp("csv") / "h.csv"
+    History([{name: value for name in names}]).to_csv(path)
+    with open(path, newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) or _number(cell) for cell in header)
+    assert History.from_csv(path).rows == [{name: value for name in names}]
+
+
+def _number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
