@@ -30,6 +30,7 @@ from micrograd_id.notation import (
     node_names,
     number,
     operand,
+    operation,
     parse_nn_label,
     printable,
 )
@@ -47,20 +48,27 @@ def describe(root: Value) -> Description:
     return Description(root)
 
 
-def values_below(root: Value, limit: int) -> int:
-    """How many Values root's graph holds (root included), counting no further than limit + 1.
+def values_below(root: Value, limit: int | None, *, computed_only: bool = False) -> list[Value]:
+    """Values of root's graph (root first), found without ordering it: at most limit + 1 of them.
 
-    Stops as soon as the count passes ``limit``, so asking whether a graph of a
-    million nodes has more than 3000 costs 3001 steps.
+    limit None: all of them.
+    Stops as soon as it holds more than ``limit``, so asking whether a graph of a
+    million nodes has more than 3000 costs about 3001 steps. computed_only:
+    collect only the Values an op made (the walk still passes through leaves).
     """
     seen = {root}
     stack = [root]
-    while stack and len(seen) <= limit:
+    found = [root] if root.children or not computed_only else []
+    if limit is None:
+        limit = len(found) - 1 + 2 ** 62  # no graph in memory comes close
+    while stack and len(found) <= limit:
         for child in stack.pop().children:
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
-    return min(len(seen), limit + 1)
+                if child.children or not computed_only:
+                    found.append(child)
+    return found[:limit + 1]
 
 
 class Description:
@@ -115,7 +123,7 @@ class Description:
 
     def expression_with_numbers(self, v: Value, digits: int = 6) -> Expr:
         """The same expression with its inputs' numbers: "0.3·1" for w·x."""
-        return fill(v.operation.notation, [number(c.data, digits) for c in v.children])
+        return fill(operation(v).notation, [number(c.data, digits) for c in v.children])
 
     def formula(self, v: Value, i: int) -> Expr:
         """∂v/∂(input i) as a formula over the names: "y_hat·(1 − y_hat)"."""
@@ -236,8 +244,9 @@ class Description:
                 source[v] = key
         members: dict[Value, str] = {}
         for v in self.order:  # users first: keep what feeds a member of its own box
-            if labels[v][0] is not None:
-                members[v] = labels[v][0]
+            own = labels[v][0]
+            if own is not None:
+                members[v] = own
             if v in members:
                 for c in v.children:
                     if c not in outputs and source.get(c) == members[v]:
@@ -248,8 +257,9 @@ class Description:
                 if is_constant(c):
                     users.setdefault(c, set()).add(members.get(v))
         for c, boxes in users.items():
-            if len(boxes) == 1 and None not in boxes:
-                members[c] = boxes.pop()  # type: ignore[assignment]  # None was just ruled out
+            box = boxes.pop() if len(boxes) == 1 else None
+            if box is not None:
+                members[c] = box
         return members
 
 

@@ -52,9 +52,8 @@ def explain(root: Value | Description, wrt: Value, *, max_paths: int = MAX_PATHS
     text says why. ``derivation``: a function adding a model's own derivation,
     such as ``micrograd_id.identity.derivation`` (eqs. (1)-(6)).
     """
-    description = root if isinstance(root, Description) else None
-    _check(description.root if description else root, wrt, max_paths, digits, derivation)
-    graph = _Graph(description or describe(root), wrt, digits)
+    _check(root.root if isinstance(root, Description) else root, wrt, max_paths, digits, derivation)
+    graph = _Graph(root if isinstance(root, Description) else describe(root), wrt, digits)
     reference = graph.description.gradients.get(wrt, 0.0)
     lines = [f"{graph.d(graph.root, wrt)} at {graph.name(wrt)} = {wrt.data:.{digits}g}", ""]
     paths = graph.count.get(graph.root, 0)

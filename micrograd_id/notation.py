@@ -36,10 +36,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from micrograd_id.engine import Value
+from micrograd_id.engine import Op, Value
 
 __all__ = ["SUM", "PRODUCT", "PREFIX", "POWER", "ATOM", "Expr", "number", "printable", "fill", "operand",
-           "node_names", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
+           "node_names", "operation", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
            "NNLabel", "nn_label", "parse_nn_label"]
 
 # How tightly an expression binds, loosest first (Python's order).
@@ -209,9 +209,16 @@ def fill(template: str, operands: Sequence[Expr], out: Expr | None = None) -> Ex
 
 # ----- names of a graph's nodes -----------------------------------------------------------------
 
+def operation(node: Value) -> Op:
+    """The op that made node; ValueError for a leaf, which no op made."""
+    if node.operation is None:
+        raise ValueError(f"{node!r} is a leaf: no op made it, so it has no expression or local derivative")
+    return node.operation
+
+
 def expression(node: Value, names: Mapping[Value, Expr]) -> Expr:
     """The expression that made node, over its inputs' names: "w·x", "sigmoid(w·x)", "(a + b)^2"."""
-    return fill(node.operation.notation, [names[c] for c in node.children])
+    return fill(operation(node).notation, [names[c] for c in node.children])
 
 
 def local_formula(node: Value, i: int, names: Mapping[Value, Expr]) -> Expr:
@@ -220,7 +227,7 @@ def local_formula(node: Value, i: int, names: Mapping[Value, Expr]) -> Expr:
     With names mapping each node to ``number(node.data)`` it is the same formula
     with numbers. Display only: the numbers always come from the op's rule.
     """
-    return fill(node.operation.derivatives[i], [names[c] for c in node.children], names[node])
+    return fill(operation(node).derivatives[i], [names[c] for c in node.children], names[node])
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, Expr]:
@@ -244,9 +251,9 @@ def node_names(order: Sequence[Value]) -> dict[Value, Expr]:
                 names[v] = full
                 continue
             short = [names[c] if c.label or not c.children else Expr(ELLIPSIS, ATOM) for c in v.children]
-            named = fill(v.operation.notation, short)
+            named = fill(operation(v).notation, short)
             names[v] = named if len(named.text) <= MAX_NAME else fill(
-                v.operation.notation, [Expr(ELLIPSIS, ATOM)] * len(v.children))
+                operation(v).notation, [Expr(ELLIPSIS, ATOM)] * len(v.children))
     return names
 
 
