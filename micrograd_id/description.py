@@ -26,8 +26,8 @@ from micrograd_id.notation import (
     expression,
     fill,
     local_formula,
+    name_of,
     nn_label,
-    node_names,
     number,
     operand,
     operation,
@@ -85,6 +85,7 @@ class Description:
         self.order: list[Value] = topological_order(root)
         self.index: dict[Value, int] = {v: k for k, v in enumerate(self.order)}
         self._local: dict[Value, Sequence[float]] = {}
+        self._names: dict[Value, Expr] = {}
         self._groups: dict[str, dict[Value, str]] = {}
 
     def __contains__(self, v: object) -> bool:
@@ -95,18 +96,21 @@ class Description:
 
     # ----- names ---------------------------------------------------------------------------
 
-    @cached_property
+    @property
     def names(self) -> dict[Value, Expr]:
-        return node_names(self.order)
+        """{node: Expr} for every node (names are otherwise made only as they are asked for)."""
+        if len(self._names) < len(self.order):
+            for v in reversed(self.order):  # inputs first: each named in one step
+                name_of(v, self._names)
+        return self._names
 
     def name(self, v: Value) -> str:
         """v's name in running text (a Value outside the graph: its label or its number)."""
         return self.expr(v).text
 
     def expr(self, v: Value) -> Expr:
-        found = self.names.get(v)
-        if found is not None:
-            return found
+        if v in self.index:
+            return self._names[v] if v in self._names else name_of(v, self._names)
         return Expr(printable(v.label), ATOM) if v.label else number(v.data)
 
     def operand(self, v: Value) -> str:
@@ -119,7 +123,7 @@ class Description:
 
     def expression(self, v: Value) -> Expr:
         """The expression that made v over its inputs' names (never shortened at the top)."""
-        return expression(v, self.names)
+        return expression(v, self._named(v.children))
 
     def expression_with_numbers(self, v: Value, digits: int = 6) -> Expr:
         """The same expression with its inputs' numbers: "0.3·1" for w·x."""
@@ -127,7 +131,12 @@ class Description:
 
     def formula(self, v: Value, i: int) -> Expr:
         """∂v/∂(input i) as a formula over the names: "y_hat·(1 − y_hat)"."""
-        return local_formula(v, i, self.names)
+        return local_formula(v, i, self._named((v, *v.children)))
+
+    def _named(self, nodes: Sequence[Value]) -> dict[Value, Expr]:
+        for v in nodes:
+            self.expr(v)
+        return self._names
 
     def formula_with_numbers(self, v: Value, i: int, digits: int = 6) -> Expr:
         """The same formula with numbers: "0.574443·(1 − 0.574443)"."""

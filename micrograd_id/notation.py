@@ -39,7 +39,7 @@ from typing import NamedTuple
 from micrograd_id.engine import Op, Value
 
 __all__ = ["SUM", "PRODUCT", "PREFIX", "POWER", "ATOM", "Expr", "number", "printable", "fill", "operand",
-           "node_names", "operation", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
+           "node_names", "name_of", "operation", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
            "NNLabel", "nn_label", "parse_nn_label"]
 
 # How tightly an expression binds, loosest first (Python's order).
@@ -231,30 +231,50 @@ def local_formula(node: Value, i: int, names: Mapping[Value, Expr]) -> Expr:
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, Expr]:
-    """A name per node of a graph in topological order (root first).
+    """A name per node of a graph in topological order (root first): see ``name_of``."""
+    names: dict[Value, Expr] = {}
+    for v in reversed(order):  # inputs before the nodes made from them: each is named in one step
+        name_of(v, names)
+    return names
+
+
+def name_of(node: Value, names: dict[Value, Expr]) -> Expr:
+    """node's name, adding it (and any input's it needs) to ``names``, a cache kept by the caller.
 
     A labelled node is called by its label; an unlabelled leaf (a constant) by
     its number; any other node by the expression that made it, over its inputs'
     names. Past MAX_NAME characters the expression keeps only its labelled inputs
     and numbers, the rest shortened to "…" ("… + L2.N0.w2·L1.N2"), so a name stays
-    short and says where the node sits.
+    short and says where the node sits. Only the nodes a name depends on are named:
+    a labelled input stops the descent.
     """
-    names: dict[Value, Expr] = {}
-    for v in reversed(order):  # inputs before the nodes made from them
-        if v.label:
+    stack = [node]
+    while stack:  # depth first without recursion: a chain of any length
+        v = stack[-1]
+        if v in names:
+            stack.pop()
+        elif v.label:
             names[v] = Expr(printable(v.label), ATOM)
         elif not v.children:
             names[v] = number(v.data)
         else:
-            full = expression(v, names)
-            if len(full.text) <= MAX_NAME:
-                names[v] = full
+            missing = [c for c in v.children if c not in names]
+            if missing:
+                stack += missing
                 continue
-            short = [names[c] if c.label or not c.children else Expr(ELLIPSIS, ATOM) for c in v.children]
-            named = fill(operation(v).notation, short)
-            names[v] = named if len(named.text) <= MAX_NAME else fill(
-                operation(v).notation, [Expr(ELLIPSIS, ATOM)] * len(v.children))
-    return names
+            names[v] = _shortened(v, names)
+    return names[node]
+
+
+def _shortened(v: Value, names: Mapping[Value, Expr]) -> Expr:
+    full = expression(v, names)
+    if len(full.text) <= MAX_NAME:
+        return full
+    short = [names[c] if c.label or not c.children else Expr(ELLIPSIS, ATOM) for c in v.children]
+    named = fill(operation(v).notation, short)
+    if len(named.text) <= MAX_NAME:
+        return named
+    return fill(operation(v).notation, [Expr(ELLIPSIS, ATOM)] * len(v.children))
 
 
 # ----- the nn module's labels ------------------------------------------------------------------
