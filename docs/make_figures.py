@@ -71,8 +71,8 @@ def section_nodes():
 
 def section_explain():
     net, E = identity_error()
-    return code(f">>> from micrograd_id.identity import derivation   # eqs. (1)-(6) of the question\n"
-                f">>> print(explain(E, wrt=net.w, derivation=derivation))\n{explain(E, net.w, derivation=derivation)}")
+    return code(f">>> from micrograd_id.identity import derivation; print(explain(E, wrt=net.w, derivation=derivation))\n"
+                f"{explain(E, net.w, derivation=derivation)}")
 
 
 def section_explain_mlp():
