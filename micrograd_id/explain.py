@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from micrograd_id.description import Description, describe
 from micrograd_id.engine import Value
-from micrograd_id.notation import PREFIX, PRODUCT, Expr, number, printable
+from micrograd_id.notation import PRODUCT, UNARY, Expr, number, printable
 
 __all__ = ["explain", "Explanation", "count_paths", "Derivation", "MAX_PATHS"]
 
@@ -244,7 +244,7 @@ def _segment_text(graph, segment):
 
 def _factor(formula: Expr) -> str:
     """A formula ready to stand in a product: a sum, a difference or a sign gets parentheses."""
-    return f"({formula.text})" if formula.level < PRODUCT or formula.level == PREFIX else formula.text
+    return f"({formula.text})" if formula.level < PRODUCT or formula.level == UNARY else formula.text
 
 
 def _list_paths(graph, lines):

@@ -38,12 +38,12 @@ from typing import NamedTuple
 
 from micrograd_id.engine import Op, Value
 
-__all__ = ["SUM", "PRODUCT", "PREFIX", "POWER", "ATOM", "Expr", "number", "printable", "fill", "operand",
+__all__ = ["SUM", "PRODUCT", "UNARY", "POWER", "ATOM", "Expr", "number", "printable", "fill", "operand",
            "node_names", "name_of", "operation", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
            "NNLabel", "nn_label", "parse_nn_label"]
 
-# How tightly an expression binds, loosest first (Python's order).
-SUM, PRODUCT, PREFIX, POWER, ATOM = 1, 2, 3, 4, 5
+# How tightly an expression binds, loosest first: Python's order, the levels of Op.precedence.
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 UNKNOWN = 0  # a user's template with an operator not listed here: always bracketed as an operand
 
 MAX_NAME = 32     # an unlabelled node's expression longer than this is shortened
@@ -63,7 +63,7 @@ class Expr(NamedTuple):
 def number(x: float, digits: int = 6) -> Expr:
     """A number as Python's ``g`` format writes it; a negative one binds like a prefix minus."""
     text = f"{x:.{digits}g}" if x != 0.0 else "0"
-    return Expr(text, PREFIX if text.startswith("-") else ATOM)
+    return Expr(text, UNARY if text.startswith("-") else ATOM)
 
 
 def printable(label: str) -> str:
@@ -84,7 +84,7 @@ _SLOT = re.compile(r"\{(\d+|out)\}")
 _OPEN, _CLOSE = "([", ")]"
 # Binary operators: their level, and how tightly an operand must bind (left of it, right of it).
 _BINARY = {"+": (SUM, SUM, SUM), "−": (SUM, SUM, PRODUCT), "·": (PRODUCT, PRODUCT, PRODUCT),
-           "*": (PRODUCT, PRODUCT, PRODUCT), "×": (PRODUCT, PRODUCT, PRODUCT), "/": (PRODUCT, PRODUCT, PREFIX),
+           "*": (PRODUCT, PRODUCT, PRODUCT), "×": (PRODUCT, PRODUCT, PRODUCT), "/": (PRODUCT, PRODUCT, UNARY),
            "^": (POWER, ATOM, ATOM)}
 _COMPARISONS = set("<>=≤≥≠")  # looser than arithmetic: [a + b > 0] needs no brackets inside
 
@@ -171,7 +171,7 @@ def _level(text: str) -> int:
         elif depth or bar:
             continue
         elif char in "−-":
-            found.append(PREFIX if _is_sign(stripped[:k]) and k == 0 else
+            found.append(UNARY if _is_sign(stripped[:k]) and k == 0 else
                          SUM if not _is_sign(stripped[:k]) else ATOM)
         elif char == "√" and k == 0:
             found.append(POWER)
@@ -202,7 +202,7 @@ def fill(template: str, operands: Sequence[Expr], out: Expr | None = None) -> Ex
             continue
         if read.level is None:
             level = expr.level
-        bracket = expr.level < part.needs or (part.after_binary and expr.level == PREFIX)
+        bracket = expr.level < part.needs or (part.after_binary and expr.level == UNARY)
         texts.append(f"({expr.text})" if bracket else expr.text)
     return Expr("".join(texts), ATOM if level is None else level)
 

@@ -14,9 +14,9 @@ from micrograd_id.losses import half_squared_error
 from micrograd_id.nn import MLP
 from micrograd_id.notation import (
     ATOM,
-    PREFIX,
     PRODUCT,
     SUM,
+    UNARY,
     Expr,
     expression,
     fill,
@@ -48,10 +48,10 @@ NAMESPACE = {"sqrt": math.sqrt, "exp": math.exp, "log": math.log, "tanh": math.t
              "cos": math.cos, "tan": math.tan, "arctan": math.atan,
              "sigmoid": lambda z: 0.5 * (1.0 + math.tanh(z / 2.0)), "relu": lambda z: max(z, 0.0)}
 
-UNARY = [lambda a: -a, lambda a: a.exp(), lambda a: a.tanh(), lambda a: a.sigmoid(), lambda a: a.relu(),
+ONE_INPUT = [lambda a: -a, lambda a: a.exp(), lambda a: a.tanh(), lambda a: a.sigmoid(), lambda a: a.relu(),
          lambda a: a.sin(), lambda a: a.cos(), lambda a: a.arctan(), lambda a: a ** 2, lambda a: a ** 3,
          lambda a: (a * a + 1.0).sqrt(), lambda a: (a * a + 1.0).log(), lambda a: a ** -1.0 if a.data else a]
-BINARY = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / (b * b + 1.0),
+TWO_INPUTS = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / (b * b + 1.0),
           lambda a, b: (a * a + 1.0) ** (b.tanh())]
 
 
@@ -62,9 +62,10 @@ def trees(draw):
     for _ in range(draw(st.integers(1, 8))):
         try:
             if draw(st.booleans()):
-                nodes.append(draw(st.sampled_from(UNARY))(draw(st.sampled_from(nodes))))
+                nodes.append(draw(st.sampled_from(ONE_INPUT))(draw(st.sampled_from(nodes))))
             else:
-                nodes.append(draw(st.sampled_from(BINARY))(draw(st.sampled_from(nodes)), draw(st.sampled_from(nodes))))
+                a, b = draw(st.sampled_from(nodes)), draw(st.sampled_from(nodes))
+                nodes.append(draw(st.sampled_from(TWO_INPUTS))(a, b))
         except (ArithmeticError, ValueError):  # out of an op's domain: not what this test is about
             assume(False)
     return leaves, nodes[-1]
@@ -162,10 +163,10 @@ def test_a_slot_no_operand_fills_stays_as_written():
 def test_levels_and_operands():
     assert fill("{0} + {1}", [Expr("a", ATOM)] * 2).level == SUM
     assert fill("{0}·{1}", [Expr("a", ATOM)] * 2).level == PRODUCT
-    assert fill("−{0}", [Expr("a", ATOM)]).level == PREFIX
+    assert fill("−{0}", [Expr("a", ATOM)]).level == UNARY
     assert fill("{0}", [Expr("a + b", SUM)]) == Expr("a + b", SUM)  # one slot: binds as its operand
     assert operand(Expr("a + b", SUM)) == "(a + b)" and operand(Expr("sigmoid(a + b)", ATOM)) == "sigmoid(a + b)"
-    assert number(-0.5) == Expr("-0.5", PREFIX) and number(0.0) == Expr("0", ATOM)
+    assert number(-0.5) == Expr("-0.5", UNARY) and number(0.0) == Expr("0", ATOM)
     assert number(1 / 3, 3).text == "0.333"
 
 
