@@ -107,9 +107,8 @@ def _read(template: str) -> _Template:
     texts, keys = pieces[0::2], pieces[1::2]
     parts: list[str | _Slot] = []
     for k, key in enumerate(keys):
-        left, left_kind = _left_of(texts[k], first=k == 0)
-        right_need = _right_need(texts[k + 1], last=k == len(keys) - 1)
-        needs = max(left_kind, right_need)
+        left, left_needs = _left_of(texts[k], first=k == 0)
+        needs = max(left_needs, _right_needs(texts[k + 1], last=k == len(keys) - 1))
         if texts[k]:
             parts.append(texts[k])
         parts.append(_Slot(key, needs, left in _BINARY))
@@ -138,7 +137,7 @@ def _left_of(text: str, first: bool) -> tuple[str, int]:
     return "", SUM if char in _COMPARISONS else ATOM
 
 
-def _right_need(text: str, last: bool) -> int:
+def _right_needs(text: str, last: bool) -> int:
     """The level an operand needs because of what follows its slot."""
     stripped = text.lstrip(" ")
     if not stripped:
@@ -171,8 +170,10 @@ def _level(text: str) -> int:
         elif depth or bar:
             continue
         elif char in "−-":
-            found.append(UNARY if _is_sign(stripped[:k]) and k == 0 else
-                         SUM if not _is_sign(stripped[:k]) else ATOM)
+            if k == 0:
+                found.append(UNARY)  # "−x", "−sin(x)"
+            elif not _is_sign(stripped[:k]):
+                found.append(SUM)  # a subtraction; a sign inside, as in x^-2, changes nothing
         elif char == "√" and k == 0:
             found.append(POWER)
         elif char in _BINARY:
