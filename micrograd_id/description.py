@@ -74,6 +74,8 @@ def values_below(root: Value, limit: int | None, *, computed_only: bool = False)
 class Description:
     """A recorded graph as the views see it; every part is computed once, on first use.
 
+    A snapshot: describe the graph again after changing a Value's data.
+
     order     the nodes, root first, each before the nodes it was computed from
     index     {node: its position in order}
     names     {node: Expr}: labels, numbers for constants, short expressions otherwise

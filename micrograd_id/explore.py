@@ -65,7 +65,7 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
     if collapse == "auto":
         # The nn module's labels sit near the root: look at no more Values than may be drawn, so
         # that draw refuses a graph far too big at once instead of after ordering all of it.
-        near = values_below(root, max_nodes)
+        near = values_below(root, max_nodes if max_nodes is not None else DEFAULT_MAX_NODES)
         collapse = "neuron" if any(parse_nn_label(v.label) for v in near if v.label) else None
     graph, digraph = draw(root, True, rankdir=rankdir, fmt=FMT, highlight=None, show_constants=True,
                           collapse=collapse, max_nodes=max_nodes)
