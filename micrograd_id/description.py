@@ -212,7 +212,8 @@ class Description:
         if d != 0.0:
             return None
         if v.op == "relu":
-            return (f"relu is inactive: its input {name} = {_num(child.data)} ≤ 0, so its slope is 0 "
+            where = f" ({v.label})" if v.label else ""
+            return (f"relu is inactive{where}: its input {name} = {_num(child.data)} ≤ 0, so its slope is 0 "
                     f"and nothing passes back through it.")
         formula = self.formula(v, i).text
         if v.op == "*" and len(v.children) == 2:
