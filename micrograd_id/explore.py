@@ -29,15 +29,16 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_id._files import write_atomic
-from micrograd_id.engine import Value, local_derivatives, topological_order
-from micrograd_id.explain import _expression_name, _local_formula, _names, _operand, explain
-from micrograd_id.viz import _NN_LABEL, DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, _draw, _svg
+from micrograd_id.description import values_below
+from micrograd_id.engine import Value
+from micrograd_id.explain import explain
+from micrograd_id.notation import parse_nn_label
+from micrograd_id.viz import DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, check_timeout, draw, svg
 
 __all__ = ["explore", "Explorer"]
 
 FMT = "{:.4g}"            # the graph's numbers, as draw_dot writes them
 _MAX_EXPLAINED = 400      # explain() for every node up to this many Values; beyond, labelled ones only
-_SATURATED = 0.01         # a sigmoid or tanh slope below this passes (almost) nothing back
 _CURVE_POINTS = 121       # samples of E(w) per chart
 _IFRAME_HEIGHT = 760      # px, in a notebook
 
@@ -60,16 +61,19 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
         raise TypeError(f"explore needs a Value to start from, got {type(root).__name__}")
     if history is not None and not isinstance(getattr(history, "rows", None), list):
         raise TypeError(f"history must be a History from train() or None, got {type(history).__name__}")
-    order = topological_order(root)
+    check_timeout(timeout)
     if collapse == "auto":
-        collapse = "neuron" if any(_NN_LABEL.fullmatch(v.label) for v in order if v.label) else None
-    graph, digraph = _draw(root, True, rankdir=rankdir, fmt=FMT, highlight=None, show_constants=True,
-                           collapse=collapse, max_nodes=max_nodes)
-    svg = _svg(digraph, "the explorer's graph", timeout)
+        # The nn module's labels sit near the root: look at no more Values than may be drawn, so
+        # that draw refuses a graph far too big at once instead of after ordering all of it.
+        near = values_below(root, max_nodes if max_nodes is not None else DEFAULT_MAX_NODES)
+        collapse = "neuron" if any(parse_nn_label(v.label) for v in near if v.label) else None
+    graph, digraph = draw(root, True, rankdir=rankdir, fmt=FMT, highlight=None, show_constants=True,
+                          collapse=collapse, max_nodes=max_nodes)
+    picture = svg(digraph, "the explorer's graph", timeout)
     data = {"nodes": _nodes(graph), "steps": _Steps(graph).steps,
-            "training": _training(history, order) if history is not None else None}
+            "training": _training(history, graph.order) if history is not None else None}
     title = f"Backprop through {root.label or 'the graph'}"
-    return Explorer(_page(title, svg, data))
+    return Explorer(_page(title, picture, data))
 
 
 class Explorer:
@@ -102,8 +106,8 @@ def _num(x):
 
 def _nodes(graph):
     """Per Value (topological order): its DOT node, whether that box is its own, and its name."""
-    names = _names(graph.order)
-    return [{"box": graph.node_id(v), "own": graph.is_drawn(v), "name": names[v],
+    name = graph.description.name
+    return [{"box": graph.node_id(v), "own": graph.is_drawn(v), "name": name(v),
              "leaf": not v.children} for v in graph.order]
 
 
@@ -112,10 +116,11 @@ class _Steps:
 
     def __init__(self, graph):
         self.graph = graph
+        self.description = description = graph.description
         self.order = graph.order
-        self.index = {v: k for k, v in enumerate(self.order)}
-        self.names = _names(self.order)
-        self.sym = {v: _operand(v, self.names) for v in self.order}  # a name to write in ∂A/∂B
+        self.index = description.index
+        self.names = {v: description.name(v) for v in self.order}
+        self.sym = {v: description.operand(v) for v in self.order}  # a name to write in ∂A/∂B
         self.explained = len(self.order) <= _MAX_EXPLAINED
         self.steps = [self._start()]
         self.steps += [self._forward(v) for v in reversed(self.order) if v.children]
@@ -141,8 +146,8 @@ class _Steps:
 
     def _forward(self, v):
         """v = its formula = the formula with numbers = its value."""
-        with_numbers = v.operation.notation.format(*[_num(c.data) for c in v.children])
-        text = f"{_expression_name(v, self.names)} = {with_numbers} = {_num(v.data)}"
+        with_numbers = self.description.expression_with_numbers(v).text
+        text = f"{self.description.expression(v).text} = {with_numbers} = {_num(v.data)}"
         if v.label:
             text = f"{v.label} = {text}"
         return {"kind": "forward", "title": f"Forward: {self.names[v]}",
@@ -181,9 +186,9 @@ class _Steps:
             lines.append(_line(f"Nothing arrives (∂{root}/∂{out} = 0), so every input gets 0 from here.", "why"))
         products = v.operation.rule(g, v.data, *[c.data for c in v.children])  # bit for bit as backward
         setters, done, explained = [], [], []
-        for i, (c, d, product) in enumerate(zip(v.children, local_derivatives(v), products)):
+        for i, (c, d, product) in enumerate(zip(v.children, self.description.local(v), products)):
             name = self.sym[c]
-            formula = _local_formula(v, i, self.names)
+            formula = self.description.formula(v, i).text
             shown = f" = {formula}" if formula.replace("−", "-") != f"{d:g}" else ""
             lines.append(_line(f"local derivative ∂{out}/∂{name}{shown} = {_num(d)}", "local"))
             before = grads.get(c)
@@ -194,10 +199,9 @@ class _Steps:
             if uses[c] > 1:
                 lines.append(_line(f"{name} is used {uses[c]} times: this adds contribution {seen[c]} of "
                                    f"{uses[c]}; its gradient is the sum of them.", "accumulate"))
-            if product == 0.0 and g != 0.0:
-                lines.append(_line(_why_zero(v, i, formula, self.sym), "why"))
-            elif _saturated(v, d):
-                lines.append(_line(_why_tiny(v, d), "why"))
+            why = self.description.why_flat(v, i) if (product == 0.0 and g != 0.0) or d != 0.0 else None
+            if why:
+                lines.append(_line(why, "why"))
             setters.append([self.index[c], "grad", FMT.format(grads[c])])
             if seen[c] == uses[c]:
                 done.append(self.index[c])
@@ -211,7 +215,7 @@ class _Steps:
         """explain(root, wrt=v), the chain rule for a node whose gradient is now complete."""
         if not (self.explained or v.label):
             return []
-        return [{"name": f"∂{self.sym[self.order[0]]}/∂{self.sym[v]}", "why": why, "text": explain(self.order[0], v)}]
+        return [{"name": self.description.d(self.order[0], v), "why": why, "text": explain(self.description, v)}]
 
 
 def _line(text, kind="note", c=None):
@@ -219,30 +223,6 @@ def _line(text, kind="note", c=None):
     if c is not None:
         line["node"] = c
     return line
-
-
-def _why_zero(v, i, formula, names):
-    """Why nothing reaches input i: the local derivative is 0, and what makes it 0."""
-    name, out = names[v.children[i]], names[v]
-    if v.op == "relu":
-        return (f"relu is inactive: its input {names[v.children[0]]} = {_num(v.children[0].data)} ≤ 0, "
-                f"so its slope is 0 and {name} gets no gradient through it.")
-    if v.op == "*":
-        return (f"∂{out}/∂{name} = {formula} = 0: the other factor is 0, so a change in {name} "
-                f"cannot change {out} and its gradient from here is 0.")
-    return f"∂{out}/∂{name} = {formula} = 0 here, so {name} gets no gradient through this op."
-
-
-def _saturated(v, d):
-    return v.op in ("sigmoid", "tanh") and abs(d) < _SATURATED
-
-
-def _why_tiny(v, d):
-    """A saturated sigmoid or tanh: its input is far from 0, where the curve is flat."""
-    best = 0.25 if v.op == "sigmoid" else 1.0
-    return (f"{v.op} is saturated: its input is {_num(v.children[0].data)}, far out where the curve is flat; "
-            f"its slope {d:.3g} is {100 * abs(d) / best:.2g}% of its largest ({best:g}), so almost no "
-            f"gradient passes.")
 
 
 # ----- the training history -------------------------------------------------------------

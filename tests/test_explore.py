@@ -147,6 +147,28 @@ def test_an_mlp_is_drawn_collapsed_and_a_too_big_graph_gets_draw_dots_error():
         explore(1.0)
 
 
+def test_a_million_node_chain_is_refused_before_it_is_ordered(monkeypatch):
+    import micrograd_id.description as description
+
+    v = Value(0.5, label="x")
+    for _ in range(1_000_000):
+        v = v * 1.0
+
+    def no_ordering(root):
+        raise AssertionError("the graph was ordered before the size check")
+
+    monkeypatch.setattr(description, "topological_order", no_ordering)
+    with pytest.raises(ValueError, match="more than 3000 Values.*max_nodes=3000"):
+        explore(v)
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), 0.0, -5, "60"])
+def test_a_timeout_that_is_not_a_positive_number_is_refused_first(timeout):
+    _, E = identity_net_error()
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        explore(E, timeout=timeout)
+
+
 def test_without_dot_the_error_says_so(monkeypatch):
     _, E = identity_net_error()
     monkeypatch.setattr(viz.shutil, "which", lambda *args, **kwargs: None)

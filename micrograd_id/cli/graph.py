@@ -35,11 +35,12 @@ def draw_command(args: argparse.Namespace) -> int:
 
 def explain_command(args: argparse.Namespace) -> int:
     from micrograd_id.explain import explain
+    from micrograd_id.identity import derivation
 
     if args.wrt == "b" and args.bias is None:
         raise UsageError("--wrt b needs --bias B (the network has no bias otherwise)")
     _, E = identity_error(args.w, args.x, args.bias)
-    print(explain(E, find_label(E, args.wrt)))
+    print(explain(E, find_label(E, args.wrt), derivation=derivation))
     return 0
 
 
