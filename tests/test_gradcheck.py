@@ -1,6 +1,7 @@
 """numerical_grad, check_gradients and compare_gradients: independent ways to a derivative agree."""
 
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,15 +49,15 @@ def test_numerical_grad_restores_the_data_when_f_raises():
     assert w.data == 0.7
 
 
-@pytest.mark.parametrize("f, params, eps, error", [
-    ("not callable", [Value(1.0)], 1e-6, TypeError),
-    (lambda: 1.0, [1.0], 1e-6, TypeError),
-    (lambda: 1.0, [Value(1.0)], 0.0, ValueError),
-    (lambda: 1.0, [Value(1.0)], float("nan"), ValueError),
-    (lambda: "text", [Value(1.0)], 1e-6, TypeError),
+@pytest.mark.parametrize("f, params, eps, error, message", [
+    ("not callable", [Value(1.0)], 1e-6, TypeError, "f must be a callable"),
+    (lambda: 1.0, [1.0], 1e-6, TypeError, "params must be Values, got float"),
+    (lambda: 1.0, [Value(1.0)], 0.0, ValueError, "eps must be a finite number > 0, got 0.0"),
+    (lambda: 1.0, [Value(1.0)], float("nan"), ValueError, "eps must be a finite number > 0, got nan"),
+    (lambda: "text", [Value(1.0)], 1e-6, TypeError, "f must return a Value or a real number, got str"),
 ])
-def test_numerical_grad_bad_input(f, params, eps, error):
-    with pytest.raises(error):
+def test_numerical_grad_bad_input(f, params, eps, error, message):
+    with pytest.raises(error, match=re.escape(message)):
         numerical_grad(f, params, eps)
 
 
@@ -104,12 +105,14 @@ def test_explicit_target_y():
     assert table[0]["autodiff"] > 0  # y_hat > y = 0: pushing w down lowers E
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    ({"w": "a"}, TypeError), ({"x": float("inf")}, ValueError), ({"w": []}, ValueError),
-    ({"bias": [1.0]}, TypeError), ({"y": True}, TypeError), ({"eps": -1.0}, ValueError),
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"w": "a"}, TypeError, "w must be a real number, got str 'a'"), ({"x": float("inf")}, ValueError, "x must be finite"),
+    ({"w": []}, ValueError, "w must hold at least one number"),
+    ({"bias": [1.0]}, TypeError, "bias must be a real number, got list"),
+    ({"y": True}, TypeError, "must be a real number, got bool True"), ({"eps": -1.0}, ValueError, "eps must be"),
 ])
-def test_compare_gradients_bad_input(kwargs, error):
-    with pytest.raises(error):
+def test_compare_gradients_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
         compare_gradients(**kwargs)
 
 
@@ -156,16 +159,16 @@ def test_check_gradients_shows_tiny_gradients_as_numbers():
     assert "e-" in str(failure.value) and "0.000000" not in str(failure.value)
 
 
-@pytest.mark.parametrize("f, args, hand, error", [
-    ("f", [1.0], None, TypeError),
-    (lambda a: a, [1.0], "hand", TypeError),
-    (lambda a: 1.0, [1.0], None, TypeError),
-    (lambda a: a, [], None, ValueError),
-    (lambda a: a, [float("nan")], None, ValueError),
-    (lambda a, b: a * b, [1.0, 2.0], lambda a, b: [b], ValueError),
+@pytest.mark.parametrize("f, args, hand, error, message", [
+    ("f", [1.0], None, TypeError, "f (and hand, when given) must be callables"),
+    (lambda a: a, [1.0], "hand", TypeError, "f (and hand, when given) must be callables"),
+    (lambda a: 1.0, [1.0], None, TypeError, "f must return a Value (build it from the Values it is given), got float"),
+    (lambda a: a, [], None, ValueError, "args must hold at least one number"),
+    (lambda a: a, [float("nan")], None, ValueError, "args[0] must be finite, got nan"),
+    (lambda a, b: a * b, [1.0, 2.0], lambda a, b: [b], ValueError, "hand returned 1 gradients for 2 arguments"),
 ])
-def test_check_gradients_bad_input(f, args, hand, error):
-    with pytest.raises(error):
+def test_check_gradients_bad_input(f, args, hand, error, message):
+    with pytest.raises(error, match=re.escape(message)):
         check_gradients(f, args, hand=hand)
 
 

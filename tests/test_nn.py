@@ -200,7 +200,8 @@ def test_mlp_loss_and_gradients_match_pytorch(seed, activation, xs):
 
 
 def test_an_mlp_takes_a_list_a_tuple_or_a_numpy_row_alike():
-    np = pytest.importorskip("numpy")
+    import numpy as np
+
     net = MLP(2, [16, 16, 1], seed=0)
     outputs = {net(x).data for x in ([1.0, 2.0], (1.0, 2.0), np.array([1.0, 2.0]), np.array([1, 2], dtype=np.int32))}
     assert len(outputs) == 1
@@ -256,7 +257,9 @@ BAD_VALUES = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "str": "0.5",
 @pytest.mark.parametrize("kind", BAD_VALUES)
 def test_load_state_dict_rejects_a_bad_value_and_loads_nothing(net, kind):
     before = exact_state(net)
-    with pytest.raises((ValueError, TypeError, OverflowError)):
+    expected = {"nan": "must be finite", "inf": "must be finite", "-inf": "must be finite",
+                "huge int": "is too large for a float"}.get(kind, "must be a real number")
+    with pytest.raises((ValueError, TypeError), match=f"parameter 'b' .*{expected}"):
         net.load_state_dict(with_last_entry(net, BAD_VALUES[kind]))
     assert exact_state(net) == before
 
@@ -359,7 +362,6 @@ def is_loadable(state, names):
 
 
 def test_load_state_dict_of_random_contents_loads_exactly_or_nothing(fuzz_cases):
-    identity = pytest.importorskip("micrograd_id.identity")
     names = sorted(identity.IdentityNet(w=0.3, bias=0.1).state_dict())
 
     outcomes = collections.Counter()
