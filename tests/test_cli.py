@@ -325,16 +325,14 @@ def test_demo_says_the_table_shows_w_before_each_update(capsys, tmp_path):
 # ----- any argument list (fuzzed): success, or one line of error -------------------------
 
 def cli_commands():
-    """The CLI module and {command: {option: takes a value}}; skip while it has only `demo`."""
-    cli = pytest.importorskip("micrograd_id.cli")
+    """The CLI module and {command: {option: takes a value}}."""
     parser = cli.build_parser()
     # argparse has no public accessor for subcommands and their options.
     (subcommands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     commands = {name: {option: action.nargs != 0 for action in sub._actions for option in action.option_strings
                        if option not in ("-h", "--help")}
                 for name, sub in subcommands.choices.items()}
-    if set(commands) <= {"demo"}:
-        pytest.skip("the CLI has no subcommands beyond `demo` yet")
+    assert {"demo", "train", "draw", "explain"} <= set(commands), sorted(commands)
     return cli, commands
 
 
