@@ -71,7 +71,7 @@ def section_nodes():
 
 def section_explain():
     net, E = identity_error()
-    return code(f">>> print(explain(E, wrt=net.w))\n{explain(E, net.w)}")
+    return code(f">>> from micrograd_id.explain import explain\n>>> print(explain(E, wrt=net.w))\n{explain(E, net.w)}")
 
 
 def section_explain_mlp():
@@ -85,7 +85,8 @@ def section_explain_mlp():
 
 def section_compare():
     table_ = compare_gradients(w=[-2.0, W0, 2.0], x=[0.0, 1.0])
-    return code(f">>> print(compare_gradients(w=[-2, 0.3, 2], x=[0, 1]))\n{table_}")
+    return code(f">>> from micrograd_id.identity import compare_gradients\n"
+                f">>> print(compare_gradients(w=[-2, 0.3, 2], x=[0, 1]))\n{table_}")
 
 
 def section_sign():
@@ -184,13 +185,15 @@ def section_explain_x0():
     net, E = identity_error(W0, 0.0)
     text = explain(E, net.w)
     start = text.index("path 1 of 1")
-    return code(f">>> print(explain(E, wrt=net.w))   # x = 0\n…\n{text[start:text.index('Reverse mode')].rstrip()}")
+    return code(">>> net = IdentityNet(w=0.3); E = half_squared_error(net(0.0), 0.0); E.backward()   # x = 0\n"
+                f">>> print(explain(E, wrt=net.w))\n…\n{text[start:text.index('Reverse mode')].rstrip()}\n…")
 
 
 def section_bias_explain():
     net, E = identity_error(W0, 0.0, bias=0.0)
     text = explain(E, net.b)
-    return code(f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}")
+    return code(">>> net = IdentityNet(w=0.3, bias=0.0); E = half_squared_error(net(0.0), 0.0); E.backward()\n"
+                f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}\n…")
 
 
 def section_compiled_source():
