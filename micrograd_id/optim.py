@@ -105,7 +105,7 @@ class Adam(_GradientOptimizer):
         params: the Values to train, e.g. ``model.parameters()``.
         lr: the learning rate, > 0.
         betas: (β1, β2), each in [0, 1).
-        eps: > 0, added to √v̂ so a zero gradient takes no step of its own.
+        eps: > 0, added to √v̂ so the division stays finite where v̂ is 0.
         weight_decay: >= 0.
 
     Raises:
