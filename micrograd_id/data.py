@@ -57,6 +57,19 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
 
     Not separable by a straight line, so a linear model fails and a small MLP
     succeeds: micrograd's demo data.
+
+    Args:
+        n: the number of points, split between the classes as equally as n allows.
+        noise: the standard deviation of the Gaussian jitter added to every point, >= 0.
+        seed: the seed of numpy's random generator.
+
+    Returns:
+        (X, y): X a float array of shape (n, 2), y an int array of shape (n,) with
+        the class labels 0 and 1, rows shuffled; the same seed gives the same points.
+
+    Raises:
+        ValueError: n too small for the classes, noise < 0, or a number not finite.
+        TypeError: n or seed is not a whole number, or noise not a real number.
     """
     noise, rng = _noise(noise), _rng(seed)
     upper, lower = _sizes(n, 2)
@@ -64,7 +77,22 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
 
 
 def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> Dataset:
-    """A ring (class 0) around a smaller ring of radius ``factor`` (class 1)."""
+    """A ring (class 0) around a smaller ring of radius ``factor`` (class 1).
+
+    Args:
+        n: the number of points, split between the classes as equally as n allows.
+        noise: the standard deviation of the Gaussian jitter added to every point, >= 0.
+        factor: the inner ring's radius (the outer one's is 1), in (0, 1).
+        seed: the seed of numpy's random generator.
+
+    Returns:
+        (X, y): X a float array of shape (n, 2), y an int array of shape (n,) with
+        the class labels 0 and 1, rows shuffled; the same seed gives the same points.
+
+    Raises:
+        ValueError: n too small for the classes, noise < 0, factor outside (0, 1), or a number not finite.
+        TypeError: n or seed is not a whole number, or noise or factor not a real number.
+    """
     noise, rng = _noise(noise), _rng(seed)
     factor = finite_float(factor, "factor")
     if not 0.0 < factor < 1.0:
@@ -76,7 +104,22 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
 
 
 def make_blobs(n: int = 100, noise: float = 0.5, classes: int = 3, seed: int = 0) -> Dataset:
-    """``classes`` round clusters with centres evenly spaced on a circle of radius 2."""
+    """``classes`` round clusters with centres evenly spaced on a circle of radius 2.
+
+    Args:
+        n: the number of points, split between the classes as equally as n allows.
+        noise: the standard deviation of the Gaussian jitter added to every point, >= 0.
+        classes: the number of clusters, >= 1.
+        seed: the seed of numpy's random generator.
+
+    Returns:
+        (X, y): X a float array of shape (n, 2), y an int array of shape (n,) with
+        the class labels 0 to classes - 1, rows shuffled; the same seed gives the same points.
+
+    Raises:
+        ValueError: n too small for the classes, noise < 0, classes < 1, or a number not finite.
+        TypeError: n, seed or classes is not a whole number, or noise not a real number.
+    """
     noise, rng = _noise(noise), _rng(seed)
     sizes = _sizes(n, whole_number(classes, "classes", low=1))
     centres = 2.0 * _arc(len(sizes) + 1, 0.0, 2 * math.pi)[:-1]
@@ -88,6 +131,19 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
 
     The label comes from the clean point, so noise > 0 blurs the axes between
     the quadrants.
+
+    Args:
+        n: the number of points (>= 2), drawn at random: the classes' sizes vary.
+        noise: the standard deviation of the Gaussian jitter added to every point, >= 0.
+        seed: the seed of numpy's random generator.
+
+    Returns:
+        (X, y): X a float array of shape (n, 2), y an int array of shape (n,) with
+        the class labels 0 and 1, rows shuffled; the same seed gives the same points.
+
+    Raises:
+        ValueError: n too small for the classes, noise < 0, or a number not finite.
+        TypeError: n or seed is not a whole number, or noise not a real number.
     """
     noise, rng = _noise(noise), _rng(seed)
     points = rng.uniform(-1.0, 1.0, size=(whole_number(n, "n", low=2), 2))
@@ -96,7 +152,22 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
 
 
 def make_spiral(n: int = 100, noise: float = 0.05, classes: int = 2, seed: int = 0) -> Dataset:
-    """``classes`` spiral arms winding out from the centre, one class per arm (one and a half turns)."""
+    """``classes`` spiral arms winding out from the centre, one class per arm (one and a half turns).
+
+    Args:
+        n: the number of points, split between the classes as equally as n allows.
+        noise: the standard deviation of the Gaussian jitter added to every point, >= 0.
+        classes: the number of arms, >= 2.
+        seed: the seed of numpy's random generator.
+
+    Returns:
+        (X, y): X a float array of shape (n, 2), y an int array of shape (n,) with
+        the class labels 0 to classes - 1, rows shuffled; the same seed gives the same points.
+
+    Raises:
+        ValueError: n too small for the classes, noise < 0, classes < 2, or a number not finite.
+        TypeError: n, seed or classes is not a whole number, or noise not a real number.
+    """
     noise, rng = _noise(noise), _rng(seed)
     sizes = _sizes(n, whole_number(classes, "classes", low=2))
     arms = []
