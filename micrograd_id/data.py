@@ -68,8 +68,9 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> Dataset:
         the class labels 0 and 1, rows shuffled; the same seed gives the same points.
 
     Raises:
-        ValueError: n too small for the classes, noise < 0, or a number not finite.
-        TypeError: n or seed is not a whole number, or noise not a real number.
+        ValueError: n too small for the classes, noise < 0, a count or seed that is not a whole number
+            (floats such as 3.0 too), or a number not finite.
+        TypeError: an argument that is not a number at all.
     """
     noise, rng = _noise(noise), _rng(seed)
     upper, lower = _sizes(n, 2)
@@ -90,8 +91,9 @@ def make_circles(n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: i
         the class labels 0 and 1, rows shuffled; the same seed gives the same points.
 
     Raises:
-        ValueError: n too small for the classes, noise < 0, factor outside (0, 1), or a number not finite.
-        TypeError: n or seed is not a whole number, or noise or factor not a real number.
+        ValueError: n too small for the classes, noise < 0, factor outside (0, 1), a count or seed
+            that is not a whole number (floats such as 3.0 too), or a number not finite.
+        TypeError: an argument that is not a number at all.
     """
     noise, rng = _noise(noise), _rng(seed)
     factor = finite_float(factor, "factor")
@@ -117,8 +119,9 @@ def make_blobs(n: int = 100, noise: float = 0.5, classes: int = 3, seed: int = 0
         the class labels 0 to classes - 1, rows shuffled; the same seed gives the same points.
 
     Raises:
-        ValueError: n too small for the classes, noise < 0, classes < 1, or a number not finite.
-        TypeError: n, seed or classes is not a whole number, or noise not a real number.
+        ValueError: n too small for the classes, noise < 0, classes < 1, a count or seed that is not a whole number
+            (floats such as 3.0 too), or a number not finite.
+        TypeError: an argument that is not a number at all.
     """
     noise, rng = _noise(noise), _rng(seed)
     sizes = _sizes(n, whole_number(classes, "classes", low=1))
@@ -142,8 +145,9 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
         the class labels 0 and 1, rows shuffled; the same seed gives the same points.
 
     Raises:
-        ValueError: n too small for the classes, noise < 0, or a number not finite.
-        TypeError: n or seed is not a whole number, or noise not a real number.
+        ValueError: n too small for the classes, noise < 0, a count or seed that is not a whole number
+            (floats such as 3.0 too), or a number not finite.
+        TypeError: an argument that is not a number at all.
     """
     noise, rng = _noise(noise), _rng(seed)
     points = rng.uniform(-1.0, 1.0, size=(whole_number(n, "n", low=2), 2))
@@ -165,8 +169,9 @@ def make_spiral(n: int = 100, noise: float = 0.05, classes: int = 2, seed: int =
         the class labels 0 to classes - 1, rows shuffled; the same seed gives the same points.
 
     Raises:
-        ValueError: n too small for the classes, noise < 0, classes < 2, or a number not finite.
-        TypeError: n, seed or classes is not a whole number, or noise not a real number.
+        ValueError: n too small for the classes, noise < 0, classes < 2, a count or seed that is not a whole number
+            (floats such as 3.0 too), or a number not finite.
+        TypeError: an argument that is not a number at all.
     """
     noise, rng = _noise(noise), _rng(seed)
     sizes = _sizes(n, whole_number(classes, "classes", low=2))
