@@ -30,6 +30,18 @@ def numerical_grad(f: Callable[[], Value | float], params: Value | Iterable[Valu
     f: a callable taking no arguments that reads the params' ``.data`` and
     returns a Value or a real number. Each parameter is nudged in turn and put
     back exactly (also when f raises). f runs under no_grad, so no graph is built.
+
+    Args:
+        f: the function of no arguments, e.g. ``lambda: loss_of(model)``.
+        params: one Value or an iterable of Values.
+        eps: the nudge, a finite number > 0.
+
+    Returns:
+        One float per parameter, in the order of params.
+
+    Raises:
+        TypeError: f is not callable or returns neither a Value nor a real number, or a param is not a Value.
+        ValueError: eps is not a finite number > 0.
     """
     if not callable(f):
         raise TypeError(f"f must be a callable returning a Value or a number, got {type(f).__name__}")
@@ -63,7 +75,15 @@ def _evaluate(f: Callable[[], Value | float]) -> float:
 
 
 def relative_error(a: float, b: float) -> float:
-    """|a - b| / max(|a|, |b|); 0 when both are 0."""
+    """|a - b| / max(|a|, |b|); 0 when both are 0.
+
+    Args:
+        a: a real number.
+        b: another.
+
+    Returns:
+        The relative error as a float in [0, 2] (nan if either is nan).
+    """
     scale = max(abs(a), abs(b))
     return abs(a - b) / scale if scale else 0.0
 
@@ -79,6 +99,22 @@ def check_gradients(f: Callable[..., Value], args: float | Sequence[float],
     of the central difference and of ``hand``; otherwise AssertionError with
     a table of all arguments, the wrong ones marked. Each row: name, value,
     autodiff, numerical, hand (None without it), ok.
+
+    Args:
+        f: f(*Values) -> Value, built from Value ops; the table names each argument after f's parameters.
+        args: one number or a sequence of numbers (finite) to evaluate f at.
+        hand: hand(*floats) -> a sequence with one derivative per argument, or None.
+        eps: the central difference's step.
+        rtol: the relative tolerance: they agree within ``atol + rtol·max(|autodiff|, |other|)``.
+        atol: the absolute tolerance.
+
+    Returns:
+        The rows compared, one dict per argument.
+
+    Raises:
+        AssertionError: a gradient disagrees (the message is the table).
+        TypeError: f or hand is not callable, or f does not return a Value.
+        ValueError: args is empty or holds a number that is not finite, or hand returns the wrong count.
     """
     if not callable(f) or (hand is not None and not callable(hand)):
         raise TypeError("f (and hand, when given) must be callables")
