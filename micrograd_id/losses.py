@@ -50,7 +50,8 @@ def half_squared_error(y_hat: Operand, y: Operand) -> Value:
         The error as a Value labelled ``E``; ``E.backward()`` fills the gradients.
 
     Raises:
-        TypeError: y is not a real number. ValueError: y is not finite.
+        TypeError: y is not a real number.
+        ValueError: y is not finite.
     """
     y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
     E = 0.5 * (y_hat - y) ** 2
@@ -69,7 +70,8 @@ def mse(y_hat: Operand, y: Operand) -> Value:
         The loss as a Value labelled ``loss``.
 
     Raises:
-        TypeError: a plain y_hat or y is not a real number. ValueError: it is not finite.
+        TypeError: a plain y_hat or y is not a real number.
+        ValueError: a plain y_hat or y is not finite.
     """
     y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
     return _named((_output(y_hat, "y_hat") - y) ** 2, "loss")
