@@ -93,17 +93,15 @@ def check_gradients(f: Callable[..., Value], args: float | Sequence[float],
                     rtol: float = 1e-5, atol: float = 1e-8) -> list[dict[str, Any]]:
     """Assert that autodiff of ``f`` at ``args`` is right; return the rows compared.
 
-    f(*Values) -> Value: the function, built from Value ops. args: the numbers
-    to evaluate it at. hand(*floats) -> [df/darg, ...]: your derivation, if
-    you have one. Each autodiff gradient must be within ``atol + rtol·scale``
+    Each autodiff gradient must be within ``atol + rtol·scale``
     of the central difference and of ``hand``; otherwise AssertionError with
     a table of all arguments, the wrong ones marked. Each row: name, value,
     autodiff, numerical, hand (None without it), ok.
 
     Args:
-        f: f(*Values) -> Value, built from Value ops; the table names each argument after f's parameters.
+        f: ``f(*Values) -> Value``, built from Value ops; the table names each argument after f's parameters.
         args: one number or a sequence of numbers (finite) to evaluate f at.
-        hand: hand(*floats) -> a sequence with one derivative per argument, or None.
+        hand: your derivation, ``hand(*floats) -> [df/darg, ...]`` with one derivative per argument, or None.
         eps: the central difference's step.
         rtol: the relative tolerance: they agree within ``atol + rtol·max(|autodiff|, |other|)``.
         atol: the absolute tolerance.
