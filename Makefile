@@ -38,7 +38,7 @@ docs: setup
 docs-site:
 	@scripts/bootstrap "$(EXTRAS),docs"
 	.venv/bin/python docs/make_explorer_pages.py
-	.venv/bin/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir site  # without Material's notice about its successor
 
 clean:
-	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info mutants site docs/explorer
+	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info mutants site docs/explorer .cache
