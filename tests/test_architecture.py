@@ -43,34 +43,46 @@ def layers():
 
 
 def modules():
-    """{module name: parsed source}: the top-level name of every file (a subpackage counts as its name)."""
+    """{module name: [(its package's dotted parts, parsed source)]}; a subpackage's files count as its name."""
     found = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE).with_suffix("").parts
         name = "micrograd_id" if parts == ("__init__",) else parts[0]
-        found.setdefault(name, []).append(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+        package = ("micrograd_id", *parts[:-1])  # what a relative import starts from
+        found.setdefault(name, []).append((package, ast.parse(path.read_text(encoding="utf-8"), str(path))))
     return found
 
 
 MODULES = modules()
 
 
+def trees(name):
+    return [tree for _, tree in MODULES[name]]
+
+
+def imported(dotted, names):
+    """(the package's module that a `from dotted import names` reaches, the names imported from it)."""
+    parts = dotted.split(".")
+    if len(parts) > 1:
+        return parts[1], names
+    modules = [n for n in names if n in MODULES]  # from micrograd_id import engine
+    return (modules[0], []) if modules and len(modules) == len(names) else ("micrograd_id", names)
+
+
 def imports(name):
-    """[(imported module's top-level name, imported names, line)] for every import of the package's modules."""
+    """[(imported module's top-level name, imported names, line)] for each import of another package module."""
     found = []
-    for tree in MODULES[name]:
+    for package, tree in MODULES[name]:
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("micrograd_id"):
-                parts = node.module.split(".")
-                if len(parts) == 1:  # from micrograd_id import engine, __version__
-                    for alias in node.names:
-                        target = alias.name if alias.name in MODULES else "micrograd_id"
-                        found.append((target, [] if target != "micrograd_id" else [alias.name], node.lineno))
+            if isinstance(node, ast.ImportFrom):
+                if node.level:  # relative: from the file's own package upwards
+                    base = package[:len(package) - (node.level - 1)]
+                    dotted = ".".join([*base, *([node.module] if node.module else [])])
                 else:
-                    found.append((parts[1], [alias.name for alias in node.names], node.lineno))
-            elif isinstance(node, ast.ImportFrom) and node.level > 0:
-                target = (node.module or "").split(".")[0] or name
-                found.append((target, [alias.name for alias in node.names], node.lineno))
+                    dotted = node.module or ""
+                if dotted.split(".")[0] == "micrograd_id":
+                    target, names = imported(dotted, [alias.name for alias in node.names])
+                    found.append((target, names, node.lineno))
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     parts = alias.name.split(".")
@@ -82,7 +94,7 @@ def imports(name):
 def module_aliases(name):
     """The local names under which a module holds other modules of the package (import x as _x, from . import y)."""
     aliases = {}
-    for tree in MODULES[name]:
+    for tree in trees(name):
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "micrograd_id":
                 for alias in node.names:
@@ -118,7 +130,7 @@ def test_no_import_points_upwards(module):
 def test_no_module_imports_another_modules_private_names(module):
     used = [f"line {line}: {target}.{n}" for target, names, line in imports(module) for n in names if private(n)]
     aliases = module_aliases(module)
-    for tree in MODULES[module]:
+    for tree in trees(module):
         for node in ast.walk(tree):
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
                     and private(node.attr)):
@@ -129,7 +141,7 @@ def test_no_module_imports_another_modules_private_names(module):
 @pytest.mark.parametrize("module", [m for m in ENGINE_LAYER if m in MODULES])
 def test_the_engine_draws_nothing(module):
     drawn = []
-    for tree in MODULES[module]:
+    for tree in trees(module):
         for node in ast.walk(tree):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                      [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
@@ -154,7 +166,7 @@ def docstrings(tree):
 def test_views_compiler_and_training_know_no_particular_network(module):
     known = [f"line {line}: imports identity" for target, _, line in imports(module) if target == "identity"]
     if module in VIEWS_AND_COMPILER:
-        for tree in MODULES[module]:
+        for tree in trees(module):
             skip = docstrings(tree)
             for node in ast.walk(tree):
                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
@@ -183,7 +195,7 @@ def test_importing_a_module_registers_nothing_with_another(module):
         return isinstance(function, ast.Name) and function.id in others
 
     found = []
-    for tree in MODULES[module]:
+    for tree in trees(module):
         for node in tree.body:
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and calls_another(node.value):
                 found.append(f"line {node.lineno}: {ast.unparse(node.value)[:60]}")
@@ -194,14 +206,16 @@ def test_importing_a_module_registers_nothing_with_another(module):
 
 def test_the_rules_catch_what_they_claim():
     """The readers above see a private import, an upward import and a registration in made-up source."""
-    MODULES["_probe"] = [ast.parse("from micrograd_id.explain import _names\nimport micrograd_id.viz as v\n"
-                                   "v._draw()\nfrom micrograd_id.explain import register_derivation\n"
-                                   "register_derivation(print)\n")]
+    source = ("from micrograd_id.explain import _names\nimport micrograd_id.viz as v\nv._draw()\n"
+              "from micrograd_id.explain import register_derivation\nregister_derivation(print)\n"
+              "from . import nn\nfrom .viz import _svg\n")
+    MODULES["_probe"] = [(("micrograd_id",), ast.parse(source))]
     try:
         assert [(t, n) for t, n, _ in imports("_probe")] == [("explain", ["_names"]), ("viz", []),
-                                                            ("explain", ["register_derivation"])]
+                                                            ("explain", ["register_derivation"]), ("nn", []),
+                                                            ("viz", ["_svg"])]
         assert module_aliases("_probe") == {"v": "viz"}
-        with pytest.raises(AssertionError, match=r"explain\._names.*viz\._draw"):
+        with pytest.raises(AssertionError, match=r"explain\._names.*viz\._svg.*viz\._draw"):
             test_no_module_imports_another_modules_private_names("_probe")
         with pytest.raises(AssertionError, match="register_derivation"):
             test_importing_a_module_registers_nothing_with_another("_probe")

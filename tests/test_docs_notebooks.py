@@ -34,7 +34,10 @@ VARIABLE = [(re.compile(r"0x[0-9a-fA-F]+"), "0x…"),  # memory addresses in rep
 def shown(book):
     """Per code cell: its text outputs (normalised) and how many pictures it shows."""
     def text(output):
-        found = output.get("text", "") if output.output_type == "stream" else output.get("data", {}).get("text/plain", "")
+        if output.output_type == "stream":
+            found = output.get("text", "")
+        else:
+            found = output.get("data", {}).get("text/plain", "")
         for pattern, replacement in VARIABLE:
             found = pattern.sub(replacement, found)
         return found
