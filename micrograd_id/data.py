@@ -133,21 +133,8 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
     """Points uniform in the square [-1, 1]²; class 1 where exactly one coordinate is positive.
 
     The label comes from the clean point, so noise > 0 blurs the axes between
-    the quadrants.
-
-    Args:
-        n: the number of points (>= 2), drawn at random: the classes' sizes vary.
-        noise: the standard deviation of the Gaussian jitter added to every point, >= 0.
-        seed: the seed of numpy's random generator.
-
-    Returns:
-        (X, y): X a float array of shape (n, 2), y an int array of shape (n,) with
-        the class labels 0 and 1, rows shuffled; the same seed gives the same points.
-
-    Raises:
-        ValueError: n too small for the classes, noise < 0, a count or seed that is not a whole number
-            (floats such as 3.0 too), or a number not finite.
-        TypeError: an argument that is not a number at all.
+    the quadrants. Takes, returns and raises what ``make_moons`` does, except
+    that the n points (at least 2) are drawn at random, so the classes' sizes vary.
     """
     noise, rng = _noise(noise), _rng(seed)
     points = rng.uniform(-1.0, 1.0, size=(whole_number(n, "n", low=2), 2))
@@ -158,20 +145,7 @@ def make_xor(n: int = 100, noise: float = 0.0, seed: int = 0) -> Dataset:
 def make_spiral(n: int = 100, noise: float = 0.05, classes: int = 2, seed: int = 0) -> Dataset:
     """``classes`` spiral arms winding out from the centre, one class per arm (one and a half turns).
 
-    Args:
-        n: the number of points, split between the classes as equally as n allows.
-        noise: the standard deviation of the Gaussian jitter added to every point, >= 0.
-        classes: the number of arms, >= 2.
-        seed: the seed of numpy's random generator.
-
-    Returns:
-        (X, y): X a float array of shape (n, 2), y an int array of shape (n,) with
-        the class labels 0 to classes - 1, rows shuffled; the same seed gives the same points.
-
-    Raises:
-        ValueError: n too small for the classes, noise < 0, classes < 2, a count or seed that is not a whole number
-            (floats such as 3.0 too), or a number not finite.
-        TypeError: an argument that is not a number at all.
+    Takes, returns and raises what ``make_blobs`` does, with ``classes`` >= 2 (the number of arms).
     """
     noise, rng = _noise(noise), _rng(seed)
     sizes = _sizes(n, whole_number(classes, "classes", low=2))

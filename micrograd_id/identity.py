@@ -105,17 +105,7 @@ def error(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None, b: ArrayLike =
 def hand_gradient(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None, b: ArrayLike = 0.0) -> FloatOrArray:
     """Eq. (6): dE/dw = (y_hat - y) * x * (1 - A(w*x + b)) * A(w*x + b).
 
-    Args:
-        w: the weight, a number or a numpy array (the arguments broadcast).
-        x: the input, likewise.
-        y: the target, likewise; None means y = x.
-        b: the bias, likewise; 0 is the network without one.
-
-    Returns:
-        A float for scalar arguments, else a numpy array of their broadcast shape.
-
-    Raises:
-        TypeError: an argument that is not a number or an array of numbers.
+    Takes, returns and raises what ``error`` does.
     """
     x = _array("x", x)
     a = forward(w, x, b)
@@ -126,17 +116,7 @@ def hand_gradient_bias(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None,
                        b: ArrayLike = 0.0) -> FloatOrArray:
     """dE/db = (y_hat - y) * (1 - A) * A: eq. (6) without the factor x.
 
-    Args:
-        w: the weight, a number or a numpy array (the arguments broadcast).
-        x: the input, likewise.
-        y: the target, likewise; None means y = x.
-        b: the bias, likewise; 0 is the network without one.
-
-    Returns:
-        A float for scalar arguments, else a numpy array of their broadcast shape.
-
-    Raises:
-        TypeError: an argument that is not a number or an array of numbers.
+    Takes, returns and raises what ``error`` does.
     """
     x = _array("x", x)
     a = forward(w, x, b)
