@@ -21,6 +21,7 @@ from micrograd_id.engine import Value, grad, no_grad
 __all__ = ["numerical_grad", "check_gradients", "relative_error", "DEFAULT_EPS"]
 
 DEFAULT_EPS = 1e-6  # truncation error ~eps², rounding error ~1e-16/eps: both ~1e-10 here
+"""The central differences' default step."""
 
 
 def numerical_grad(f: Callable[[], Value | float], params: Value | Iterable[Value],

@@ -176,8 +176,8 @@ def cross_entropy(logits: Sequence[Operand], k: int) -> Value:
     return _named(total.log() - shifted[k], "loss")
 
 
-# The losses whose outputs are class scores: fit() reports accuracy for them.
 CLASSIFICATION_LOSSES = (hinge, binary_cross_entropy, cross_entropy)
+"""The losses whose outputs are class scores: fit() reports accuracy for them."""
 
 
 def predicted_class(output: Value | list[Value] | tuple[Value, ...]) -> int:

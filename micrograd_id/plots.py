@@ -44,6 +44,7 @@ Range = tuple[float, float]  # (low, high) axis limits
 __all__ = ["plot_landscape", "plot_history", "plot_decision_boundary", "save_figure", "FORMATS"]
 
 FORMATS = ("png", "svg", "pdf")
+"""The file suffixes a figure can be written to (``path=``, ``save_figure``)."""
 _INSTALL_HINT = "the plots need matplotlib: pip install 'micrograd-id[plot]'"
 _GRID = 400  # points per axis: smooth curves, still instant with numpy
 _UPHILL = "darkorange"
