@@ -1,7 +1,7 @@
 # The README's two commands: `make demo` and `make test`. Each sets itself up.
 EXTRAS ?= dev,plot
 
-.PHONY: demo test lint bench docs setup clean mutation
+.PHONY: demo test lint bench docs docs-site setup clean mutation
 
 setup:
 	@scripts/bootstrap "$(EXTRAS)"
@@ -33,5 +33,12 @@ docs: setup
 	.venv/bin/python docs/make_higher_order.py
 	.venv/bin/python docs/notebooks/make_notebooks.py
 
+# The docs as a site in site/ (mkdocs-material; the API reference from the docstrings).
+# --strict: a broken link, a missing page or an unresolved docstring reference fails.
+docs-site:
+	@scripts/bootstrap "$(EXTRAS),docs"
+	.venv/bin/python docs/make_explorer_pages.py
+	NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir site  # without Material's notice about its successor
+
 clean:
-	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info mutants
+	rm -rf .venv out .pytest_cache .hypothesis build *.egg-info mutants site docs/explorer .cache

@@ -71,7 +71,9 @@ def section_nodes():
 
 def section_explain():
     net, E = identity_error()
-    return code(f">>> from micrograd_id.identity import derivation; print(explain(E, wrt=net.w, derivation=derivation))\n"
+    return code(">>> from micrograd_id.explain import explain\n"
+                ">>> from micrograd_id.identity import derivation\n"
+                ">>> print(explain(E, wrt=net.w, derivation=derivation))\n"
                 f"{explain(E, net.w, derivation=derivation)}")
 
 
@@ -86,7 +88,8 @@ def section_explain_mlp():
 
 def section_compare():
     table_ = compare_gradients(w=[-2.0, W0, 2.0], x=[0.0, 1.0])
-    return code(f">>> print(compare_gradients(w=[-2, 0.3, 2], x=[0, 1]))\n{table_}")
+    return code(f">>> from micrograd_id.identity import compare_gradients\n"
+                f">>> print(compare_gradients(w=[-2, 0.3, 2], x=[0, 1]))\n{table_}")
 
 
 def section_sign():
@@ -186,13 +189,15 @@ def section_explain_x0():
     text = explain(E, net.w)
     paths = text[text.index("path 1 of 1"):text.index("Reverse mode")].rstrip()
     why = text[text.index("Why "):text.index("No path goes")].rstrip()
-    return code(f">>> print(explain(E, wrt=net.w))   # x = 0\n…\n{paths}\n…\n{why}")
+    return code(">>> net = IdentityNet(w=0.3); E = half_squared_error(net(0.0), 0.0); E.backward()   # x = 0\n"
+                f">>> print(explain(E, wrt=net.w))\n…\n{paths}\n…\n{why}")
 
 
 def section_bias_explain():
     net, E = identity_error(W0, 0.0, bias=0.0)
     text = explain(E, net.b)
-    return code(f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}")
+    return code(">>> net = IdentityNet(w=0.3, bias=0.0); E = half_squared_error(net(0.0), 0.0); E.backward()\n"
+                f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}\n…")
 
 
 def section_compiled_source():

@@ -45,7 +45,17 @@ def _out(result: Any) -> FloatOrArray:
 
 
 def sigmoid(z: ArrayLike) -> FloatOrArray:
-    """A(z) = 1 / (1 + e^-z), computed without overflow for any finite z."""
+    """A(z) = 1 / (1 + e^-z), computed without overflow for any finite z.
+
+    Args:
+        z: a number or a numpy array.
+
+    Returns:
+        A float for scalar arguments, else a numpy array of their broadcast shape.
+
+    Raises:
+        TypeError: an argument that is not a number or an array of numbers.
+    """
     z = _array("z", z)
     e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return _out(np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)))
@@ -56,18 +66,46 @@ def _targets(x: np.ndarray, y: ArrayLike | None) -> np.ndarray:
 
 
 def forward(w: ArrayLike, x: ArrayLike, b: ArrayLike = 0.0) -> FloatOrArray:
-    """The network's output y_hat = A(w*x + b)."""
+    """The network's output y_hat = A(w*x + b).
+
+    Args:
+        w: the weight, a number or a numpy array (the arguments broadcast).
+        x: the input, likewise.
+        b: the bias, likewise; 0 is the network without one.
+
+    Returns:
+        A float for scalar arguments, else a numpy array of their broadcast shape.
+
+    Raises:
+        TypeError: an argument that is not a number or an array of numbers.
+    """
     return sigmoid(_array("w", w) * _array("x", x) + _array("b", b))
 
 
 def error(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None, b: ArrayLike = 0.0) -> FloatOrArray:
-    """E = 1/2 (y_hat - y)**2, with y = x (the identity target) unless given."""
+    """E = 1/2 (y_hat - y)**2, with y = x (the identity target) unless given.
+
+    Args:
+        w: the weight, a number or a numpy array (the arguments broadcast).
+        x: the input, likewise.
+        y: the target, likewise; None means y = x.
+        b: the bias, likewise; 0 is the network without one.
+
+    Returns:
+        A float for scalar arguments, else a numpy array of their broadcast shape.
+
+    Raises:
+        TypeError: an argument that is not a number or an array of numbers.
+    """
     x = _array("x", x)
     return _out(0.5 * (forward(w, x, b) - _targets(x, y)) ** 2)
 
 
 def hand_gradient(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None, b: ArrayLike = 0.0) -> FloatOrArray:
-    """Eq. (6): dE/dw = (y_hat - y) * x * (1 - A(w*x + b)) * A(w*x + b)."""
+    """Eq. (6): dE/dw = (y_hat - y) * x * (1 - A(w*x + b)) * A(w*x + b).
+
+    Takes, returns and raises what ``error`` does.
+    """
     x = _array("x", x)
     a = forward(w, x, b)
     return _out((a - _targets(x, y)) * x * (1.0 - a) * a)
@@ -75,7 +113,10 @@ def hand_gradient(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None, b: Arr
 
 def hand_gradient_bias(w: ArrayLike, x: ArrayLike, y: ArrayLike | None = None,
                        b: ArrayLike = 0.0) -> FloatOrArray:
-    """dE/db = (y_hat - y) * (1 - A) * A: eq. (6) without the factor x."""
+    """dE/db = (y_hat - y) * (1 - A) * A: eq. (6) without the factor x.
+
+    Takes, returns and raises what ``error`` does.
+    """
     x = _array("x", x)
     a = forward(w, x, b)
     return _out((a - _targets(x, y)) * (1.0 - a) * a)
@@ -88,6 +129,19 @@ class IdentityNet(Module):
 
     ``bias=None`` is the one-weight net of the question; a number adds the
     parameter ``b`` that lets the net fit both x = 0 and x = 1.
+
+    Args:
+        w: the weight's starting value, a finite number.
+        bias: None for no bias, or the bias's starting value.
+
+    Raises:
+        TypeError: w or bias is not a real number.
+        ValueError: w or bias is not finite.
+
+    Calling the net on x (a number or a Value) returns y_hat as a Value; its
+    nodes are labelled w, b, x, z (the pre-activation) and y_hat. ``net.w`` and
+    ``net.b`` (None without a bias) are the parameters; state dicts, ``save``
+    and ``load`` are those of every Module.
     """
 
     def __init__(self, w: float = 0.3, bias: float | None = None) -> None:
@@ -136,7 +190,11 @@ class GradientTable:
         return self.rows[i]
 
     def max_error(self, against: str = "eq6") -> float:
-        """The largest absolute error of "eq6" or "numerical" against autodiff."""
+        """The largest absolute error of "eq6" or "numerical" against autodiff (0.0 for no rows).
+
+        Raises:
+            ValueError: against is neither "eq6" nor "numerical".
+        """
         if against not in ("eq6", "numerical"):
             raise ValueError(f"against must be 'eq6' or 'numerical', got {against!r}")
         return max((row[f"abs_err_{against}"] for row in self.rows), default=0.0)
@@ -173,6 +231,20 @@ def compare_gradients(w: float | Sequence[float] = 0.3, x: float | Sequence[floa
     w and x may each be a number or a list of numbers (every pair is a row);
     y defaults to x (the identity target); with ``bias`` the net is
     A(w·x + b) and dE/db gets a row too (eq. (6) without the factor x).
+
+    Args:
+        w: a weight, or a list of them.
+        x: an input, or a list of them.
+        y: one target for every x, or None for y = x.
+        bias: None for the net without a bias, or the bias.
+        eps: the central difference's step.
+
+    Returns:
+        A GradientTable: one row per (w, x) pair and parameter; ``print()`` it.
+
+    Raises:
+        TypeError: a value that is not a real number.
+        ValueError: one that is not finite, or an empty list.
     """
     ws, xs = _numbers(w, "w"), _numbers(x, "x")
     y = None if y is None else finite_float(y, "y (one target for every x)")

@@ -40,7 +40,19 @@ def _named(loss: Value, label: str) -> Value:
 
 
 def half_squared_error(y_hat: Operand, y: Operand) -> Value:
-    """E = 1/2 (y_hat - y)**2: the identity network's error, whose derivative in y_hat is y_hat - y."""
+    """E = 1/2 (y_hat - y)**2: the identity network's error, whose derivative in y_hat is y_hat - y.
+
+    Args:
+        y_hat: the model's output, a Value (or a number, as a constant).
+        y: the target, a Value or a finite number (it becomes a leaf labelled ``y``).
+
+    Returns:
+        The error as a Value labelled ``E``; ``E.backward()`` fills the gradients.
+
+    Raises:
+        TypeError: y is not a real number.
+        ValueError: y is not finite.
+    """
     y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
     E = 0.5 * (y_hat - y) ** 2
     E.label = "E"
@@ -48,7 +60,19 @@ def half_squared_error(y_hat: Operand, y: Operand) -> Value:
 
 
 def mse(y_hat: Operand, y: Operand) -> Value:
-    """(y_hat - y)**2 for one sample: torch's mse_loss; twice half_squared_error, so its gradient is 2(y_hat - y)."""
+    """(y_hat - y)**2 for one sample: torch's mse_loss; twice half_squared_error, so its gradient is 2(y_hat - y).
+
+    Args:
+        y_hat: the model's output, a Value or a finite number.
+        y: the target, a Value or a finite number.
+
+    Returns:
+        The loss as a Value labelled ``loss``.
+
+    Raises:
+        TypeError: a plain y_hat or y is not a real number.
+        ValueError: a plain y_hat or y is not finite.
+    """
     y = y if isinstance(y, Value) else Value(finite_float(y, "y"), label="y")
     return _named((_output(y_hat, "y_hat") - y) ** 2, "loss")
 
@@ -65,6 +89,16 @@ def hinge(score: Operand, y: float) -> Value:
 
     Zero (and no gradient) once a sample is on the right side with margin 1,
     so training stops pushing points that are already classified well.
+
+    Args:
+        score: the model's one output, a Value or a finite number.
+        y: the label, -1 or +1 (``fit`` turns 0/1 labels into -1/+1 itself).
+
+    Returns:
+        The loss as a Value labelled ``loss``.
+
+    Raises:
+        ValueError: y is not -1 or +1, or a plain score is not finite.
     """
     return _named((1.0 - _output(score, "score") * _sign_label(y)).relu(), "loss")
 
@@ -84,6 +118,17 @@ def binary_cross_entropy(logit: Operand, y: float) -> Value:
     loss and the exact gradient sigmoid(z) - y. relu(z) and |z| are taken by
     the sign of z (z itself, or 0 and -z), which keeps the graph small and
     the gradient right at z = 0 too.
+
+    Args:
+        logit: the model's one output before the sigmoid, a Value or a finite number.
+        y: the label in [0, 1] (1 = the positive class; a probability works too).
+
+    Returns:
+        The loss as a Value labelled ``loss``.
+
+    Raises:
+        ValueError: y is outside [0, 1] or not finite, or a plain logit is not finite.
+        TypeError: y or a plain logit is not a real number.
     """
     z, y = _output(logit, "logit"), _probability_label(y)
     if z.data >= 0.0:
@@ -105,6 +150,18 @@ def cross_entropy(logits: Sequence[Operand], k: int) -> Value:
     The largest logit m is subtracted first (log-sum-exp): every exp then
     sees z_i - m <= 0, so logits of ±1000 stay finite. m is a constant, and
     the result is the same function, so the gradient is exactly softmax - onehot(k).
+
+    Args:
+        logits: one output per class (at least 2), Values or finite numbers.
+        k: the true class's index, a whole number from 0 to ``len(logits) - 1``.
+
+    Returns:
+        The loss as a Value labelled ``loss``.
+
+    Raises:
+        ValueError: fewer than 2 logits (or one Value), k is not a valid class index, or a plain logit is
+            not finite.
+        TypeError: a plain logit is not a real number.
     """
     if isinstance(logits, Value) or len(logits) < 2:
         raise ValueError("cross_entropy needs a list of at least 2 logits (one per class); "
@@ -119,12 +176,19 @@ def cross_entropy(logits: Sequence[Operand], k: int) -> Value:
     return _named(total.log() - shifted[k], "loss")
 
 
-# The losses whose outputs are class scores: fit() reports accuracy for them.
 CLASSIFICATION_LOSSES = (hinge, binary_cross_entropy, cross_entropy)
+"""The losses whose outputs are class scores: fit() reports accuracy for them."""
 
 
 def predicted_class(output: Value | list[Value] | tuple[Value, ...]) -> int:
-    """The class a classifier's output stands for: 1 if its one score is > 0 (else 0), or the largest logit's index."""
+    """The class a classifier's output stands for: 1 if its one score is > 0 (else 0), or the largest logit's index.
+
+    Args:
+        output: the model's output: one Value (a score or a logit), or a list or tuple of logits.
+
+    Returns:
+        The class as an int (the first of equal largest logits).
+    """
     if isinstance(output, (list, tuple)):
         scores = [o.data for o in output]
         return scores.index(max(scores))
@@ -132,5 +196,12 @@ def predicted_class(output: Value | list[Value] | tuple[Value, ...]) -> int:
 
 
 def class_of(label: float) -> int:
-    """A label as the class predicted_class names: -1/+1 (hinge) count as 0/1."""
+    """A label as the class predicted_class names: -1/+1 (hinge) count as 0/1.
+
+    Args:
+        label: a class label: 0, 1, 2, ... or -1 / +1.
+
+    Returns:
+        The class as an int, to compare with ``predicted_class``.
+    """
     return 0 if label == -1 else int(label)

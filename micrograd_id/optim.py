@@ -62,6 +62,19 @@ class SGD(_GradientOptimizer):
     With ``momentum`` m > 0 each parameter keeps a velocity v = m*v + grad and
     moves by lr * v instead, which smooths the path through narrow valleys.
     ``weight_decay`` adds weight_decay * p to each gradient (torch's L2 penalty).
+
+    Args:
+        params: the Values to train, e.g. ``model.parameters()``.
+        lr: the learning rate, > 0.
+        momentum: in [0, 1); 0 is plain gradient descent.
+        weight_decay: >= 0.
+
+    Raises:
+        ValueError: no parameters, or a hyperparameter out of its range or not finite.
+        TypeError: a parameter that is not a Value, or a hyperparameter that is not a number.
+
+    ``step()`` moves every parameter by its ``.grad`` (so call ``backward()`` first);
+    ``zero_grad()`` sets the gradients to 0.
     """
 
     def __init__(self, params: Iterable[Value], lr: float = 0.5, momentum: float = 0.0,
@@ -87,6 +100,19 @@ class Adam(_GradientOptimizer):
     starting at 0; the step is lr · m̂ / (√v̂ + eps), so each parameter moves
     about lr whatever the size of its gradient. ``weight_decay`` adds
     weight_decay·p to g first (L2, as torch.optim.Adam does).
+
+    Args:
+        params: the Values to train, e.g. ``model.parameters()``.
+        lr: the learning rate, > 0.
+        betas: (β1, β2), each in [0, 1).
+        eps: > 0, added to √v̂ so the division stays finite where v̂ is 0.
+        weight_decay: >= 0.
+
+    Raises:
+        ValueError: no parameters, betas not a pair, or a hyperparameter out of its range or not finite.
+        TypeError: a parameter that is not a Value, or a hyperparameter that is not a number.
+
+    ``step()`` and ``zero_grad()`` as for SGD.
     """
 
     _decoupled = False  # AdamW: shrink the weights directly instead of through g
@@ -124,7 +150,8 @@ class AdamW(Adam):
     """Adam with decoupled weight decay: p *= 1 − lr·weight_decay each step, apart from the gradient.
 
     Unlike Adam's L2 term, the decay is not rescaled by the running averages,
-    so every weight shrinks at the same rate (torch.optim.AdamW).
+    so every weight shrinks at the same rate (torch.optim.AdamW). Takes and
+    raises what Adam does; ``weight_decay`` defaults to 0.01.
     """
 
     _decoupled = True
@@ -135,7 +162,11 @@ class AdamW(Adam):
 
 
 class NewtonStep:
-    """What one Newton.step() saw and did; ``newton`` is False when the guard fell back."""
+    """What one Newton.step() saw and did; ``newton`` is False when the guard fell back.
+
+    Attributes: ``loss`` (a float), ``gradient`` and ``delta`` (numpy vectors, one
+    entry per parameter), ``hessian`` (a numpy matrix), ``newton`` (a bool).
+    """
 
     __slots__ = ("loss", "gradient", "hessian", "newton", "delta")
 
@@ -165,6 +196,16 @@ class Newton:
     descent ``p -= fallback_lr * g`` instead of jumping towards a maximum or
     a saddle. ``damping`` > 0 (Levenberg style) adds damping*I to H, which
     shortens steps and keeps H usable where it is nearly singular.
+
+    Args:
+        params: the Values to train (each once).
+        lr: the fraction of Newton's step to take, > 0.
+        damping: >= 0, added to H's diagonal.
+        fallback_lr: the gradient step's learning rate where the guard falls back, > 0.
+
+    Raises:
+        ValueError: no parameters, one parameter twice, or a hyperparameter out of its range.
+        TypeError: a parameter that is not a Value.
     """
 
     PD_RTOL = 1e-10  # smallest / largest eigenvalue below this counts as singular
@@ -183,6 +224,13 @@ class Newton:
 
         ``loss`` is a scalar Value built from the parameters (rebuild it every
         step: it is differentiated twice here). ``.grad`` is not used or changed.
+
+        Returns:
+            A NewtonStep: the loss, gradient, Hessian and the step taken.
+
+        Raises:
+            TypeError: loss is not a Value.
+            FloatingPointError: the loss, gradient, Hessian or step is not finite (nothing moves).
         """
         if not isinstance(loss, Value):
             raise TypeError(f"Newton.step() needs the loss as a Value, got {type(loss).__name__}")

@@ -44,6 +44,7 @@ Range = tuple[float, float]  # (low, high) axis limits
 __all__ = ["plot_landscape", "plot_history", "plot_decision_boundary", "save_figure", "FORMATS"]
 
 FORMATS = ("png", "svg", "pdf")
+"""The file suffixes a figure can be written to (``path=``, ``save_figure``)."""
 _INSTALL_HINT = "the plots need matplotlib: pip install 'micrograd-id[plot]'"
 _GRID = 400  # points per axis: smooth curves, still instant with numpy
 _UPHILL = "darkorange"
@@ -411,7 +412,19 @@ def _checked_path(path: PathLike) -> Path:
 
 
 def save_figure(figure: Figure, path: PathLike) -> Path:
-    """Write a Figure to path (.png, .svg or .pdf by suffix), rendered in memory and written atomically."""
+    """Write a Figure to path (.png, .svg or .pdf by suffix), rendered in memory and written atomically.
+
+    Args:
+        figure: a matplotlib Figure, e.g. one of this module's.
+        path: where to write it; the suffix chooses the format.
+
+    Returns:
+        The path written, as a Path.
+
+    Raises:
+        ValueError: path has a suffix other than .png, .svg or .pdf.
+        FileNotFoundError: path's folder does not exist.
+    """
     path = _checked_path(path)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=path.suffix.lower().lstrip("."))
@@ -429,12 +442,27 @@ def plot_landscape(history: Any | None = None, *, path: PathLike | None = None, 
                    max_arrows: int = 14) -> Figure:
     """The error landscape of the identity network as a Figure, with the descent path of ``history``.
 
-    history: the History of ``train()`` on an IdentityNet (or its rows), or None
-        for the landscape alone. A history with a ``b`` column, or ``bias`` not
-        None, gives the contour plot over (w, b); otherwise E(w) curves.
-    w_range, b_range: (low, high) axis limits; by default wide enough for the path.
-    max_arrows: at most this many steps get an arrow (every step gets a dot).
-    path: also write the figure there (.png, .svg or .pdf).
+    Args:
+        history: the History of ``train()`` on an IdentityNet (or its rows), or None
+            for the landscape alone. A history with a ``b`` column, or ``bias`` not
+            None, gives the contour plot over (w, b); otherwise E(w) curves.
+        path: also write the figure there (.png, .svg or .pdf).
+        bias: draw the landscape over (w, b) even without a history.
+        w_range: (low, high) limits of the w axis; by default wide enough for the path.
+        b_range: (low, high) limits of the b axis, likewise.
+        title: the figure's title; a default names what is drawn.
+        max_arrows: at most this many steps get an arrow (every step gets a dot).
+
+    Returns:
+        The matplotlib Figure (Jupyter shows it inline).
+
+    Raises:
+        ValueError: a range that is not (low, high) with finite low < high, rows without the
+            columns of ``train()`` or with numbers that are not finite, bias given but no b column,
+            or a path with the wrong suffix.
+        TypeError: history rows that are not dicts.
+        FileNotFoundError: path's folder does not exist.
+        ImportError: matplotlib is not installed (``pip install 'micrograd-id[plot]'``).
     """
     path = None if path is None else _checked_path(path)
     rows = _rows(history)
@@ -455,8 +483,18 @@ def plot_landscape(history: Any | None = None, *, path: PathLike | None = None, 
 def plot_history(history: Any, *, path: PathLike | None = None, title: str | None = None) -> Figure:
     """Training curves as a Figure: loss (log scale when it falls a lot) and accuracy per epoch.
 
-    history: from ``fit()`` (epoch, loss[, accuracy]) or ``train()`` (step, E).
-    path: also write the figure there (.png, .svg or .pdf).
+    Args:
+        history: from ``fit()`` (epoch, loss[, accuracy]) or ``train()`` (step, E).
+        path: also write the figure there (.png, .svg or .pdf).
+        title: a title above both panels (each panel's own title gives its first and last values).
+
+    Returns:
+        The matplotlib Figure (Jupyter shows it inline).
+
+    Raises:
+        ValueError: an empty history, rows without those columns, or a path with the wrong suffix.
+        FileNotFoundError: path's folder does not exist.
+        ImportError: matplotlib is not installed (``pip install 'micrograd-id[plot]'``).
     """
     path = None if path is None else _checked_path(path)
     return _shown(_history_figure(history, title), path)
@@ -472,7 +510,23 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, *, path: PathLike | None 
     region is the class of the largest logit (cross_entropy). Misclassified
     points are ringed. The model is evaluated on a resolution × resolution
     grid, one sample at a time (about a second for a 2-16-16-1 MLP at 50).
-    path: also write the figure there (.png, .svg or .pdf).
+
+    Args:
+        model: a trained model taking one 2-D sample, e.g. an MLP.
+        X: the points, shape (n, 2).
+        y: one class label per point.
+        path: also write the figure there (.png, .svg or .pdf).
+        resolution: grid points per axis, from 2 to 1000.
+        title: the figure's title; by default the training accuracy.
+
+    Returns:
+        The matplotlib Figure (Jupyter shows it inline).
+
+    Raises:
+        ValueError: X not finite points of shape (n, 2), y of another length, resolution out of
+            range, or a path with the wrong suffix.
+        FileNotFoundError: path's folder does not exist.
+        ImportError: matplotlib is not installed (``pip install 'micrograd-id[plot]'``).
     """
     path = None if path is None else _checked_path(path)
     if not 2 <= whole_number(resolution, "resolution", low=2) <= 1000:

@@ -5,6 +5,7 @@ tests keep `make bench` honest: the contenders, compiled and vectorised
 ones included, agree before anything is timed.
 """
 
+import importlib.util
 import math
 import sys
 from pathlib import Path
@@ -20,9 +21,16 @@ from micrograd_id import engine  # noqa: E402
 
 
 def loaded(*names):
+    """The named contenders; a skip only for another library that is not installed at all.
+
+    The package itself never skips, nor does a library that is installed but fails to
+    import (a broken import is a failure, not a missing extra).
+    """
     libs, missing = contenders.load(names)
     for name, why in missing.items():
-        pytest.skip(f"{name}: {why}")
+        if name == "micrograd_id" or importlib.util.find_spec(name) is not None:
+            pytest.fail(f"{name} is installed but does not load: {why}")
+        pytest.skip(f"{name}: {why} (make bench installs it)")
     return libs
 
 

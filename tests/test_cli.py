@@ -436,6 +436,7 @@ def cli_commands():
     commands = {name: {option: action.nargs != 0 for action in sub._actions for option in action.option_strings
                        if option not in ("-h", "--help")}
                 for name, sub in subcommands.choices.items()}
+    assert {"demo", "train", "draw", "explain"} <= set(commands), sorted(commands)
     return cli, commands
 
 

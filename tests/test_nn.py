@@ -268,7 +268,9 @@ BAD_VALUES = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf, "str": "0.5",
 @pytest.mark.parametrize("kind", BAD_VALUES)
 def test_load_state_dict_rejects_a_bad_value_and_loads_nothing(net, kind):
     before = exact_state(net)
-    with pytest.raises((ValueError, TypeError, OverflowError), match="parameter 'b' "):
+    expected = {"nan": "must be finite", "inf": "must be finite", "-inf": "must be finite",
+                "huge int": "is too large for a float"}.get(kind, "must be a real number")
+    with pytest.raises((ValueError, TypeError), match=f"parameter 'b' .*{expected}"):
         net.load_state_dict(with_last_entry(net, BAD_VALUES[kind]))
     assert exact_state(net) == before
 

@@ -121,7 +121,8 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys):
 
 
 def test_numpy_samples_train_like_plain_floats():
-    np = pytest.importorskip("numpy")
+    import numpy as np
+
     plain = train(IdentityNet(w=0.3), xs=[0, 1], steps=4).rows
     from_numpy = train(IdentityNet(w=np.float32(0.3)), xs=np.array([0, 1]), steps=4).rows
     assert [row["dE/dw"] for row in from_numpy] == pytest.approx([row["dE/dw"] for row in plain], rel=1e-7)

@@ -428,8 +428,8 @@ def test_highlight_runs_through_collapsed_boxes():
 
 def test_the_nn_modules_mlp_collapses_into_one_box_per_neuron():
     """The contract with nn: its labels L{i}.N{j}(.w{k}|.b) are what collapse reads."""
-    nn = pytest.importorskip("micrograd_id.nn")
-    losses = pytest.importorskip("micrograd_id.losses")
+    from micrograd_id import nn
+
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
     loss = losses.half_squared_error(mlp([0.5, -1.0]), 1.0)
     loss.backward()
@@ -448,8 +448,8 @@ def test_the_nn_modules_mlp_collapses_into_one_box_per_neuron():
 @pytest.mark.parametrize("collapse", ["neuron", "layer"])
 def test_the_collapsed_2_16_16_1_mlp_renders_to_png(tmp_path, collapse):
     """The size the issue names: its collapsed views lay out in well under a second here."""
-    nn = pytest.importorskip("micrograd_id.nn")
-    losses = pytest.importorskip("micrograd_id.losses")
+    from micrograd_id import nn
+
     mlp = nn.MLP(2, [16, 16, 1], seed=0)
     loss = losses.half_squared_error(mlp([0.5, -1.0]), 1.0)
     loss.backward()

@@ -1,8 +1,12 @@
-"""Write the notebooks in this folder from the cells below (``make docs`` runs it).
+"""Write the notebooks in this folder from the cells below, executed (``make docs`` runs it).
 
 The notebooks are kept as code here so that a change to the library's API
-shows up in a diff of this file; the test suite executes every notebook with
-nbclient, so none can rot. Outputs are not stored: run them in Jupyter.
+shows up in a diff of this file. Each is run top to bottom with nbclient and
+stored with its outputs, so that GitHub and the docs site show the pictures;
+the test suite runs them again and checks that the stored outputs are current.
+
+    .venv/bin/python docs/notebooks/make_notebooks.py           # write and execute (`make docs`)
+    .venv/bin/python docs/notebooks/make_notebooks.py --check   # exit 1 if a notebook's cells differ from here
 """
 
 import sys
@@ -91,25 +95,44 @@ NOTEBOOKS = {"identity_network.ipynb": IDENTITY, "two_moons.ipynb": MOONS}
 
 
 def notebook(cells):
+    """The notebook of these cells, not yet executed."""
     book = nbformat.v4.new_notebook()
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     make = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
     book.cells = [make[kind](source) for kind, source in cells]
     for number, cell in enumerate(book.cells):
-        cell.id = f"cell-{number}"  # fixed ids, so writing again changes nothing
-    return nbformat.writes(book) + "\n"
+        cell.id = f"cell-{number}"  # fixed ids, so writing again changes only what the library prints
+    return book
+
+
+def execute(book):
+    """book run top to bottom in a fresh kernel, in this folder (no timings recorded: they change every run)."""
+    import nbclient
+
+    nbclient.NotebookClient(book, timeout=600, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(HERE)}}).execute()
+    return book
+
+
+def cells_of(book):
+    """[(cell type, source)]: what the script decides, apart from the outputs."""
+    return [(cell.cell_type, cell.source) for cell in book.cells]
 
 
 def main(check=False):
+    """Write every notebook, executed; with check, only list those whose stored cells differ from the script's."""
     stale = []
     for name, cells in NOTEBOOKS.items():
-        path, text = HERE / name, notebook(cells)
+        path, book = HERE / name, notebook(cells)
         if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
+            if not path.exists() or cells_of(nbformat.read(path, as_version=4)) != cells_of(book):
                 stale.append(name)
-        else:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(HERE.parent.parent)}")
+            continue
+        text = nbformat.writes(execute(book)) + "\n"
+        tmp = path.with_suffix(".ipynb.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)  # whole or not at all
+        print(f"wrote {path.relative_to(HERE.parent.parent)} (executed)")
     return stale
 
 
