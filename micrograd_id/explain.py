@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from micrograd_id.description import Description, describe
 from micrograd_id.engine import Value
@@ -32,9 +32,15 @@ _MAX_USES = 10          # uses of `wrt` listed in the summary
 _MAX_SIDE_INPUTS = 6
 _MAX_REASONS = 4        # zero local derivatives named when a gradient is 0
 
-# derivation(root, wrt, number) -> extra lines, e.g. a model's own hand derivation; number(x)
-# formats a float as explain does.
-Derivation = Callable[[Value, Value, Callable[[float], str]], list[str]]
+class Derivation(Protocol):
+    """A model's own hand derivation, passed to ``explain(..., derivation=...)``.
+
+    Called as ``derivation(root, wrt, number)`` with ``number(x)`` formatting a
+    float as explain does; returns the extra lines to print (empty when the
+    graph is not the model's, e.g. ``micrograd_id.identity.derivation``).
+    """
+
+    def __call__(self, root: Value, wrt: Value, number: Callable[[float], str]) -> list[str]: ...
 
 
 def explain(root: Value | Description, wrt: Value, *, max_paths: int = MAX_PATHS, digits: int = 6,

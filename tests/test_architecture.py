@@ -28,9 +28,9 @@ def known_violation(rule, *modules):
     return {module: pytest.mark.xfail(strict=True, reason=f"{module} still breaks: {rule}") for module in modules}
 
 
-PRIVATE_TODAY = known_violation("imports another module's private names", "viz", "explore")
-NETWORK_TODAY = known_violation("knows a particular network (imports identity or parses MLP labels)", "viz", "explore")
-REGISTRATION_TODAY = known_violation("registers with another module at import", "identity")
+PRIVATE_TODAY: dict = {}
+NETWORK_TODAY = known_violation("knows a particular network (imports identity or parses MLP labels)", "explore")
+REGISTRATION_TODAY: dict = {}
 
 
 def layers():
@@ -142,11 +142,13 @@ def test_no_module_imports_another_modules_private_names(module):
 def test_the_engine_draws_nothing(module):
     drawn = []
     for tree in trees(module):
+        skip = docstrings(tree)  # a docstring may speak of templates
         for node in ast.walk(tree):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                      [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             drawn += [n for n in names if n.split(".")[0] in DRAWING_LIBRARIES]
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "templates" in node.value:
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "templates" in node.value \
+                    and id(node) not in skip:
                 drawn.append(repr(node.value))
     assert not drawn, f"{module} draws: it imports or reads {drawn}"
 

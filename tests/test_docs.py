@@ -40,9 +40,7 @@ def test_the_api_reference_renders_every_module_from_its_docstrings():
     assert package - rendered == set(), "docs/api.md has no `::: module` block for these"
 
 
-@pytest.mark.parametrize("module_name", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="cli.build_parser has no docstring yet"))
-    if m == "micrograd_id.cli" else m for m in MODULES])
+@pytest.mark.parametrize("module_name", MODULES)
 def test_every_public_name_has_a_docstring_for_the_reference(module_name):
     """mkdocstrings renders what the docstring says: a public function or class without one shows nothing."""
     module = importlib.import_module(module_name)

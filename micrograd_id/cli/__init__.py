@@ -43,6 +43,11 @@ __all__ = ["main", "build_parser", "UsageError"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``micrograd-id`` argument parser with every command; main() runs what it parses.
+
+    Returns an ``argparse.ArgumentParser`` whose subcommands (demo, train, draw,
+    explain, check, landscape, explore, compile, classify) each set ``run``.
+    """
     from micrograd_id.cli import classify, demo, graph, network  # numpy and the rest load here
 
     parser = Parser(prog=PROG, description=(__doc__ or "").split("\n\n")[0],
