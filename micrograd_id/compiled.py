@@ -26,7 +26,7 @@ import re
 
 import numpy as np
 
-from micrograd_id import engine
+from micrograd_id import engine, ops
 from micrograd_id._checks import real_float
 from micrograd_id.engine import topological_order
 
@@ -139,27 +139,19 @@ def _recorder(name, function):
     return helper
 
 
-# The helpers the built-in rules call besides arithmetic; generated code calls them by these names.
-HELPERS = ("_sign", "_step", "_divide", "_ieee_power", "_ieee_log", "_sin", "_cos")
-_TRACE_GLOBALS = {**vars(engine), **{name: _recorder(name, getattr(engine, name)) for name in HELPERS}}
-
-
-def _staged_rule(op):
-    """op's rule with the engine's helpers recording calls, or None if it is not the engine's own."""
-    rule = op.rule
-    code = getattr(rule, "__code__", None)
-    if code is None or rule.__globals__ is not vars(engine) or rule.__name__ == "checked_rule":
-        return None  # a user's rule (define_op wraps it in checked_rule): call it
-    return type(rule)(code, _TRACE_GLOBALS, rule.__name__, rule.__defaults__, rule.__closure__)
+# The helpers the built-in rules call besides arithmetic (the fields of ops.Helpers); generated code
+# calls them by these names.
+HELPERS = {"sign": "_sign", "step": "_step", "divide": "_divide", "power": "_ieee_power", "log": "_ieee_log",
+           "sin": "_sin", "cos": "_cos"}
+_RECORDING = ops.Helpers(**{field: _recorder(name, getattr(ops.HELPERS, field)) for field, name in HELPERS.items()})
 
 
 def _trace(op, g, out, inputs):
     """The rule's gradients as source texts, or None if the rule cannot be staged."""
-    rule = _staged_rule(op)
-    if rule is None:
-        return None
+    if not op.builtin:
+        return None  # a user's rule is the user's code: call it
     try:
-        grads = rule(g, out, *inputs)
+        grads = op.rule(g, out, *inputs, helpers=_RECORDING)
         return [_symbol(d).text for d in grads]
     except Exception:  # noqa: BLE001 - any failure to stage just means: call the rule instead
         return None
@@ -182,8 +174,8 @@ def _step_array(x):
 
 # numpy has a ufunc of the same name for every other built-in op without a code template.
 _ARRAY_FORWARD = {"sigmoid": _sigmoid_array, "relu": _relu_array}
-_ARRAY_HELPERS = {"_sign": np.sign, "_step": _step_array, "_divide": np.divide, "_ieee_power": np.power, "_ieee_log": np.log,
-                  "_sin": np.sin, "_cos": np.cos}
+_ARRAY_HELPERS = {"_sign": np.sign, "_step": _step_array, "_divide": np.divide, "_ieee_power": np.power,
+                  "_ieee_log": np.log, "_sin": np.sin, "_cos": np.cos}
 
 
 def _elementwise(function, nin):
@@ -255,7 +247,7 @@ class _Program:
     def __init__(self, output, inputs, wrt, also):
         self.lines = []
         self.float_names = {"inf": math.inf, "nan": math.nan,
-                            **{name: getattr(engine, name) for name in HELPERS}}
+                            **{name: getattr(ops.HELPERS, field) for field, name in HELPERS.items()}}
         self.array_names = {"inf": math.inf, "nan": math.nan, "np": np, **_ARRAY_HELPERS}
         self.globals_of = {}  # id(op) -> its forward's or rule's name in the generated code
         self.names = _Names()
