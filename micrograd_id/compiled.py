@@ -321,6 +321,16 @@ def _sum_to(g: Any, batch: tuple[int, ...], shape: tuple[int, ...]) -> Any:
     return float(g) if g.ndim == 0 else np.array(g)
 
 
+def _checked_inputs(function: str, output: Value, inputs: Sequence[Value]) -> list[Value]:
+    inputs = engine.check_inputs(function, output, inputs)
+    for x in inputs:
+        if x.operation is not None:
+            raise ValueError(f"{function}() inputs must be leaves; {x!r} was made by op {x.op!r}")
+    if len(set(inputs)) != len(inputs):
+        raise ValueError(f"{function}() got the same input twice")
+    return inputs
+
+
 def compile_graph(output: Value, inputs: Sequence[Value], wrt: Sequence[Value] | None = None, *,
                   also: Sequence[Value] = ()) -> CompiledGraph:
     """The graph below ``output`` as straight-line Python over ``inputs``; see the module's docstring.
@@ -333,14 +343,9 @@ def compile_graph(output: Value, inputs: Sequence[Value], wrt: Sequence[Value] |
     also: other nodes of the graph whose values a call returns too, as a
     third item: ``value, grads, [values of also]``.
     """
-    inputs = engine.check_inputs("compile_graph", output, inputs)
+    inputs = _checked_inputs("compile_graph", output, inputs)
     wrt = list(inputs) if wrt is None else engine.check_inputs("compile_graph", output, wrt)
-    for x in inputs:
-        if x.operation is not None:
-            raise ValueError(f"compile_graph() inputs must be leaves; {x!r} was made by op {x.op!r}")
     input_set = set(inputs)
-    if len(input_set) != len(inputs):
-        raise ValueError("compile_graph() got the same input twice")
     outside = [x for x in wrt if x not in input_set]
     if outside:
         raise ValueError(f"compile_graph() wrt must be among the inputs; {outside[0]!r} is not")
@@ -362,7 +367,7 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
     ``mgid`` functions of ops.JS_HELPERS, which the page includes once). A
     domain error gives NaN. An op without a ``js`` form: ValueError naming it.
     """
-    inputs = engine.check_inputs("to_javascript", output, inputs)
+    inputs = _checked_inputs("to_javascript", output, inputs)
     order = engine.topological_order(output)[::-1]
     name: dict[Value, str] = {x: f"x{i}" for i, x in enumerate(inputs)}
     lines = []
