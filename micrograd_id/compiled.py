@@ -164,6 +164,7 @@ class CompiledGraph:
         position = {x: i for i, x in enumerate(self.inputs)}
         self._wrt_index = [position[x] for x in self.wrt]
         self._block_inputs = {i for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
+        self._where_scalar: dict[int, tuple[int, int | None]] = {i: (i, None) for i in range(len(self.inputs))}
         self._where: dict[int, tuple[int, int | None]] = {}  # input -> (slot, index in the flattened slot)
         for s, slot in enumerate(self.slots):
             if slot.kind == "input":
@@ -180,9 +181,9 @@ class CompiledGraph:
         """(value, [∂value/∂x for x in wrt]) at these input values (floats, or numpy arrays)."""
         if len(values) != len(self.inputs):
             raise TypeError(f"this compiled graph takes {len(self.inputs)} input value(s), got {len(values)}")
-        if any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
-            return self._call_arrays(values)
-        if not set(map(type, values)) <= {float}:  # the common case is checked at C speed
+        if not set(map(type, values)) <= {float}:  # the common case, checked at C speed
+            if any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
+                return self._call_arrays(values)
             values = tuple(real_float(v, "an input value") for v in values)
         if _anomaly_detection():
             return self._checked_function("floats")(*values)
@@ -199,9 +200,10 @@ class CompiledGraph:
     def _call_arrays(self, values: Sequence[Any]) -> tuple[Any, ...]:
         arrays = [_as_array(v, i) for i, v in enumerate(values)]
         if _anomaly_detection():  # one line per op, each checked
-            batch = _batch_shape([a for a in arrays])
-            result = self._checked_function("arrays")(*arrays)
-            return self._per_input(result, arrays, batch, [[g] for g in result[1]], by_input=True)
+            batch = _batch_shape(arrays)
+            with np.errstate(all="ignore"):  # the checks name what turns inf or nan
+                result = self._checked_function("arrays")(*arrays)
+            return self._per_input(result, arrays, batch, self._where_scalar)
         if any(arrays[i].ndim for i in self._block_inputs):  # a parameter per sample: no matrix of them
             return self._call_scalar_arrays(arrays)
         batch = _batch_shape([a for i, a in enumerate(arrays) if i not in self._block_inputs])
@@ -210,7 +212,7 @@ class CompiledGraph:
                 for i, a in enumerate(arrays)]
         with np.errstate(all="ignore"):  # as the engine's rules: inf and nan, not errors
             result = self._on_arrays(*self.pack(flat))
-        return self._per_input(result, arrays, batch, result[1], by_input=False)
+        return self._per_input(result, arrays, batch, self._where)
 
     def _call_scalar_arrays(self, arrays: list[np.ndarray]) -> tuple[Any, ...]:
         if self._scalar_function is None:
@@ -218,23 +220,22 @@ class CompiledGraph:
         batch = _batch_shape(arrays)
         with np.errstate(all="ignore"):
             result = self._scalar_function(*[a if a.ndim == 0 else np.broadcast_to(a, batch) for a in arrays])
-        return self._per_input(result, arrays, batch, result[1], by_input=False)
+        return self._per_input(result, arrays, batch, self._where_scalar)
 
     def _per_input(self, result: tuple[Any, ...], arrays: list[np.ndarray], batch: tuple[int, ...],
-                   grads: Sequence[Any], *, by_input: bool) -> tuple[Any, ...]:
-        """The program's result as the caller's: a value per sample, each gradient summed to its input's shape."""
-        value, *kept = result[0], *result[2:]
+                   where: dict[int, tuple[int, int | None]]) -> tuple[Any, ...]:
+        """The program's result as the caller's: a value per sample, each gradient summed to its input's shape.
+
+        where: input -> (the program's slot holding it, its index in a block or None).
+        """
+        value, grads, *kept = result
         out = []
-        for k, i in enumerate(self._wrt_index):
-            if by_input:
-                g = grads[k][0]
+        for i in self._wrt_index:
+            s, flat = where[i]
+            if flat is not None:
+                out.append(float(np.ravel(grads[s])[flat]))
             else:
-                s, flat = self._where[i]
-                g = grads[s]
-                if flat is not None:
-                    out.append(float(np.ravel(g)[flat]))
-                    continue
-            out.append(_sum_to(g, batch, arrays[i].shape))
+                out.append(_sum_to(grads[s], batch, arrays[i].shape))
         if kept:
             return _per_sample(value, batch), out, [_per_sample(v, batch) for v in kept[0]]
         return _per_sample(value, batch), out

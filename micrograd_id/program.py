@@ -255,7 +255,7 @@ class PythonProgram:
             return
         note = self._note(node) + (f"; inside, in order: {', '.join(notes)}" if notes else "")
         self._line(f"{self.name[node]} = {self.printer.text(expression)}", note, limit=100 if not notes else 240)
-        self._check(self.name[node], f"forward of op {node.op!r} gave {{}} ({self.name[node]} in the compiled graph)")
+        self._check(self.name[node], f"forward of op {node.op!r} gave {{}} for {self.name[node]} (compiled graph)")
 
     def _note(self, node: Value) -> str:
         """The comment of node's op: its symbol and local derivatives, on its inputs' names."""
@@ -304,7 +304,7 @@ class PythonProgram:
 
     # ----- backward -----------------------------------------------------------------------------
 
-    def _set_grad(self, node: Value, text: str, note: str) -> None:
+    def _set_grad(self, node: Value, text: str, note: str, op: Op | None = None) -> None:
         """Add text to node's gradient (the first contribution sets it)."""
         if node not in self.grad:
             self.grad[node] = self.names.fresh(f"d_{self.name[node].replace('[', '_').rstrip(']')}", "d")
@@ -313,7 +313,8 @@ class PythonProgram:
         # the very array another gradient was set to (d_x1 = d_v2 after a +).
         self.assigned.add(node)
         self._line(f"{self.grad[node]} = {total}", note)
-        self._check(self.grad[node], f"backward gave gradient {{}} for {self.name[node]} in the compiled graph")
+        by = f"of op {op.name!r} " if op is not None else ""
+        self._check(self.grad[node], f"backward {by}gave gradient {{}} for input {self.name[node]} (compiled graph)")
 
     def _backward_lines(self, node: Value) -> None:
         op, name, plan = node.operation, self.name, self.plan
@@ -341,7 +342,7 @@ class PythonProgram:
                 self.grad[child] = text
                 self.assigned.add(child)
                 continue
-            self._set_grad(child, text, f"∂{name[node]}/∂{args[i]} = {_derivative_text(op, i, args, name[node])}")
+            self._set_grad(child, text, f"∂{name[node]}/∂{args[i]} = {_derivative_text(op, i, args, name[node])}", op)
 
     def _layer_backward(self, layer: Layer) -> None:
         k, names, plan = layer.index, self.layer_names[layer.index], self.plan
