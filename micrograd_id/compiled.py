@@ -100,6 +100,14 @@ def _stack_rows(*rows: Any) -> np.ndarray:
     return np.stack(np.broadcast_arrays(*rows)).reshape(len(rows), -1)
 
 
+def _rows_like(block: np.ndarray, *rows: Any) -> np.ndarray:
+    """Rows of gradients as a block shaped like ``block`` (summed over the samples if block has one column)."""
+    stacked = _stack_rows(*rows)
+    if block.shape[1] == 1 and stacked.shape[1] > 1:
+        return stacked.sum(axis=1, keepdims=True)
+    return np.broadcast_to(stacked, block.shape)
+
+
 def _checker(on_arrays: bool, messages: list[str]) -> Callable[[Any, int], None]:
     def check(value: Any, k: int) -> None:
         finite = bool(np.isfinite(value).all()) if on_arrays else math.isfinite(value)
@@ -112,7 +120,8 @@ def _checker(on_arrays: bool, messages: list[str]) -> Callable[[Any, int], None]
 def _function(program: PythonProgram, on_arrays: bool) -> Callable[..., Any]:
     """The program's function, with its names bound to the float or the array versions."""
     namespace: dict[str, Any] = {
-        "__builtins__": {"abs": abs}, "inf": math.inf, "nan": math.nan, "np": np, "stack_rows": _stack_rows,
+        "inf": math.inf, "nan": math.nan, "np": np, "stack_rows": _stack_rows,
+        "rows_like": _rows_like,
         "helpers": NUMPY_HELPERS if on_arrays else HELPERS,
         "ops": types.SimpleNamespace(**{name: _array_forward(op) if on_arrays else op.forward
                                         for op, name in program.forwards.items()}),
@@ -249,8 +258,8 @@ class CompiledGraph:
             if slot.kind == "input":
                 packed.append(values[int(slot.positions)])
             else:
-                numbers = [real_float(values[i], "a parameter of a layer") for i in slot.positions.flat]
-                packed.append(np.array(numbers).reshape(slot.positions.shape))
+                packed.append(np.array([values[i] for i in slot.positions.flat], dtype=float)
+                              .reshape(slot.positions.shape))
         return packed
 
     def unpack(self, packed: Sequence[Any]) -> list[Any]:

@@ -33,7 +33,7 @@ from micrograd_id.tracing import Printed, PythonPrinter, Symbol, comment, python
 __all__ = ["FUNCTION", "GLOBALS", "Slot", "PythonProgram", "identifier"]
 
 FUNCTION = "forward_backward"
-GLOBALS = ("ops", "rules", "helpers", "np", "inf", "nan", "stack_rows", "check")
+GLOBALS = ("ops", "rules", "helpers", "np", "inf", "nan", "stack_rows", "rows_like", "check")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")  # what a label may become as a name
 _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"math", FUNCTION, *GLOBALS}
 _FOLD_LIMIT = 64  # ops in one expression at most: deep chains stay within the parser's limits
@@ -351,7 +351,8 @@ class PythonProgram:
             return
         parts = list(self.block_grads[k])
         if any(r in self.assigned for r in rows):
-            parts.append(f"stack_rows({', '.join(self.grad[r] if r in self.assigned else '0.0' for r in rows)})")
+            row_grads = ", ".join(self.grad[r] if r in self.assigned else "0.0" for r in rows)
+            parts.append(f"rows_like({block}, {row_grads})")
         if not parts:
             return
         d_block = self.names.fresh(f"d_{block}", "d_block")
