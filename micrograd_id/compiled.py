@@ -33,8 +33,8 @@ from micrograd_id import engine
 from micrograd_id._checks import real_float
 from micrograd_id.engine import AnomalyError, Value
 from micrograd_id.ops import HELPERS, Helpers, Op
-from micrograd_id.planning import Plan
-from micrograd_id.program import FUNCTION, PythonProgram, Slot
+from micrograd_id.planning import Plan, Slot
+from micrograd_id.program import FUNCTION, PythonProgram
 from micrograd_id.tracing import (
     JavaScriptPrinter,
     Symbol,
@@ -156,23 +156,16 @@ class CompiledGraph:
     """
 
     def __init__(self, output: Value, inputs: Sequence[Value], wrt: Sequence[Value], also: Sequence[Value]) -> None:
-        plan = Plan(output, inputs, wrt, also, layers=True)
+        self._plan = Plan(output, inputs, wrt, also, layers=True)
         self.inputs, self.wrt, self.also = list(inputs), list(wrt), list(also)
-        floats = PythonProgram(plan, on_floats=True)
-        arrays = PythonProgram(plan, on_floats=False)
-        self.source: str = arrays.source
-        self.scalar_source: str = PythonProgram(plan, on_floats=False, layers=False).source if plan.layers \
-            else arrays.source
-        self.slots: list[Slot] = arrays.slots
-        self._on_floats = _function(floats, on_arrays=False)
-        self._on_arrays = _function(arrays, on_arrays=True)
-        self._checked = {kind: PythonProgram(plan, on_floats=kind == "floats", checks=True)
-                         for kind in ("floats", "arrays")}
-        self._scalar_arrays = PythonProgram(plan, on_floats=False, layers=False) if plan.layers else arrays
-        self._scalar_function: Callable[..., Any] | None = None if plan.layers else self._on_arrays
+        self.slots: list[Slot] = self._plan.slots
+        # Each program is written and compiled the first time it is needed: most uses need one of them.
+        self._programs: dict[str, PythonProgram] = {}
+        self._functions: dict[str, Callable[..., Any]] = {}
+        self._on_floats = self._function("floats")
         position = {x: i for i, x in enumerate(self.inputs)}
         self._wrt_index = [position[x] for x in self.wrt]
-        self._block_inputs = {i for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
+        self._block_inputs = {int(i) for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
         self._where_scalar: dict[int, tuple[int, int | None]] = {i: (i, None) for i in range(len(self.inputs))}
         self._where: dict[int, tuple[int, int | None]] = {}  # input -> (slot, index in the flattened slot)
         for s, slot in enumerate(self.slots):
@@ -181,6 +174,33 @@ class CompiledGraph:
             else:
                 for flat, i in enumerate(slot.positions.flat):
                     self._where[int(i)] = (s, flat)
+
+    _KINDS = {  # name -> (on floats, layers, checks)
+        "floats": (True, False, False), "arrays": (False, True, False), "scalar": (False, False, False),
+        "checked floats": (True, False, True), "checked arrays": (False, False, True)}
+
+    def _program(self, kind: str) -> PythonProgram:
+        if kind == "scalar" and not self._plan.layers:
+            kind = "arrays"  # the same program
+        if kind not in self._programs:
+            on_floats, layers, checks = self._KINDS[kind]
+            self._programs[kind] = PythonProgram(self._plan, on_floats=on_floats, layers=layers, checks=checks)
+        return self._programs[kind]
+
+    def _function(self, kind: str) -> Callable[..., Any]:
+        if kind not in self._functions:
+            self._functions[kind] = _function(self._program(kind), on_arrays=not self._KINDS[kind][0])
+        return self._functions[kind]
+
+    @property
+    def source(self) -> str:
+        """The program that runs on numpy arrays: layers as matrix products, the rest one op a line."""
+        return self._program("arrays").source
+
+    @property
+    def scalar_source(self) -> str:
+        """The same graph one op a line, no layers: the scalar program the matrix products stand for."""
+        return self._program("scalar").source
 
     def __repr__(self) -> str:
         lines = self.source.count("\n")
@@ -195,14 +215,8 @@ class CompiledGraph:
                 return self._call_arrays(values)
             values = tuple(real_float(v, "an input value") for v in values)
         if _anomaly_detection():
-            return self._checked_function("floats")(*values)
+            return self._function("checked floats")(*values)
         return self._on_floats(*values)
-
-    def _checked_function(self, kind: str) -> Callable[..., Any]:
-        program = self._checked[kind]
-        if not callable(program):
-            self._checked[kind] = _function(program, on_arrays=kind == "arrays")  # type: ignore[assignment]
-        return self._checked[kind]  # type: ignore[return-value]
 
     # ----- arrays -------------------------------------------------------------------------------
 
@@ -211,25 +225,20 @@ class CompiledGraph:
         if _anomaly_detection():  # one line per op, each checked
             batch = _batch_shape(arrays)
             with np.errstate(all="ignore"):  # the checks name what turns inf or nan
-                result = self._checked_function("arrays")(*arrays)
+                result = self._function("checked arrays")(*arrays)
             return self._per_input(result, arrays, batch, self._where_scalar)
         if any(arrays[i].ndim for i in self._block_inputs):  # a parameter per sample: no matrix of them
-            return self._call_scalar_arrays(arrays)
+            batch = _batch_shape(arrays)
+            with np.errstate(all="ignore"):
+                result = self._function("scalar")(*arrays)
+            return self._per_input(result, arrays, batch, self._where_scalar)
         batch = _batch_shape([a for i, a in enumerate(arrays) if i not in self._block_inputs])
         size = math.prod(batch)
         flat = [a if a.ndim == 0 or i in self._block_inputs else np.broadcast_to(a, batch).reshape(size)
                 for i, a in enumerate(arrays)]
         with np.errstate(all="ignore"):  # as the engine's rules: inf and nan, not errors
-            result = self._on_arrays(*self.pack(flat))
+            result = self._function("arrays")(*self.pack(flat))
         return self._per_input(result, arrays, batch, self._where)
-
-    def _call_scalar_arrays(self, arrays: list[np.ndarray]) -> tuple[Any, ...]:
-        if self._scalar_function is None:
-            self._scalar_function = _function(self._scalar_arrays, on_arrays=True)
-        batch = _batch_shape(arrays)
-        with np.errstate(all="ignore"):
-            result = self._scalar_function(*[a if a.ndim == 0 else np.broadcast_to(a, batch) for a in arrays])
-        return self._per_input(result, arrays, batch, self._where_scalar)
 
     def _per_input(self, result: tuple[Any, ...], arrays: list[np.ndarray], batch: tuple[int, ...],
                    where: dict[int, tuple[int, int | None]]) -> tuple[Any, ...]:
@@ -238,13 +247,15 @@ class CompiledGraph:
         where: input -> (the program's slot holding it, its index in a block or None).
         """
         value, grads, *kept = result
-        out = []
+        out, blocks = [], {}  # a block's gradients as a list of floats, made once per block
         for i in self._wrt_index:
             s, flat = where[i]
-            if flat is not None:
-                out.append(float(np.ravel(grads[s])[flat]))
-            else:
+            if flat is None:
                 out.append(_sum_to(grads[s], batch, arrays[i].shape))
+                continue
+            if s not in blocks:
+                blocks[s] = np.ravel(grads[s]).tolist()
+            out.append(blocks[s][flat])
         if kept:
             return _per_sample(value, batch), out, [_per_sample(v, batch) for v in kept[0]]
         return _per_sample(value, batch), out
@@ -284,7 +295,7 @@ class CompiledGraph:
         if _anomaly_detection():
             self(*self.unpack(packed))  # raises AnomalyError naming the op, if the numbers have one
         with np.errstate(all="ignore"):
-            value, grads, *kept = self._on_arrays(*packed)
+            value, grads, *kept = self._function("arrays")(*packed)
         for s, (slot, arg) in enumerate(zip(self.slots, packed)):
             g = grads[s]
             if slot.kind == "input" and g is not None and np.ndim(arg) == 0 and np.ndim(g) > 0:
