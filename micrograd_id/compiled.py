@@ -166,14 +166,17 @@ class CompiledGraph:
         position = {x: i for i, x in enumerate(self.inputs)}
         self._wrt_index = [position[x] for x in self.wrt]
         self._block_inputs = {int(i) for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
-        self._where_scalar: dict[int, tuple[int, int | None]] = {i: (i, None) for i in range(len(self.inputs))}
-        self._where: dict[int, tuple[int, int | None]] = {}  # input -> (slot, index in the flattened slot)
-        for s, slot in enumerate(self.slots):
+        # Where each input's gradient is in a program's result: (position, index in a block or None).
+        self._where_scalar: dict[int, tuple[int, int | None]] = {i: (k, None) for k, i in enumerate(self._wrt_index)}
+        self._where: dict[int, tuple[int, int | None]] = {}
+        self._returned = self._plan.returned(self.slots)
+        for k, s in enumerate(self._returned):
+            slot = self.slots[s]
             if slot.kind == "input":
-                self._where[int(slot.positions)] = (s, None)
+                self._where[int(slot.positions)] = (k, None)
             else:
                 for flat, i in enumerate(slot.positions.flat):
-                    self._where[int(i)] = (s, flat)
+                    self._where[int(i)] = (k, flat)
 
     _KINDS = {  # name -> (on floats, layers, checks)
         "floats": (True, False, False), "arrays": (False, True, False), "scalar": (False, False, False),
@@ -253,8 +256,8 @@ class CompiledGraph:
             if flat is None:
                 out.append(_sum_to(grads[s], batch, arrays[i].shape))
                 continue
-            if s not in blocks:
-                blocks[s] = np.ravel(grads[s]).tolist()
+            if s not in blocks:  # a block outside the output's reach returns 0.0: as many zeros
+                blocks[s] = np.broadcast_to(grads[s], self.slots[self._returned[s]].positions.shape).ravel().tolist()
             out.append(blocks[s][flat])
         if kept:
             return _per_sample(value, batch), out, [_per_sample(v, batch) for v in kept[0]]
@@ -295,11 +298,16 @@ class CompiledGraph:
         if _anomaly_detection():
             self(*self.unpack(packed))  # raises AnomalyError naming the op, if the numbers have one
         with np.errstate(all="ignore"):
-            value, grads, *kept = self._function("arrays")(*packed)
-        for s, (slot, arg) in enumerate(zip(self.slots, packed)):
-            g = grads[s]
-            if slot.kind == "input" and g is not None and np.ndim(arg) == 0 and np.ndim(g) > 0:
+            value, returned, *kept = self._function("arrays")(*packed)
+        grads: list[Any] = [None] * len(self.slots)
+        for s, g in zip(self._returned, returned):
+            slot = self.slots[s]
+            if slot.kind != "input":
+                grads[s] = np.broadcast_to(g, slot.positions.shape)
+            elif np.ndim(packed[s]) == 0 and np.ndim(g) > 0:
                 grads[s] = float(np.sum(g))
+            else:
+                grads[s] = g
         return (value, grads, *kept)
 
 

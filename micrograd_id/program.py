@@ -177,7 +177,7 @@ class PythonProgram:
         self.lines.append("    # an op's d times its local derivative is added to each input's d")
         if plan.needs[output]:
             self._set_grad(output, "1.0", f"∂{name[output]}/∂{name[output]} = 1")
-        for unit in reversed(self.units):
+        for unit in (reversed(self.units) if self.layers else self.plan.scalar_backward):
             if isinstance(unit, Layer):
                 self._layer_backward(unit)
             elif plan.needs[unit]:
@@ -186,15 +186,17 @@ class PythonProgram:
         self.lines.append(f"    return {name[output]}, [{', '.join(self._results())}]{kept}")
 
     def _results(self) -> list[str]:
+        """The gradients returned: of wrt in order on floats, else of each slot holding an input of wrt."""
         if self.on_floats:
             return [self.grad[x] if x in self.assigned else "0.0" for x in self.plan.wrt]
-        results, wanted = [], set(self.plan.wrt)
-        for slot, argument in zip(self.slots, self.arguments):
+        results = []
+        for s in self.plan.returned(self.slots):
+            slot, argument = self.slots[s], self.arguments[s]
             if slot.kind == "input":
                 x = self.plan.inputs[int(slot.positions)]
-                results.append((self.grad[x] if x in self.assigned else "0.0") if x in wanted else "None")
+                results.append(self.grad[x] if x in self.assigned else "0.0")
             else:
-                results.append(f"d_{argument}" if argument in self.layer_results else "None")
+                results.append(f"d_{argument}" if argument in self.layer_results else "0.0")
         return results
 
     # ----- forward ------------------------------------------------------------------------------
