@@ -39,6 +39,7 @@ from micrograd_id.tracing import (
     JavaScriptPrinter,
     Symbol,
     Untraceable,
+    javascript_number,
     placeholders,
     symbol,
     trace_branches,
@@ -405,11 +406,12 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
             continue
         name[node] = f"v{len(name)}"
         if node.operation is None:
-            lines.append(f"  const {name[node]} = {JavaScriptPrinter({}).text(_number(node.data))};")
+            lines.append(f"  const {name[node]} = {javascript_number(node.data)};")
         else:
             forward = _js_forward(node.operation, [name[c] for c in node.children])
             lines.append(f"  const {name[node]} = {forward};")
     grad = {node: f"d{k}" for k, node in enumerate(order)}
+    rules: dict[Op, list[Symbol]] = {}  # each op's rule, written down once
     lines.append(f"  let {', '.join(f'{grad[n]} = 0' for n in order)};")
     lines.append(f"  {grad[output]} = 1;")
     for node in reversed(order):
@@ -417,9 +419,11 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
         if op is None:
             continue
         children = [name[c] for c in node.children]
+        if op not in rules:
+            rules[op] = _js_rule(op)
         printer = JavaScriptPrinter({"g": grad[node], "out": name[node], **{str(i): c for i, c in enumerate(children)}})
-        for child, text in zip(node.children, _js_rule(op, printer)):
-            lines.append(f"  {grad[child]} += {text};")
+        for child, expression in zip(node.children, rules[op]):
+            lines.append(f"  {grad[child]} += {printer.text(expression)};")
     missing = [v for v in nodes if v not in name]
     if missing:
         raise ValueError(f"to_javascript() nodes must be in the output's graph; {missing[0]!r} is not")
@@ -430,33 +434,29 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
         f"\n  return {{values: [{values}], grads: [{grads}]}};\n}}"
 
 
-def _number(x: float) -> Symbol:
-    return Symbol("number", x)
-
-
 def _js_forward(op: Op, args: list[str]) -> str:
     if op.js is None:
         raise ValueError(f"op {op.name!r} has no JavaScript form: give define_op(..., js=...)")
     return "(" + op.js.format(*(f"({a})" for a in args)) + ")"
 
 
-def _js_rule(op: Op, printer: JavaScriptPrinter) -> list[str]:
-    """op's rule as JavaScript: traced; a rule that branches on its numbers, one branch per outcome."""
+def _js_rule(op: Op) -> list[Symbol]:
+    """op's rule as expressions over placeholders; a rule that branches on its numbers, one branch per outcome."""
     if not op.builtin:  # the user's rule: written down if it is plain arithmetic on its inputs
         g, out, inputs = placeholders(op.arity)
         try:
-            return [printer.text(symbol(d)) for d in op.rule(g, out, *inputs)]
+            return [symbol(d) for d in op.rule(g, out, *inputs)]
         except (Untraceable, TypeError, AttributeError) as error:
             raise ValueError(f"op {op.name!r} has a rule the page cannot run (it is not plain arithmetic: "
                              f"{error})") from error
     traced = trace_rule(op, [None] * op.arity)
     if traced is not None:
-        return [printer.text(d) for d in traced]
-    paths = trace_branches(op)
-    texts = []
+        return traced
+    paths = trace_branches(op)  # JavaScript's c ? a : b picks the branch on the page's numbers
+    expressions = []
     for i in range(op.arity):
         expression = paths[-1][1][i]
         for conditions, grads in reversed(paths[:-1]):
             expression = Symbol("select", conditions, grads[i], expression) if conditions else grads[i]
-        texts.append(printer.text(expression))
-    return texts
+        expressions.append(expression)
+    return expressions

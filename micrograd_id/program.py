@@ -8,7 +8,8 @@ inside the line of the op that uses it, so a neuron is one line.
 
 The program's global names are few and fixed: ``ops`` (the op forwards it
 calls), ``rules`` (the rules it calls), ``helpers`` (the rules' helper
-table), ``np``, ``inf``, ``nan``, ``stack_rows`` and ``check``. An op's
+table), ``np``, ``inf``, ``nan``, ``stack_rows`` and ``rows_like`` (a
+layer's rows as one block) and ``check`` (detect_anomaly). An op's
 name, however a user spelled it ("sign", "np", "a b"), is an attribute of
 ``ops``, never a variable, so it cannot collide with another op, a helper
 or a label. What the names stand for is the caller's: floats (the engine's
@@ -80,10 +81,11 @@ class PythonProgram:
 
     on_floats: forwards that can refuse an input are called (``ops.log(x)``,
     ``ops.pow2(x)``) rather than written out, and the program returns the
-    gradients of ``plan.wrt`` in order. Otherwise the program returns one
-    gradient per ``slots`` entry (None for a slot outside wrt) and writes
-    layers as matrix products. checks: a ``check(value, k)`` after every
-    line, for detect_anomaly (``messages[k]`` says which op).
+    gradients of ``plan.wrt`` in order. Otherwise it takes one argument per
+    slot, returns a gradient for each slot holding an input of wrt
+    (``plan.returned``) and, with layers, writes them as matrix products.
+    checks: a ``check(value, k)`` after every line, for detect_anomaly
+    (``messages[k]`` says which op), and nothing folded into another line.
     """
 
     def __init__(self, plan: Plan, *, on_floats: bool, layers: bool = True, checks: bool = False) -> None:
@@ -259,9 +261,9 @@ class PythonProgram:
 
     def _layer_input(self, layer: Layer) -> str:
         """The name of the block U the layer multiplies: a previous layer's block as it is, else stacked rows."""
-        for other in self.layers:
-            if [n.output for n in other.neurons] == layer.u:
-                return self.block[other.index]
+        source = self._source_layer(layer)
+        if source is not None:
+            return self.block[source.index]
         U = self.layer_names[layer.index]["U"]
         self._line(f"{U} = stack_rows({', '.join(self.name[u] for u in layer.u)})", "the layer's inputs, a row each")
         return U
@@ -356,6 +358,7 @@ class PythonProgram:
                     self._set_grad(u, f"{d_u}[{i}]", f"row {i} of {d_u}")
 
     def _source_layer(self, layer: Layer) -> Layer | None:
+        """The layer whose block is exactly this layer's inputs, row for row, if there is one."""
         for other in self.layers:
             if [n.output for n in other.neurons] == layer.u:
                 return other
@@ -364,7 +367,6 @@ class PythonProgram:
     def _input_block(self, layer: Layer) -> str:
         source = self._source_layer(layer)
         return self.block[source.index] if source is not None else self.layer_names[layer.index]["U"]
-
 
 
 def _count(n: int, what: str) -> str:
