@@ -179,16 +179,18 @@ class CompiledGraph:
                 for flat, i in enumerate(slot.positions.flat):
                     self._where[int(i)] = (k, flat)
 
-    _KINDS = {  # name -> (on floats, layers, checks)
-        "floats": (True, False, False), "arrays": (False, True, False), "scalar": (False, False, False),
-        "checked floats": (True, False, True), "checked arrays": (False, False, True)}
+    _KINDS = {  # name -> (on floats, layers, checks, strict)
+        "floats": (True, False, False, False), "strict floats": (True, False, False, True),
+        "arrays": (False, True, False, False), "scalar": (False, False, False, False),
+        "checked floats": (True, False, True, True), "checked arrays": (False, False, True, False)}
 
     def _program(self, kind: str) -> PythonProgram:
         if kind == "scalar" and not self._plan.layers:
             kind = "arrays"  # the same program
         if kind not in self._programs:
-            on_floats, layers, checks = self._KINDS[kind]
-            self._programs[kind] = PythonProgram(self._plan, on_floats=on_floats, layers=layers, checks=checks)
+            on_floats, layers, checks, strict = self._KINDS[kind]
+            self._programs[kind] = PythonProgram(self._plan, on_floats=on_floats, layers=layers, checks=checks,
+                                                 strict=strict)
         return self._programs[kind]
 
     def _function(self, kind: str) -> Callable[..., Any]:
@@ -220,7 +222,10 @@ class CompiledGraph:
             values = tuple(real_float(v, "an input value") for v in values)
         if _anomaly_detection():
             return self._function("checked floats")(*values)
-        return self._on_floats(*values)
+        try:
+            return self._on_floats(*values)
+        except (ArithmeticError, ValueError):  # a / or ** refused: again with the forwards, for their message
+            return self._function("strict floats")(*values)
 
     # ----- arrays -------------------------------------------------------------------------------
 
