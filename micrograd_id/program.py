@@ -65,13 +65,14 @@ def identifier(wanted: str) -> str | None:
 
 
 class _Names:
-    """Unique identifiers in one name space."""
+    """Unique identifiers in one name space; a wanted name that is reserved there gets the fallback."""
 
     def __init__(self, reserved: set[str] | frozenset[str] = frozenset()) -> None:
+        self.reserved = frozenset(reserved)
         self.taken = set(reserved)
 
     def fresh(self, wanted: str | None, fallback: str) -> str:
-        base = wanted if wanted and wanted not in _RESERVED else fallback
+        base = wanted if wanted and wanted not in self.reserved else fallback
         name, k = base, 2
         while name in self.taken:
             name, k = f"{base}_{k}", k + 1
@@ -87,9 +88,10 @@ def _derivative_text(op: Op, i: int, names: list[str], out: str) -> str:
 
 
 def _op_attribute(op: Op) -> str | None:
-    if op.power is not None:
-        return identifier("pow" + format(op.power, "g").replace("-", "m").replace(".", "_"))
-    return identifier(op.name)
+    """The name of op's forward and rule as attributes of ``ops`` and ``rules``: its own, if it can be one."""
+    wanted = identifier("pow" + format(op.power, "g").replace("-", "m").replace(".", "_")) \
+        if op.power is not None else identifier(op.name)
+    return None if wanted is None or wanted.startswith("_") else wanted  # never a dunder of the namespace
 
 
 class PythonProgram:
