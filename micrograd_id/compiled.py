@@ -151,6 +151,10 @@ def _anomaly_detection() -> bool:
 class CompiledGraph:
     """A graph as a Python function of its inputs: call it for (value, grads); read ``source``.
 
+    It keeps the plan of the recorded graph (and so the graph): each program
+    (floats, arrays, the checked ones detect_anomaly runs) is written the
+    first time a call needs it.
+
     ``slots``, ``pack`` and ``run_packed`` are the fast entry for training
     loops that keep the parameters as arrays: one argument per slot (a
     layer's weights as one matrix, its biases as one column, any other input

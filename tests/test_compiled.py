@@ -170,7 +170,7 @@ def test_a_power_with_a_value_exponent_calls_its_rule():
     a, b = Value(1.7, label="a"), Value(0.6, label="b")
     out = a ** b
     cg = compile_graph(out, [a, b])
-    assert "rules." in cg.source  # the rule branches on its numbers: called, not written out
+    assert "rules.pow(" in cg.source  # the rule branches on its numbers: called, not written out
     assert cg(1.7, 0.6) == (out.data, grad(out, [a, b]))
     a0, b0 = Value(0.0), Value(2.0)
     at_zero = a0 ** b0
