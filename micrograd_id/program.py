@@ -144,7 +144,7 @@ class PythonProgram:
             if node in name:
                 continue
             if plan.constant(node):
-                name[node] = python_number(node.data)
+                name[node] = python_number(plan.constants[node])
             else:
                 name[node] = self.names.fresh(identifier(node.label), f"v{counter}")
                 counter += 1
@@ -228,7 +228,7 @@ class PythonProgram:
         if node in self.folded:
             return self.folded.pop(node)
         if self.plan.constant(node):
-            return Symbol("number", node.data), 0, []
+            return Symbol("number", self.plan.constants[node]), 0, []
         return Symbol.name(self.name[node]), 0, []
 
     def _forward_line(self, node: Value) -> None:
