@@ -222,12 +222,11 @@ class Plan:
                 continue  # the 0 that Python's sum() starts from
             elif term.operation is MUL and (term is z or self._single(term)):
                 a, b = term.children
-                if a in free and a is not b:
-                    pairs.append((a, b))
-                elif b in free and a is not b:
-                    pairs.append((b, a))
-                else:
+                if a is b or not (a in free or b in free):
                     return None
+                if b in free and (a not in free or (b in self.wrt_set and a not in self.wrt_set)):
+                    a, b = b, a  # the weight: the factor of its own, and of two, the one differentiated by
+                pairs.append((a, b))
                 inner.append(term)
             else:
                 return None
