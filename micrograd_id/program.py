@@ -140,8 +140,9 @@ class PythonProgram:
             for j, neuron in enumerate(layer.neurons):
                 name[neuron.output] = f"{self.block[k]}[{j}]"
         counter = 0
+        inside_layers = {node for layer in self.layers for node in layer.members}  # never written on their own
         for node in plan.order:
-            if node in name:
+            if node in name or node in inside_layers:
                 continue
             if plan.constant(node):
                 name[node] = python_number(plan.constants[node])
