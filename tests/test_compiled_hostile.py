@@ -161,7 +161,8 @@ HOSTILE_FORMS = [(lambda a: 5.0 * a - 1.0, lambda g, out, a: (5.0 * g,)),
                  (lambda a: a * a, lambda g, out, a: (2.0 * a * g,)),
                  (lambda a: 0.5 * a, lambda g, out, a: (0.5 * g,))]
 HOSTILE_OPS = {f"user {name}": define_op(name, *HOSTILE_FORMS[k % len(HOSTILE_FORMS)])
-               for k, name in enumerate(["sign", "step", "divide", "sin", "cos", "np", "d_x", "d_x0", "__import__", "a b"])}
+               for k, name in enumerate(["sign", "step", "divide", "sin", "cos", "np", "d_x", "d_x0", "__import__",
+                                         "a b"])}
 WITH_USER_OPS = {**UNARY, **HOSTILE_OPS}
 POINTS = st.lists(st.one_of(st.floats(-3.0, 3.0), st.sampled_from([0.0, -1.0, 1.0, -4.0, 800.0, 1e200])),
                   min_size=2, max_size=2)
