@@ -86,12 +86,11 @@ class Plan:
         self.output, self.inputs, self.wrt, self.also = output, list(inputs), list(wrt), list(also)
         self.input_set, self.also_set, self.wrt_set = set(inputs), set(also), set(wrt)
         self.order = order = forward_order(output)
-        wanted = set(wrt)
         self.depends: dict[Value, bool] = {}  # whether the node depends on an input (else it is a constant)
         self.needs: dict[Value, bool] = {}  # whether a gradient in wrt flows through it
         self.uses: dict[Value, int] = {}  # how many op inputs it is
         for node in order:
-            depends, needs = node in self.input_set, node in wanted
+            depends, needs = node in self.input_set, node in self.wrt_set
             for child in node.children:
                 depends, needs = depends or self.depends[child], needs or self.needs[child]
                 self.uses[child] = self.uses.get(child, 0) + 1
@@ -114,6 +113,7 @@ class Plan:
         return node.operation is not None and self.depends[node]
 
     def constant(self, node: Value) -> bool:
+        """Whether node depends on no input: its number is baked into the program."""
         return not self.depends[node]
 
     # ----- the rules, and what the backward pass reads --------------------------------------
