@@ -1,4 +1,4 @@
-"""The scalar autodiff engine: Value, its ops, backward, grad, jvp, no_grad, detect_anomaly, define_op.
+"""The scalar autodiff engine: Value, backward, grad, jvp, no_grad, detect_anomaly, define_op.
 
 A Value remembers the operation that made it and the Values it was made
 from, so the computation forms a graph. Reverse mode walks that graph from
@@ -6,32 +6,29 @@ the output back to the leaves and applies the chain rule at every op:
 
     input.grad += output.grad · ∂output/∂input
 
-Each op is an ``Op``, defined once in the table below: its forward value,
-its derivative rule, and how it is written (the symbol drawn in the graph,
-the expression and the local derivative that explain and the edge labels
-print). backward, grad, jvp, explain, viz and compile_graph all read it from
-there, and ``define_op`` makes a user's op that works in all of them.
+Each op is an ``Op`` of the table in ``micrograd_id.ops``, defined once: its
+forward value, its derivative rule and how it is written. Calling an Op
+records it here (``ops.ADD(a, b)`` is ``a + b``); backward, grad, jvp, explain,
+viz and compile_graph all read the recorded Ops, and ``define_op`` makes a
+user's op that works in all of them.
 
-A rule is ``rule(g, out, *inputs) -> one gradient per input``, each
-``g · ∂out/∂input``: ``g`` is the gradient arriving at the op's output. Rules
-use only arithmetic that floats, Values and numpy arrays share, so the same
-rule runs on floats (ordinary backward), on Values (``create_graph=True``,
-which makes gradients differentiable again) and inside compiled graphs. A
-rule never captures its output node, so a graph holds no reference cycles
-and is freed by reference counting the moment it is dropped.
+A rule ``rule(g, out, *inputs)`` gives ``g · ∂out/∂input`` per input. The
+same rule runs on floats (ordinary backward) and on Values
+(``create_graph=True``, which makes gradients differentiable again).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import operator
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from contextvars import ContextVar
+import threading
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from contextvars import ContextVar, Token
 from typing import Any, Callable, Union
 
+from micrograd_id import ops
 from micrograd_id._checks import real_float
+from micrograd_id.ops import OPS, Forward, Op, Rule, power_op, user_op
 
 __all__ = ["Value", "Op", "OPS", "power_op", "AnomalyError", "backward", "grad", "jvp", "no_grad",
            "detect_anomaly", "define_op", "topological_order", "local_derivatives", "check_inputs"]
@@ -40,361 +37,21 @@ __all__ = ["Value", "Op", "OPS", "power_op", "AnomalyError", "backward", "grad",
 _NO_GRAD = 1
 _ANOMALY = 2
 _mode: ContextVar[int] = ContextVar("micrograd_id_mode", default=0)
+# How many mode blocks are open, in all threads. While none is, an op need not read the mode
+# (a ContextVar read is about 4% of an op's instructions, callgrind); when some are, _mode says
+# which apply here.
+_open_modes = 0
+_open_modes_lock = threading.Lock()
 
 # Names for the annotations. A plain number is a float (an int or a numpy real scalar also
 # does); a gradient is a float, or a Value under create_graph (Any: also numpy arrays and
 # compile_graph's tracer, which the rules run on too).
 Number = float
 Operand = Union["Value", float]
-Forward = Callable[..., float]
-Rule = Callable[..., Sequence[Any]]
 
 
 class AnomalyError(FloatingPointError):
     """A forward value or a gradient became nan or inf under detect_anomaly()."""
-
-
-class Op:
-    """One operation, defined once: how to compute it, differentiate it and write it.
-
-    name         what a node records as ``v.op``: "*", "sigmoid", "**2"
-    forward      floats -> float; raises a clear error outside the op's domain
-    rule         rule(g, out, *inputs) -> (g·∂out/∂input for each input)
-    symbol       the op's mark in a drawn graph ("×")
-    notation     the expression, with {0}, {1} for the inputs: "{0}·{1}", "sigmoid({0})"
-    derivatives  per input, ∂out/∂input as text over {0}, {1} and {out}: ("{1}", "{0}")
-    code         optional: the forward as a Python expression over {0}, {1}, for
-                 compile_graph; None: the compiled code calls ``forward``
-    """
-
-    __slots__ = ("name", "arity", "forward", "rule", "symbol", "notation", "derivatives", "code")
-
-    def __init__(self, name: str, arity: int, forward: Forward, rule: Rule, *, symbol: str | None = None,
-                 notation: str | None = None, derivatives: Iterable[str] | None = None,
-                 code: str | None = None) -> None:
-        self.name = name
-        self.arity = arity
-        self.forward = forward
-        self.rule = rule
-        self.symbol = symbol or name
-        inputs = ", ".join(f"{{{i}}}" for i in range(arity))
-        self.notation = notation or f"{name}({inputs})"
-        # A user's op without written derivatives says what it is, never a wrong formula.
-        self.derivatives = tuple(derivatives) if derivatives else tuple(
-            f"∂{{out}}/∂{{{i}}}" for i in range(arity))
-        self.code = code
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
-
-
-def _result(data: float, operation: Op, children: tuple[Value, ...]) -> Value:
-    """The output node of an op, with its history; no_grad and detect_anomaly adjust it."""
-    out = Value.__new__(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.children = children
-    out.operation = operation
-    if _mode.get():  # a mode is on: only then is there more to do (modes cost nothing when off)
-        _apply_mode(out)
-    return out
-
-
-def _apply_mode(out: Value) -> None:
-    """detect_anomaly: refuse a nan or inf. no_grad: drop the history, leaving a bare leaf."""
-    mode = _mode.get()
-    if mode & _ANOMALY and not math.isfinite(out.data):
-        inputs = ", ".join(repr(c) for c in out.children)
-        raise AnomalyError(f"forward of op {out.op!r} gave {out.data} from inputs ({inputs}); "
-                           f"it computes {_formula(out)}")
-    if mode & _NO_GRAD:
-        out.operation, out.children = None, ()
-
-
-def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Value) else x
-
-
-def _as_value(x: Operand) -> Value:
-    return x if isinstance(x, Value) else Value(x)
-
-
-# ----- forward values with errors that name the domain ----------------------------------
-
-def _log_forward(x: float) -> float:
-    if x <= 0.0:
-        raise ValueError(f"log({x:g}): math domain error, log needs a positive input")
-    return math.log(x)
-
-
-def _exp_forward(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise OverflowError(f"exp({x:g}) overflows a float (inputs above 709.78 do)") from None
-
-
-def _sqrt_forward(x: float) -> float:
-    if x < 0.0:
-        raise ValueError(f"sqrt({x:g}): math domain error, sqrt needs an input >= 0")
-    return math.sqrt(x)
-
-
-def _unit_interval(name: str, function: Callable[[float], float]) -> Forward:
-    def forward(x: float) -> float:
-        if not -1.0 <= x <= 1.0:
-            raise ValueError(f"{name}({x:g}): math domain error, {name} needs an input in [-1, 1]")
-        return function(x)
-    return forward
-
-
-def _finite_only(name: str, function: Callable[[float], float]) -> Forward:
-    def forward(x: float) -> float:
-        if math.isinf(x):
-            raise ValueError(f"{name}({x:g}): math domain error, {name} needs a finite input")
-        return function(x)
-    return forward
-
-
-def _sigmoid_forward(x: float) -> float:
-    if x >= 0.0:  # two branches so exp never overflows
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _div_forward(a: float, b: float) -> float:
-    if b == 0.0:
-        raise ZeroDivisionError(f"division by zero: {a:g} / {b:g}")
-    return a / b
-
-
-def _power(a: float, b: float) -> float:
-    """a ** b on floats, refusing complex results and naming overflow."""
-    if a < 0.0 and math.isfinite(b) and not b.is_integer():  # also where IEEE says (-inf) ** 0.5 = inf
-        raise ValueError(f"{a:g} ** {b:g} is not real: a negative base needs an integer exponent")
-    try:
-        data = a ** b
-    except ZeroDivisionError:
-        raise ZeroDivisionError(f"{a:g} ** {b:g}: zero cannot be raised to a negative power") from None
-    except OverflowError:
-        raise OverflowError(f"{a:g} ** {b:g} overflows a float") from None
-    return data
-
-
-# ----- what the rules may call besides arithmetic -------------------------------------
-# On a float these use math and IEEE arithmetic (inf and nan, as PyTorch gives,
-# instead of an error); on anything else (a Value under create_graph, a numpy
-# array or a tracer in compile_graph) they call the method of the same name,
-# which is also how numpy's ufuncs treat objects.
-
-def _elementary(name: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
-    def function(x: Any) -> Any:
-        return on_float(x) if type(x) is float else getattr(x, name)()
-    function.__name__ = name
-    return function
-
-
-_sin = _elementary("sin", math.sin)
-_cos = _elementary("cos", math.cos)
-
-
-def _scalar(x: Any) -> bool:
-    return isinstance(x, (float, Value))
-
-
-def _constant(x: float, *operands: Any) -> Any:
-    """x as a float, or, when an operand is a Value (create_graph), as a Value without history.
-
-    Used for the inf or nan a rule gives at a singular point: there is nothing
-    to differentiate further, and detect_anomaly's gradient check names the op.
-    """
-    if not any(isinstance(o, Value) for o in operands):
-        return x
-    value = Value(0.0)
-    value.data = x
-    return value
-
-
-def _ieee_log(x: Any) -> Any:
-    """log(x), where x = 0 gives -inf and x < 0 nan instead of raising."""
-    if _scalar(x) and not _data(x) > 0.0:
-        return _constant(-math.inf if _data(x) == 0.0 else math.nan, x)
-    return math.log(x) if type(x) is float else x.log()
-
-
-def _sign(x: Any) -> Any:
-    """-1, 0 or 1 as a float; on a Value, a constant (its derivative is 0 wherever it has one)."""
-    if type(x) is float:
-        return float((x > 0.0) - (x < 0.0))
-    if isinstance(x, Value):
-        return _sign(x.data)
-    return x.sign()  # numpy arrays, compile_graph's tracer
-
-
-def _step(x: Any) -> Any:
-    """1.0 where x > 0, else 0.0; on a Value, a constant (its derivative is 0 wherever it has one)."""
-    return float(x > 0.0) if type(x) is float or isinstance(x, Value) else x.step()
-
-
-def _divide(x: Any, y: Any) -> Any:
-    """x / y, where y = 0 gives inf or nan instead of raising."""
-    if _scalar(x) and _scalar(y) and _data(y) == 0.0:
-        a, b = _data(x), _data(y)
-        q = math.nan if a == 0.0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
-        return _constant(q, x, y)
-    return x / y
-
-
-def _ieee_power(a: Any, k: Any) -> Any:
-    """a ** k, where 0 ** negative gives inf instead of raising."""
-    if _scalar(a) and _data(a) == 0.0 and _data(k) < 0.0:
-        return _constant(math.inf, a, k)
-    return a ** k
-
-
-def _pow_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    """∂(a^b)/∂a = b·a^(b−1) and ∂(a^b)/∂b = a^b·log(a), at the edges as in PyTorch.
-
-    At a = 0: a^0 is flat in a (0, not 0·inf), and a^b with b >= 0 is flat
-    in b. A negative a (integer b) leaves log(a) undefined: nan, which
-    detect_anomaly names.
-    """
-    at_zero = _data(a) == 0.0
-    da = g * 0.0 if at_zero and _data(b) == 0.0 else g * b * _ieee_power(a, b - 1.0)
-    db = g * 0.0 if at_zero and _data(b) >= 0.0 else g * out * _ieee_log(a)
-    return da, db
-
-
-# ----- the ops: one row each -----------------------------------------------------------
-# name, arity, forward, rule: g · ∂out/∂input per input; then how it is written.
-
-ADD = Op("+", 2, operator.add, lambda g, out, a, b: (g, g),
-         notation="{0} + {1}", derivatives=("1", "1"), code="{0} + {1}")
-SUB = Op("-", 2, operator.sub, lambda g, out, a, b: (g, -g),
-         symbol="−", notation="{0} − {1}", derivatives=("1", "−1"), code="{0} - {1}")
-MUL = Op("*", 2, operator.mul, lambda g, out, a, b: (g * b, g * a),
-         symbol="×", notation="{0}·{1}", derivatives=("{1}", "{0}"), code="{0} * {1}")
-DIV = Op("/", 2, _div_forward, lambda g, out, a, b: (g / b, -g * out / b),  # ∂(a/b)/∂b = −a/b² = −out/b
-         symbol="÷", notation="{0}/{1}", derivatives=("1/{1}", "−{out}/{1}"), code="{0} / {1}")
-POW = Op("**", 2, _power, _pow_rule,
-         notation="{0}^{1}", derivatives=("{1}·{0}^({1} − 1)", "{out}·log({0})"), code="{0} ** {1}")
-NEG = Op("neg", 1, operator.neg, lambda g, out, a: (-g,),
-         symbol="−", notation="−{0}", derivatives=("−1",), code="-{0}")
-EXP = Op("exp", 1, _exp_forward, lambda g, out, a: (g * out,),
-         derivatives=("{out}",))
-LOG = Op("log", 1, _log_forward, lambda g, out, a: (g / a,),
-         derivatives=("1/{0}",))
-SQRT = Op("sqrt", 1, _sqrt_forward, lambda g, out, a: (_divide(g, 2.0 * out),),
-          symbol="√", notation="√{0}", derivatives=("1/(2·{out})",))
-ABS = Op("abs", 1, abs, lambda g, out, a: (g * _sign(a),),  # 0 at the kink, as in PyTorch
-         symbol="|x|", notation="|{0}|", derivatives=("sign({0})",), code="abs({0})")
-TANH = Op("tanh", 1, math.tanh, lambda g, out, a: (g * (1.0 - out * out),),
-          derivatives=("1 − {out}^2",))
-SIGMOID = Op("sigmoid", 1, _sigmoid_forward, lambda g, out, a: (g * (out * (1.0 - out)),),
-             derivatives=("{out}·(1 − {out})",))
-RELU = Op("relu", 1, lambda x: 0.0 if x <= 0.0 else x,  # nan stays nan
-          lambda g, out, a: (g * _step(out),),  # 1 above the kink, 0 at and below it
-          derivatives=("[{0} > 0]",))
-SIN = Op("sin", 1, _finite_only("sin", math.sin), lambda g, out, a: (g * _cos(a),),
-         derivatives=("cos({0})",))
-COS = Op("cos", 1, _finite_only("cos", math.cos), lambda g, out, a: (-g * _sin(a),),
-         derivatives=("−sin({0})",))
-TAN = Op("tan", 1, _finite_only("tan", math.tan), lambda g, out, a: (g * (1.0 + out * out),),
-         derivatives=("1 + {out}^2",))
-ARCSIN = Op("arcsin", 1, _unit_interval("arcsin", math.asin),
-            lambda g, out, a: (_divide(g, (1.0 - a * a) ** 0.5),),
-            derivatives=("1/√(1 − {0}^2)",))
-ARCCOS = Op("arccos", 1, _unit_interval("arccos", math.acos),
-            lambda g, out, a: (_divide(-g, (1.0 - a * a) ** 0.5),),
-            derivatives=("−1/√(1 − {0}^2)",))
-ARCTAN = Op("arctan", 1, math.atan, lambda g, out, a: (g / (1.0 + a * a),),
-            derivatives=("1/(1 + {0}^2)",))
-
-
-@functools.lru_cache(maxsize=256)
-def power_op(k: float) -> Op:
-    """The op ``a ** k`` for a plain number k (named "**2", "**0.5"), made once per k."""
-
-    k_minus_1 = k - 1.0
-    if k == 0.0:  # a^0 = 1 is flat, even at a = 0
-        def rule(g, out, a):
-            return (g * 0.0,)
-    elif k_minus_1 >= 0.0:  # ∂(a^k)/∂a = k·a^(k−1)
-        def rule(g, out, a):
-            return (g * k * a ** k_minus_1,)
-    else:  # the same, where 0 ** negative is inf (the plain ** would raise)
-        def rule(g, out, a):
-            return (g * k * _ieee_power(a, k_minus_1),)
-
-    derivative = "0" if k == 0 else f"{k:g}" if k == 1 else f"{k:g}·{{0}}" if k == 2 else f"{k:g}·{{0}}^{k - 1:g}"
-    return Op(f"**{k:g}", 1, lambda a: _power(a, k), rule, notation=f"{{0}}^{k:g}",
-              derivatives=(derivative,), code=f"{{0}} ** {k!r}")
-
-
-OPS = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, SQRT, ABS, TANH, SIGMOID, RELU,
-                              SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN)}
-
-
-# ----- the ops as Value methods ------------------------------------------------------------
-# (`type(other) is not Value` spares the common case a call.)
-
-def _binary(op: Op) -> tuple[Callable[[Value, Operand], Value], Callable[[Value, Operand], Value]]:
-    forward = op.forward
-
-    def method(self: Value, other: Operand) -> Value:
-        if type(other) is not Value:
-            other = _as_value(other)
-        return _result(forward(self.data, other.data), op, (self, other))
-
-    def reflected(self: Value, other: Operand) -> Value:  # a plain number on the left: 2 * v, 1 - v, 1 / v
-        return method(_as_value(other), self)
-
-    return method, reflected
-
-
-def _unary(op: Op) -> Callable[[Value], Value]:
-    forward = op.forward
-
-    def method(self: Value) -> Value:
-        return _result(forward(self.data), op, (self,))
-
-    method.__name__ = op.name
-    method.__doc__ = f"{op.name}(self), an op recorded in the graph: ∂/∂x = {op.derivatives[0].format('x', out='out')}"
-    return method
-
-
-def _pow(self: Value, other: Operand) -> Value:
-    if isinstance(other, Value):
-        return _result(_power(self.data, other.data), POW, (self, other))
-    k = float(other) if type(other) in (int, float) else real_float(other, "the exponent")
-    return _result(_power(self.data, k), power_op(k), (self,))  # power_op(k).forward, without a call
-
-
-# An optimisation, measured with callgrind on the MLP benchmark: + × and relu
-# are nearly all of an MLP's ops, and writing their forward out here instead
-# of calling ADD.forward etc. saves about 1.5% of the instructions per step.
-# tests/test_engine.py checks that each agrees with its Op's forward.
-
-def _add(self: Value, other: Operand) -> Value:
-    if type(other) is not Value:
-        other = _as_value(other)
-    return _result(self.data + other.data, ADD, (self, other))
-
-
-def _mul(self: Value, other: Operand) -> Value:
-    if type(other) is not Value:
-        other = _as_value(other)
-    return _result(self.data * other.data, MUL, (self, other))
-
-
-def _relu(self: Value) -> Value:
-    x = self.data
-    return _result(0.0 if x <= 0.0 else x, RELU, (self,))
-
-
-_relu.__doc__ = _unary(RELU).__doc__
 
 
 class Value:
@@ -415,7 +72,7 @@ class Value:
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.data = real_float(data, "Value data")
-        if _mode.get() & _ANOMALY and not math.isfinite(self.data):
+        if _open_modes and _mode.get() & _ANOMALY and not math.isfinite(self.data):
             raise AnomalyError(f"a leaf Value({self.data}, label={label!r}) under detect_anomaly()")
         self.grad = 0.0
         self.label = label
@@ -451,100 +108,190 @@ class Value:
     def __ge__(self, other: Operand) -> bool:
         return self.data >= _data(other)
 
-    # ----- the ops, each made from its Op above; numpy's ufuncs call these methods too -----
-    __add__ = _add
-    __radd__ = _binary(ADD)[1]
-    __sub__, __rsub__ = _binary(SUB)
-    __mul__ = _mul
-    __rmul__ = _binary(MUL)[1]
-    __truediv__, __rtruediv__ = _binary(DIV)
-    __pow__ = _pow
+    # ----- the ops, one line each over its Op; numpy's ufuncs call these methods too -----------
+    # `_unary(ops.EXP, self)` is what `ops.EXP(self)` does, less the generic call: calling an Op object
+    # costs about 1,000 more instructions (callgrind), a quarter of a recorded op. `+` and `×`,
+    # nearly all of an MLP's ops, write their forward out: the MLP benchmark's step takes 8%
+    # fewer instructions (49.6M instead of 53.9M). tests/test_engine_paths.py checks them.
+    def __add__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _as_value(other)
+        return _node(self.data + other.data, ops.ADD, (self, other))  # ops.ADD.forward, inlined
+
+    def __radd__(self, other: Operand) -> Value:  # a plain number on the left: 2 + v
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            other = _as_value(other)
+        return _node(self.data * other.data, ops.MUL, (self, other))  # ops.MUL.forward, inlined
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _binary(ops.DIV, other, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        """v ** w records op "**" of two Values; v ** k, for a plain number k, the op "**k" of one."""
+        if isinstance(other, Value):
+            return _binary(ops.POW, self, other)
+        k = float(other) if type(other) in (int, float) else real_float(other, "the exponent")
+        return _node(ops.POW.forward(self.data, k), power_op(k), (self,))  # power_op(k).forward, without its call
 
     def __rpow__(self, other: Operand) -> Value:  # 2 ** v
-        return _as_value(other) ** self
+        return _binary(ops.POW, other, self)
 
-    __neg__ = _unary(NEG)
-    __abs__ = _unary(ABS)
-    exp = _unary(EXP)
-    log = _unary(LOG)
-    sqrt = _unary(SQRT)
-    tanh = _unary(TANH)
-    sigmoid = _unary(SIGMOID)
-    relu = _relu
-    sin = _unary(SIN)
-    cos = _unary(COS)
-    tan = _unary(TAN)
-    arcsin = _unary(ARCSIN)
-    arccos = _unary(ARCCOS)
-    arctan = _unary(ARCTAN)
+    def __neg__(self) -> Value:
+        return _unary(ops.NEG, self)
+
+    def __abs__(self) -> Value:
+        return _unary(ops.ABS, self)
+
+    def exp(self) -> Value:
+        return _unary(ops.EXP, self)
+
+    def log(self) -> Value:
+        return _unary(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        return _unary(ops.SQRT, self)
+
+    def tanh(self) -> Value:
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        return _unary(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        return _unary(ops.RELU, self)
+
+    def sin(self) -> Value:
+        return _unary(ops.SIN, self)
+
+    def cos(self) -> Value:
+        return _unary(ops.COS, self)
+
+    def tan(self) -> Value:
+        return _unary(ops.TAN, self)
+
+    def arcsin(self) -> Value:
+        return _unary(ops.ARCSIN, self)
+
+    def arccos(self) -> Value:
+        return _unary(ops.ARCCOS, self)
+
+    def arctan(self) -> Value:
+        return _unary(ops.ARCTAN, self)
 
     def backward(self) -> None:
         """Reverse mode from this Value (seed grad 1.0), accumulating into .grad: see ``backward``."""
         backward(self)
 
 
+# Each one-input method's docstring says its derivative, from its Op.
+for _name, _op in (("__neg__", ops.NEG), ("__abs__", ops.ABS), *((op.name, op) for op in OPS.values() if op.arity == 1
+                                                          and op.name not in ("neg", "abs"))):
+    getattr(Value, _name).__doc__ = (f"{_op.name}(self), an op recorded in the graph: "
+                                     f"∂/∂x = {_op.derivatives[0].format('x', out='out')}")
+del _name, _op
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else x
+
+
+def _as_value(x: Operand) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+# ----- recording an op: what calling an Op does ------------------------------------------
+
+def _node(data: float, op: Op, children: tuple[Value, ...]) -> Value:
+    """The output node of op, with its history; no_grad and detect_anomaly adjust it."""
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.children = children
+    out.operation = op
+    if _open_modes:  # only then is there more to do: modes cost nothing when off
+        _apply_mode(out)
+    return out
+
+
+def _unary(op: Op, a: Value) -> Value:
+    return _node(op.forward(a.data), op, (a,))
+
+
+def _binary(op: Op, a: Operand, b: Operand) -> Value:
+    if type(a) is not Value:
+        a = _as_value(a)
+    if type(b) is not Value:
+        b = _as_value(b)
+    return _node(op.forward(a.data, b.data), op, (a, b))
+
+
+def _record(op: Op, operands: tuple[Any, ...]) -> Value:
+    """``op(*operands)``: the node of op's result on Values or plain numbers (these become leaves)."""
+    if len(operands) != op.arity:
+        raise TypeError(f"{op.name}() takes {op.arity} input(s), got {len(operands)}")
+    if op.arity == 2:
+        return _binary(op, *operands)
+    children = tuple(map(_as_value, operands))
+    return _node(op.forward(*[child.data for child in children]), op, children)
+
+
+ops.set_recorder(_record)
+
+
+def _apply_mode(out: Value) -> None:
+    """detect_anomaly: refuse a nan or inf. no_grad: drop the history, leaving a bare leaf."""
+    mode = _mode.get()
+    if mode & _ANOMALY and not math.isfinite(out.data):
+        inputs = ", ".join(repr(c) for c in out.children)
+        raise AnomalyError(f"forward of op {out.op!r} gave {out.data} from inputs ({inputs}); "
+                           f"it computes {_formula(out)}")
+    if mode & _NO_GRAD:
+        out.operation, out.children = None, ()
+
+
+# ----- a user's op ------------------------------------------------------------------------------
+
 def define_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = None, notation: str | None = None,
-              derivatives: Iterable[str] | None = None, code: str | None = None) -> Callable[..., Value]:
+              derivatives: Iterable[str] | None = None, code: str | None = None,
+              js: str | None = None) -> Callable[..., Value]:
     """Make a new op from its forward value and derivative rule; returns a function of Values.
 
     forward(*floats) -> float; rule(g, out, *inputs) -> one g·∂out/∂input per
     input, as for the built-in ops (use numpy ufuncs such as np.exp, which
     also take Values, and second derivatives work too). The optional notation
     follows ``Op``; without it the op is written as name(...) and its local
-    derivatives as ∂out/∂input. Example::
+    derivatives as ∂out/∂input. ``js``: the forward as a JavaScript expression
+    over {0}, {1} (without it the explorer page cannot recompute the op live). Example::
 
         softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
                              rule=lambda g, out, a: (g * (1.0 - np.exp(-out)),))
         softplus(Value(0.5))
     """
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"an op needs a non-empty name, got {name!r}")
-    for what, function in (("forward", forward), ("rule", rule)):
-        if not callable(function):
-            raise TypeError(f"{what} must be callable, got {type(function).__name__}")
-    arity = _arity(forward, name)
+    op = user_op(name, forward, rule, symbol=symbol, notation=notation, derivatives=derivatives, code=code, js=js)
 
-    def checked_rule(g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
-        grads = rule(g, out, *inputs)
-        if not isinstance(grads, (tuple, list)) or len(grads) != arity:
-            raise TypeError(f"the rule of op {name!r} must return a tuple of {arity} gradient(s), "
-                            f"one per input; it returned {grads!r:.80}")
-        return tuple(_plain(d) for d in grads)
+    def apply(*operands: Operand) -> Value:
+        return op(*operands)
 
-    def checked_forward(*inputs: float) -> float:
-        return real_float(forward(*inputs), f"the forward value of op {name!r}")
-
-    op = Op(name, arity, checked_forward, checked_rule, symbol=symbol, notation=notation,
-            derivatives=derivatives, code=code)
-
-    def apply(*args: Operand) -> Value:
-        if len(args) != arity:
-            raise TypeError(f"{name}() takes {arity} input(s), got {len(args)}")
-        children = tuple(_as_value(a) for a in args)
-        return _result(checked_forward(*(c.data for c in children)), op, children)
-
-    apply.__name__ = apply.__qualname__ = name
-    apply.__doc__ = f"The user-defined op {name!r} on Values or numbers."
+    apply.__name__ = apply.__qualname__ = op.name
+    apply.__doc__ = f"The user-defined op {op.name!r} on Values or numbers."
     apply.op = op  # type: ignore[attr-defined]  # the Op rides on its function, for compile_graph and tests
     return apply
-
-
-def _arity(forward: Callable[..., Any], name: str) -> int:
-    import inspect  # only here: importing it costs more than the rest of the engine
-
-    try:
-        parameters = inspect.signature(forward).parameters.values()
-    except (TypeError, ValueError):
-        raise TypeError(f"cannot tell how many inputs forward of op {name!r} takes") from None
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if not positional or any(p.kind == p.VAR_POSITIONAL for p in parameters):
-        raise TypeError(f"forward of op {name!r} must take a fixed number (>= 1) of inputs")
-    return len(positional)
-
-
-def _plain(d: Any) -> Any:
-    """A numpy scalar from a user's rule as a float, so .grad stays a plain float."""
-    return float(d) if type(d) is not float and not isinstance(d, Value) and getattr(d, "ndim", 1) == 0 else d
 
 
 # ----- the graph ------------------------------------------------------------------------------
@@ -588,13 +335,14 @@ def local_derivatives(node: Value) -> Sequence[Any]:
 
 # ----- reverse mode ----------------------------------------------------------------------------
 
-def _backpropagate(root: Value, seed: Operand, create_graph: bool) -> dict[Value, Any]:
-    """{node: d(root)/d(node)} for every node below root: reverse mode, the reference algorithm.
+def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, Any]:
+    """{node: d(root)/d(node)} for every node below root: reverse mode, the one algorithm.
 
     Visit the nodes parents first (topological order), so a node's gradient
     is complete before it is passed on; each op hands g·∂out/∂input to its
     inputs, and an input used twice adds both. Gradients are floats, or
-    Values with a graph of their own (create_graph). .grad is not touched.
+    Values with a graph of their own (create_graph). Nothing in the graph is
+    changed, so any number of threads may run this on one graph at once.
     Under detect_anomaly every gradient is checked as it is made.
     """
     anomaly = _mode.get() & _ANOMALY
@@ -603,14 +351,15 @@ def _backpropagate(root: Value, seed: Operand, create_graph: bool) -> dict[Value
         operation = node.operation
         if operation is None:
             continue
+        children = node.children
         try:
             if create_graph:
-                local = operation.rule(grads[node], node, *node.children)
+                local = operation.rule(grads[node], node, *children)
             else:
-                local = operation.rule(grads[node], node.data, *map(_DATA, node.children))
+                local = operation.rule(grads[node], node.data, *[child.data for child in children])
         except _MATH_ERRORS as error:
             raise _rule_error(error, root, node) from error
-        for child, d in zip(node.children, local):
+        for child, d in zip(children, local):
             if anomaly and not math.isfinite(_data(d)):
                 raise AnomalyError(f"backward of op {node.op!r} gave gradient {_data(d)} for input "
                                    f"{child!r}; {_where(root, node)}")
@@ -618,42 +367,67 @@ def _backpropagate(root: Value, seed: Operand, create_graph: bool) -> dict[Value
     return grads
 
 
+# backward() changes .grad all over the graph: one thread at a time, so that several threads
+# running backward() on one graph (or on graphs sharing parameters) add up, as in PyTorch.
+# Re-entrant, for a user's rule that runs a backward of its own.
+_BACKWARD_LOCK = threading.RLock()
+
+
 def backward(root: Value) -> None:
     """Add d(root)/d(node) to node.grad for every node below root (seed 1.0).
 
-    Gradients accumulate, as in PyTorch: call zero_grad() between steps. This
-    is ``_backpropagate`` run in place on ``.grad``: an optimisation, since
-    skipping the dict of gradients and unpacking the common one- and two-input
-    ops directly makes backward about 1.3-1.4x faster (benchmarks/). Under
-    detect_anomaly the checked reference algorithm runs instead.
+    Gradients accumulate, as in PyTorch: call zero_grad() between steps.
+    Threads may call it at once on one graph: each adds its gradients (one
+    thread at a time). A failed backward (a domain error, Ctrl-C) leaves
+    every .grad as it was. Under detect_anomaly the checked reference
+    algorithm, ``_backpropagate``, runs; otherwise the same algorithm in
+    place, which tests/test_engine_paths.py checks against it.
     """
-    if _mode.get() & _ANOMALY:
-        for node, g in _backpropagate(root, 1.0, create_graph=False).items():
-            node.grad += g
-        return
-    order = topological_order(root)
-    # Propagate through .grad itself; set earlier gradients aside so that a
-    # second backward adds to them instead of pushing them through again.
-    earlier = [(node, node.grad) for node in order if node.grad]
+    _BACKWARD_LOCK.acquire()  # not `with`: that costs twice the instructions (callgrind)
     try:
-        for node, _ in earlier:
-            node.grad = 0.0
+        if _open_modes and _mode.get() & _ANOMALY:
+            for node, g in _backpropagate(root, 1.0, create_graph=False).items():
+                node.grad += g
+        else:
+            _backpropagate_in_place(root)
+    finally:
+        _BACKWARD_LOCK.release()
+
+
+def _backpropagate_in_place(root: Value) -> None:
+    """``_backpropagate`` with the gradients kept in .grad instead of a dict: an optimisation.
+
+    Measured with callgrind on the MLP benchmark: the propagation loop takes
+    half the instructions (15M instead of 30M per backward, a third of a
+    training step), from slot attributes instead of dict lookups and the
+    one- and two-input ops unpacked by hand.
+    """
+    order = topological_order(root)
+    # Earlier gradients are set aside, so that a second backward adds to them
+    # instead of pushing them through the graph again.
+    earlier = []
+    try:
+        for node in order:
+            if node.grad:
+                earlier.append((node, node.grad))
+                node.grad = 0.0
         root.grad = 1.0
         for node in order:
             operation = node.operation
             if operation is None:
                 continue
-            if len(node.children) == 2:
-                a, b = node.children
+            children = node.children
+            if len(children) == 2:
+                a, b = children
                 da, db = operation.rule(node.grad, node.data, a.data, b.data)
                 a.grad += da
                 b.grad += db
-            elif len(node.children) == 1:
-                (a,) = node.children
+            elif len(children) == 1:
+                (a,) = children
                 (da,) = operation.rule(node.grad, node.data, a.data)
                 a.grad += da
             else:  # a user's op with three or more inputs
-                for child, d in zip(node.children, operation.rule(node.grad, node.data, *map(_DATA, node.children))):
+                for child, d in zip(children, operation.rule(node.grad, node.data, *[c.data for c in children])):
                     child.grad += d
     except BaseException as error:  # a rule failed or Ctrl-C: leave every .grad as it was
         for each in order:
@@ -666,8 +440,6 @@ def backward(root: Value) -> None:
     for node, g in earlier:
         node.grad += g
 
-
-_DATA = operator.attrgetter("data")
 
 # What a derivative rule can raise on bad numbers (overflow, 0 ** -1, log of a negative).
 _MATH_ERRORS = (ArithmeticError, ValueError)
@@ -773,24 +545,36 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
     return tangent.get(output, 0.0)
 
 
-
 # ----- modes ---------------------------------------------------------------------------------------
 
 def no_grad() -> AbstractContextManager[None]:
     """Ops inside build no graph: outputs are plain leaves (cheaper, nothing to free)."""
-    return _mode_with(_NO_GRAD)
+    return _Mode(_NO_GRAD)
 
 
 def detect_anomaly() -> AbstractContextManager[None]:
-    """Raise AnomalyError, naming the op, when a value or gradient turns nan or inf."""
-    return _mode_with(_ANOMALY)
+    """Raise AnomalyError, naming the op, when a value or gradient turns nan or inf (also in jvp)."""
+    return _Mode(_ANOMALY)
 
 
-@contextmanager
-def _mode_with(flag: int) -> Iterator[None]:
-    """Turn a mode flag on for a with-block, in this thread or async context only."""
-    token = _mode.set(_mode.get() | flag)
-    try:
-        yield
-    finally:
-        _mode.reset(token)
+class _Mode(AbstractContextManager[None]):
+    """Turn a mode flag on for a with-block, in this thread or async context only.
+
+    The object may be entered again, also nested (its tokens form a stack).
+    """
+
+    def __init__(self, flag: int) -> None:
+        self.flag = flag
+        self.tokens: list[Token[int]] = []
+
+    def __enter__(self) -> None:
+        global _open_modes
+        with _open_modes_lock:
+            _open_modes += 1
+        self.tokens.append(_mode.set(_mode.get() | self.flag))
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _open_modes
+        _mode.reset(self.tokens.pop())
+        with _open_modes_lock:
+            _open_modes -= 1
