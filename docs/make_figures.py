@@ -190,7 +190,7 @@ def section_explain_x0():
     paths = text[text.index("path 1 of 1"):text.index("Reverse mode")].rstrip()
     why = text[text.index("Why "):text.index("No path goes")].rstrip()
     return code(">>> net = IdentityNet(w=0.3); E = half_squared_error(net(0.0), 0.0); E.backward()   # x = 0\n"
-                f">>> print(explain(E, wrt=net.w))\n…\n{paths}\n…\n{why}")
+                f">>> print(explain(E, wrt=net.w))\n…\n{paths}\n…\n{why}\n…")
 
 
 def section_bias_explain():
