@@ -143,8 +143,8 @@ def training_markdown(report):
              "  RecursionError at Python's default limit, so it runs with the limit raised, as a user would.", "",
              "Each cell is the median time of a step and, after ÷, that time over the compiled step's",
              "(above 1: the compiled step is faster). At batch 1000, where one step of the Value libraries",
-             f"takes seconds, {report['settings'].get('slow_repeats', 3)} blocks instead of "
-             f"{report['settings'].get('repeats', 7)}.", ""]
+             f"takes seconds, {report['settings']['slow_repeats']} blocks instead of "
+             f"{report['settings']['repeats']}.", ""]
     for mode in report["gc_modes"]:
         columns = {n: dict(report["training"][n])[mode] for n in batches}
         names = list(columns[batches[0]])

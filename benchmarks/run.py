@@ -31,7 +31,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 LIBRARIES = ("micrograd_id", "micrograd", "torch")
 SETTINGS = {
     "full": dict(repeats=7, block_seconds=0.25, batches=training_cases.BATCHES, slow_repeats=3, fit_repeats=5,
-                 chain_depth=1_000_000, depth_cap=1_000_000, memory_nodes=200_000, memory_steps=100_000, render_repeats=3,
+                 chain_depth=1_000_000, depth_cap=1_000_000, memory_nodes=200_000, memory_steps=100_000,
+                 render_repeats=3,
                  instruction_steps={"mlp": 10, "identity": 5000}),
     "quick": dict(repeats=2, block_seconds=0.05, batches=(8, 100), slow_repeats=1, fit_repeats=1,
                   chain_depth=100_000, depth_cap=100_000, memory_nodes=50_000, memory_steps=10_000, render_repeats=1,

@@ -85,7 +85,7 @@ def test_the_training_report_puts_the_ratios_side_by_side():
     import report
 
     timing = cases.Timing([1.0, 1.2])
-    results = {"gc_modes": ("default",), "fit": (cases.Timing([0.5]), {"loss": 0.01, "accuracy": 1.0}),
+    results = {"gc_modes": ("default",), "settings": {"repeats": 7, "slow_repeats": 3}, "fit": (cases.Timing([0.5]), {"loss": 0.01, "accuracy": 1.0}),
                "training": {n: [("default", {"compiled": cases.Timing([0.5]), "torch nn.Sequential": timing,
                                              "numpy by hand": cases.Timing([0.25])})] for n in (8, 100)}}
     text = "\n".join(report.training_markdown(results))
