@@ -5,9 +5,10 @@ mean hinge loss, backward, one SGD update of every parameter, all from the
 same weights, so every contender computes the same losses step after step
 (checked before timing). The contenders:
 
-- *compiled*: micrograd_id's ``compile_graph`` of one sample's loss, replayed
-  on the batch's columns as numpy arrays, the parameters kept in one array
-  that ``optim.SGD.update`` moves (what ``fit(compiled=True)`` does);
+- *compiled*: the step of ``fit(compiled=True)``: micrograd_id's
+  ``compile_graph`` of one sample's loss (x and y its inputs), replayed on
+  the batch's columns as numpy arrays (a layer a matrix product), the
+  parameters kept in one array that ``optim.SGD.update`` moves;
 - *torch nn.Sequential*: the same network in PyTorch, float64, the batch as
   one tensor, ``torch.optim.SGD``: what a user switches to for speed;
 - *numpy by hand*: the network and its backward pass written out in numpy,
@@ -69,28 +70,26 @@ def with_recursion_limit(step, limit):
     return deep_step
 
 
-def compiled_step(weights, n):
-    """compile_graph of one sample's hinge loss, called on the batch as arrays; the optimiser's update on an array."""
-    import numpy as np
+def hinge_in_value_ops(score, y):
+    """The hinge loss as the other contenders write it; y may be a Value, so one graph serves every label."""
+    return (1 + -y * score).relu()
 
-    from micrograd_id import Value
-    from micrograd_id.compiled import compile_graph
+
+def compiled_step(weights, n):
+    """fit(compiled=True)'s step: the compiled graph of one sample's hinge loss on the batch's columns, the
+    parameters in one array that the optimiser's update() moves."""
     from micrograd_id.optim import SGD
+    from micrograd_id.train_arrays import ArrayTraining
 
     model, params = contenders.MicrogradId().mlp(weights)
-    x0, x1, y = Value(0.0, label="x0"), Value(0.0, label="x1"), Value(1.0, label="y")
-    graph = compile_graph((1 + -y * model([x0, x1])).relu(), params + [x0, x1, y], wrt=params)
     X, Y = cases.two_moons(n)
-    columns = [np.array(X)[:, 0], np.array(X)[:, 1], np.array(Y)]
-    sgd = SGD(params, lr=cases.LEARNING_RATE)
-    data = np.array([p.data for p in params])
-    scale = 1.0 / n
+    arrays = ArrayTraining(model, SGD(params, lr=cases.LEARNING_RATE), hinge_in_value_ops, X, Y, None)
+    batch = list(range(n))
 
     def step():
-        nonlocal data
-        losses, grads = graph(*data.tolist(), *columns)
-        data = sgd.update(data, np.array(grads) * scale)
-        return losses.sum() * scale
+        loss, _ = arrays.forward_backward(batch)
+        arrays.step()
+        return loss / n
 
     return step
 

@@ -372,8 +372,8 @@ def fit(model: Model, X: Any, y: Any, loss: Callable[[Any, Any], Value] = binary
     shuffle: visit the rows in a new random order each epoch, drawn from
         numpy's default_rng(seed), so a run repeats exactly.
     progress: a tqdm bar over the epochs; None shows one on a terminal or in Jupyter.
-    compiled: record the model and loss on one sample (once per target
-        value when there are few, else with the target as an input), compile
+    compiled: record the model and loss on one sample (with the target as
+        an input, or once per label for the classification losses), compile
         that graph and replay it on each minibatch as numpy arrays; the
         parameters stay in an array that the optimiser's ``update`` moves
         (SGD, Adam, AdamW), and the model's Values receive its numbers at

@@ -24,12 +24,14 @@ __all__ = ["ArrayTraining", "predicted_classes"]
 class ArrayTraining:
     """A model's parameters as an array, with zero_grad() and step() for fit()'s loop.
 
-    The graph of ``loss(model(x), target)`` is recorded on the first row of
-    X, with the parameters and the sample's inputs as its inputs. A target
-    is baked in as a constant (so a class index may shape the graph, as in
-    cross_entropy), one graph per target value, when there are at most
-    ``TARGET_GRAPHS`` of them; otherwise it is an input too, and the loss
-    must take it as a Value (mse and half_squared_error do).
+    The graph of ``loss(model(x), y)`` is recorded on the first row of X,
+    with the parameters and the sample's inputs as its inputs, and the
+    target y too when the loss takes it as a Value (mse, half_squared_error,
+    a loss written in Value ops; like the model, it must not branch on the
+    numbers). The classification losses check that their target is a
+    label, so for them one graph per label is recorded, the label a
+    constant (a class index may shape the graph, as in cross_entropy), and
+    each runs on the samples of its label.
     """
 
     TARGET_GRAPHS = 16
@@ -39,57 +41,86 @@ class ArrayTraining:
         self.params: list[Value] = model.parameters()
         self.optimizer = optimizer
         self.data = np.array([p.data for p in self.params])
+        self.grads = np.zeros(len(self.params))
         position = {id(p): i for i, p in enumerate(self.params)}
-        self.trained = np.array([position[id(p)] for p in optimizer.params])
-        self.grads = np.zeros(len(self.trained))
-        self.X, self.targets = np.array(rows), np.array(targets, dtype=float)
+        trained = [position[id(p)] for p in optimizer.params]
+        self.trained: Any = slice(None) if trained == list(range(len(self.params))) else np.array(trained)
+        self.columns = np.array(rows).T.copy()  # a row per input of the model: a minibatch's are columns[:, rows]
+        self.targets = np.array(targets, dtype=float)
         self.classes = None if classes is None else np.array(classes)
         x = [Value(v, label=f"x{k}") for k, v in enumerate(rows[0])]
         output = model(x)
         kept = list(output) if isinstance(output, (list, tuple)) else [output]
-        distinct = sorted(set(targets))
-        self.graphs: dict[float | None, Any] = {}
-        if len(distinct) <= self.TARGET_GRAPHS:
+        self.graphs: dict[float | None, _Replay] = {}
+        y = Value(targets[0], label="y")
+        try:
+            recorded = loss(output, y)
+        except (TypeError, ValueError):  # the loss checks its target is a number: a graph per target value
+            distinct = sorted(set(targets))
+            if len(distinct) > self.TARGET_GRAPHS:
+                raise ValueError(f"fit(compiled=True): this loss takes its target as a number only, and y holds "
+                                 f"{len(distinct)} different values (at most {self.TARGET_GRAPHS}, a graph "
+                                 f"each); use compiled=False") from None
             for target in distinct:
-                self.graphs[target] = compile_graph(loss(output, target), self.params + x, wrt=optimizer.params,
-                                                    also=kept)
+                self.graphs[target] = _Replay(loss(output, target), self.params, x, kept)
         else:
-            y = Value(targets[0], label="y")
-            self.graphs[None] = compile_graph(loss(output, y), self.params + x + [y], wrt=optimizer.params,
-                                              also=kept)
+            self.graphs[None] = _Replay(recorded, self.params, x + [y], kept)
 
     def zero_grad(self) -> None:
         """Nothing to zero: each minibatch's gradients are computed afresh."""
 
     def step(self) -> None:
-        self.data[self.trained] = self.optimizer.update(self.data[self.trained], self.grads)
+        """The optimiser's update, in place: the blocks the graphs read are views of this array."""
+        self.data[self.trained] = self.optimizer.update(self.data[self.trained], self.grads[self.trained])
 
     def forward_backward(self, batch: list[int]) -> tuple[float, int]:
         """The mean loss's gradients over the rows ``batch`` (kept for step()); (summed loss, classified right)."""
         rows = np.array(batch)
-        parameters = self.data.tolist()
-        total, right, grads = 0.0, 0, np.zeros(len(self.trained))
-        for target, graph in self.graphs.items():
+        total, right = 0.0, 0
+        self.grads[:] = 0.0
+        for target, replay in self.graphs.items():
             chosen = rows if target is None else rows[self.targets[rows] == target]
             if len(chosen) == 0:
                 continue
-            columns = [*self.X[chosen].T] + ([self.targets[chosen]] if target is None else [])
-            with np.errstate(all="ignore"):  # as on Values: a non-finite loss is refused below
-                losses, gradients, outputs = graph(*parameters, *columns)
+            columns = [*self.columns[:, chosen]] + ([self.targets[chosen]] if target is None else [])
+            losses, outputs = replay.run(self.data, columns, self.grads)
             total += float(np.sum(losses))
-            grads += np.array(gradients, dtype=float)
             if self.classes is not None:
                 chose = predicted_classes([np.broadcast_to(out, chosen.shape) for out in outputs])
                 right += int(np.sum(chose == self.classes[chosen]))
         if not np.isfinite(total):
             raise FloatingPointError(f"the loss became {total / len(batch)}")
-        self.grads = grads * (1.0 / len(batch))
+        self.grads *= 1.0 / len(batch)
         return total, right
 
     def write_back(self) -> None:
         """Put the array's numbers into the model's Values."""
         for p, number in zip(self.params, self.data.tolist()):
             p.data = number
+
+
+class _Replay:
+    """One compiled graph, called through its packed entry (a layer's weights as one matrix)."""
+
+    def __init__(self, loss: Value, params: list[Value], data: list[Value], kept: list[Value]) -> None:
+        self.graph = compile_graph(loss, params + data, wrt=params, also=kept)
+        count = len(params)
+        self.slots: list[tuple[bool, Any]] = []  # per argument: (parameters?, their positions or the data's index)
+        for slot in self.graph.slots:
+            parameters = bool(np.all(slot.positions < count))
+            if not parameters and slot.kind != "input":
+                raise ValueError("fit(compiled=True): the recorded graph puts a sample's input in a block of "
+                                 "parameters; train this model with compiled=False")
+            self.slots.append((parameters, slot.positions if parameters else int(slot.positions) - count))
+
+    def run(self, data: np.ndarray, columns: list[np.ndarray], grads: np.ndarray) -> tuple[Any, list[Any]]:
+        """(per-sample losses, per-sample kept outputs) at the parameters ``data``; adds the gradients to grads."""
+        packed = [data[where] if parameters else columns[where] for parameters, where in self.slots]
+        losses, slot_grads, outputs = self.graph.run_packed(*packed)
+        for (parameters, where), g in zip(self.slots, slot_grads):
+            if parameters and g is not None:
+                grads[where] += g
+        return losses, outputs
 
 
 def predicted_classes(outputs: list[np.ndarray]) -> np.ndarray:

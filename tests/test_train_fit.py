@@ -290,3 +290,13 @@ def test_the_collector_is_paused_while_training_and_restored_after(compiled):
             assert gc.isenabled() is enabled
         finally:
             gc.enable()
+
+
+def test_compiled_fit_refuses_a_label_only_loss_with_many_different_targets():
+    X = np.linspace(-1.0, 1.0, 20)[:, None]
+    y = np.linspace(0.0, 1.0, 20)  # soft labels: binary_cross_entropy takes them, as numbers only
+    model = MLP(1, [2, 1], seed=0)
+    with pytest.raises(ValueError, match=r"this loss takes its target as a number only, and y holds 20 different "
+                                         r"values \(at most 16, a graph each\); use compiled=False"):
+        fit(model, X, y, compiled=True, progress=False)
+    fit(model, X, y, epochs=1, progress=False)  # compiled=False takes them
