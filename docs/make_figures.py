@@ -204,7 +204,6 @@ net = IdentityNet(w=0.3)
 x, y = Value(1.0, label="x"), Value(1.0, label="y")  # the compiled graph's inputs: Values, so they have names
 E = half_squared_error(net(x), y)
 cg = compile_graph(E, inputs=[net.w, x, y], wrt=[net.w])
-print(cg.source)
 """
 COMPILED_MLP = """\
 from micrograd_id.compiled import compile_graph
@@ -217,35 +216,32 @@ cg = compile_graph(loss, inputs=model.parameters())
 """
 
 
-def _run(snippet):
-    """What the snippet prints, and its variables."""
-    text, names = io.StringIO(), {}
-    with contextlib.redirect_stdout(text):
-        exec(snippet, names)  # noqa: S102 - the tutorial's own snippet
-    return text.getvalue(), names
+def _compiled(snippet):
+    """The compiled graph ``cg`` that the snippet makes, run as written."""
+    names = {}
+    exec(snippet, names)  # noqa: S102 - the tutorial's own snippet
+    return names["cg"]
 
 
 def section_compiled_source():
-    printed, _ = _run(COMPILED_SOURCE)
-    return "```python\n" + COMPILED_SOURCE + "```\n\n```python\n" + printed.rstrip() + "\n```"
+    source = _compiled(COMPILED_SOURCE).source
+    return "```python\n" + COMPILED_SOURCE + "```\n\n```python\n>>> print(cg.source)\n" + source.rstrip() + "\n```"
 
 
 def section_compiled_mlp():
-    """The scalar program of §9's network: its first lines, one neuron a line."""
-    _, names = _run(COMPILED_MLP)
-    lines = names["cg"].scalar_source.splitlines()
+    """The scalar program of §9's network: its first lines, one neuron a line (… stands for what is left out)."""
+    lines = _compiled(COMPILED_MLP).scalar_source.splitlines()
     signature = lines[0].split(", ")
     backward = next(i for i, line in enumerate(lines) if "# backward" in line)
-    excerpt = [", ".join(signature[:3]) + ", …, " + signature[-1]] + \
-        [line.split("  # ")[0].rstrip() for line in lines[3:12]] + ["    …"]
-    return "```python\n" + COMPILED_MLP + ">>> print(cg.scalar_source)   # the first lines\n" + \
+    excerpt = [", ".join(signature[:3]) + ", …, " + signature[-1], "    # forward: …"] + \
+        [line.split("  # ")[0].rstrip() + "  # …" for line in lines[3:12]] + ["    …"]
+    return "```python\n" + COMPILED_MLP + "```\n\n```python\n>>> print(cg.scalar_source)\n" + \
         "\n".join(excerpt) + f"\n```\n\n{len(lines)} lines: {backward - 3} forward, the rest backward."
 
 
 def section_compiled_layers():
     """The same graph's layer form: what runs on arrays."""
-    _, names = _run(COMPILED_MLP)
-    source = names["cg"].source
+    source = _compiled(COMPILED_MLP).source
     return "```python\n>>> print(cg.source)\n" + source.rstrip() + f"\n```\n\n{source.count(chr(10))} lines."
 
 

@@ -151,6 +151,10 @@ def _anomaly_detection() -> bool:
 class CompiledGraph:
     """A graph as a Python function of its inputs: call it for (value, grads); read ``source``.
 
+    It keeps the plan of the recorded graph (and so the graph): each program
+    (floats, arrays, the checked ones detect_anomaly runs) is written the
+    first time a call needs it.
+
     ``slots``, ``pack`` and ``run_packed`` are the fast entry for training
     loops that keep the parameters as arrays: one argument per slot (a
     layer's weights as one matrix, its biases as one column, any other input
@@ -379,12 +383,37 @@ def compile_graph(output: Value, inputs: Sequence[Value], wrt: Sequence[Value] |
     """The graph below ``output`` as straight-line Python over ``inputs``; see the module's docstring.
 
     inputs: the leaf Values whose numbers the compiled graph takes, in order;
-    every other leaf is a constant, baked in exactly. wrt: the inputs to
-    differentiate by (default: all of them). Python control flow that ran
-    while the graph was recorded is baked in too: the compiled graph replays
-    this one recording, whatever the new inputs would have made the code do.
-    also: other nodes of the graph whose values a call returns too, as a
-    third item: ``value, grads, [values of also]``.
+    every other leaf is a constant, baked in exactly (its number when compiling).
+    wrt: the inputs to differentiate by (default: all of them). Python control
+    flow that ran while the graph was recorded is baked in too: the compiled
+    graph replays this one recording, whatever the new inputs would have made
+    the code do. also: other nodes of the graph whose values a call returns
+    too, as a third item: ``value, grads, [values of also]``.
+
+    ``value, grads = cg(*numbers)``: on floats exactly the engine's numbers,
+    and the engine's error (same type, same message) where its forward
+    refuses an input; on numpy arrays a value per sample and each gradient
+    summed to its input's shape (size-1 axes included; nan and inf, no
+    error). Under ``detect_anomaly()`` a call raises ``AnomalyError`` naming
+    the op whose value or gradient turned nan or inf.
+
+    Layers: neurons that each compute act(Σ_i w_ji·u_i + b_j) over the same
+    inputs u, with weights and biases of their own among ``inputs`` (used
+    nowhere else), run on arrays as one matrix product each way,
+    ``A = act(W @ U + b)``, ``dW = dZ @ U.T``, ``dU = W.T @ dZ``, ``db =
+    dZ.sum(...)``, within 1e-12 relative of the engine (a matrix product adds
+    in another order): for ``nn.MLP`` or a network of the user's own Values,
+    any unary op as the activation, with or without bias. ``cg.source`` shows
+    that program (a layer a line), ``cg.scalar_source`` the same graph one op
+    a line. Ops are attributes of ``ops`` (forwards) and ``rules`` (rules
+    called as functions), the rules' helpers of ``helpers``, so no op name
+    collides with another name. A ``code=`` template of a user op is the
+    user's own Python, run as written on arrays (on floats, its forward runs).
+
+    Raises:
+        TypeError: output or an input is not a Value, or inputs is one Value.
+        ValueError: an input is not a leaf or is given twice, wrt holds a
+            Value outside inputs, or also one outside the graph.
     """
     inputs = _checked_inputs("compile_graph", output, inputs)
     wrt = list(inputs) if wrt is None else engine.check_inputs("compile_graph", output, wrt)

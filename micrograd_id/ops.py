@@ -28,7 +28,10 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, Callable, NamedTuple
 
-__all__ = ["Op", "Helpers", "HELPERS", "OPS", "power_op", "JS_HELPERS", "SUM", "PRODUCT", "UNARY", "POWER", "ATOM",
+from micrograd_id._checks import real_float
+
+__all__ = ["Op", "Helpers", "HELPERS", "OPS", "power_op", "user_op", "set_recorder", "JS_HELPERS",
+           "SUM", "PRODUCT", "UNARY", "POWER", "ATOM",
            "ADD", "SUB", "MUL", "DIV", "POW", "NEG", "EXP", "LOG", "SQRT", "ABS", "TANH", "SIGMOID", "RELU",
            "SIN", "COS", "TAN", "ARCSIN", "ARCCOS", "ARCTAN"]
 
@@ -83,8 +86,27 @@ class Op:
         self.power = power
         self.precedence = (ATOM if code is None else 0) if precedence is None else precedence
 
+    def __call__(self, *operands: Any) -> Any:
+        """The op on Values (or plain numbers): the node of its result, recorded in the graph."""
+        return _recorder(self, operands)
+
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+def _no_engine(op: Op, operands: tuple[Any, ...]) -> Any:
+    raise RuntimeError(f"op {op.name!r} was called before micrograd_id.engine, which records ops, was imported")
+
+
+# What calling an Op does: make the node of its result. Value lives in the engine, which installs
+# its recorder when it is imported (importing micrograd_id does), so this module needs nothing of it.
+_recorder: Callable[[Op, tuple[Any, ...]], Any] = _no_engine
+
+
+def set_recorder(recorder: Callable[[Op, tuple[Any, ...]], Any]) -> None:
+    """Make ``op(*operands)`` call ``recorder(op, operands)``: the engine's way of recording an op."""
+    global _recorder
+    _recorder = recorder
 
 
 # ----- forward values with errors that name the domain ----------------------------------
@@ -247,7 +269,7 @@ HELPERS = Helpers(sign=_sign, step=_step, divide=_divide, power=_ieee_power, log
                   sin=_elementary("sin", math.sin), cos=_elementary("cos", math.cos))
 
 
-def _pow_rule(g: Any, out: Any, a: Any, b: Any, *, helpers: Helpers = HELPERS) -> tuple[Any, Any]:
+def _pow_rule(g: Any, out: Any, a: Any, b: Any, helpers: Helpers = HELPERS) -> tuple[Any, Any]:
     """∂(a^b)/∂a = b·a^(b−1) and ∂(a^b)/∂b = a^b·log(a), at the edges as in PyTorch.
 
     At a = 0: a^0 is flat in a (0, not 0·inf), and a^b with b >= 0 is flat
@@ -262,55 +284,56 @@ def _pow_rule(g: Any, out: Any, a: Any, b: Any, *, helpers: Helpers = HELPERS) -
 
 # ----- the ops: one row each -----------------------------------------------------------
 # name, arity, forward, rule: g · ∂out/∂input per input; then how it is written.
-# (Every rule takes `helpers`, so that compile_graph can pass its own table.)
+# (Every rule ends with the parameter `helpers`, so that compile_graph can pass its own table: a
+# trailing parameter with a default, not a keyword-only one, which CPython calls faster.)
 
-ADD = Op("+", 2, operator.add, lambda g, out, a, b, *, helpers=HELPERS: (g, g),
+ADD = Op("+", 2, operator.add, lambda g, out, a, b, helpers=HELPERS: (g, g),
          notation="{0} + {1}", derivatives=("1", "1"), code="{0} + {1}", precedence=SUM,
          js="({0} + {1})", builtin=True)
-SUB = Op("-", 2, operator.sub, lambda g, out, a, b, *, helpers=HELPERS: (g, -g),
+SUB = Op("-", 2, operator.sub, lambda g, out, a, b, helpers=HELPERS: (g, -g),
          symbol="−", notation="{0} − {1}", derivatives=("1", "−1"), code="{0} - {1}", precedence=SUM,
          js="({0} - {1})", builtin=True)
-MUL = Op("*", 2, operator.mul, lambda g, out, a, b, *, helpers=HELPERS: (g * b, g * a),
+MUL = Op("*", 2, operator.mul, lambda g, out, a, b, helpers=HELPERS: (g * b, g * a),
          symbol="×", notation="{0}·{1}", derivatives=("{1}", "{0}"), code="{0} * {1}", precedence=PRODUCT,
          js="({0} * {1})", builtin=True)
 DIV = Op("/", 2, _div_forward,
-         lambda g, out, a, b, *, helpers=HELPERS: (g / b, -g * out / b),  # ∂(a/b)/∂b = −a/b² = −out/b
+         lambda g, out, a, b, helpers=HELPERS: (g / b, -g * out / b),  # ∂(a/b)/∂b = −a/b² = −out/b
          symbol="÷", notation="{0}/{1}", derivatives=("1/{1}", "−{out}/{1}"), code="{0} / {1}", precedence=PRODUCT,
          js="mgid.quotient({0}, {1})", builtin=True)
 POW = Op("**", 2, _power_forward, _pow_rule,
          notation="{0}^{1}", derivatives=("{1}·{0}^({1} − 1)", "{out}·log({0})"), code="{0} ** {1}", precedence=POWER,
          js="mgid.pow({0}, {1})", builtin=True)
-NEG = Op("neg", 1, operator.neg, lambda g, out, a, *, helpers=HELPERS: (-g,),
+NEG = Op("neg", 1, operator.neg, lambda g, out, a, helpers=HELPERS: (-g,),
          symbol="−", notation="−{0}", derivatives=("−1",), code="-{0}", precedence=UNARY, js="(-{0})", builtin=True)
-EXP = Op("exp", 1, _exp_forward, lambda g, out, a, *, helpers=HELPERS: (g * out,),
+EXP = Op("exp", 1, _exp_forward, lambda g, out, a, helpers=HELPERS: (g * out,),
          derivatives=("{out}",), js="Math.exp({0})", builtin=True)
-LOG = Op("log", 1, _log_forward, lambda g, out, a, *, helpers=HELPERS: (g / a,),
+LOG = Op("log", 1, _log_forward, lambda g, out, a, helpers=HELPERS: (g / a,),
          derivatives=("1/{0}",), js="mgid.ln({0})", builtin=True)
-SQRT = Op("sqrt", 1, _sqrt_forward, lambda g, out, a, *, helpers=HELPERS: (helpers.divide(g, 2.0 * out),),
+SQRT = Op("sqrt", 1, _sqrt_forward, lambda g, out, a, helpers=HELPERS: (helpers.divide(g, 2.0 * out),),
           symbol="√", notation="√{0}", derivatives=("1/(2·{out})",), js="Math.sqrt({0})", builtin=True)
-ABS = Op("abs", 1, abs, lambda g, out, a, *, helpers=HELPERS: (g * helpers.sign(a),),  # 0 at the kink, as in PyTorch
+ABS = Op("abs", 1, abs, lambda g, out, a, helpers=HELPERS: (g * helpers.sign(a),),  # 0 at the kink, as in PyTorch
          symbol="|x|", notation="|{0}|", derivatives=("sign({0})",), code="abs({0})", precedence=ATOM,
          js="Math.abs({0})", builtin=True)
-TANH = Op("tanh", 1, math.tanh, lambda g, out, a, *, helpers=HELPERS: (g * (1.0 - out * out),),
+TANH = Op("tanh", 1, math.tanh, lambda g, out, a, helpers=HELPERS: (g * (1.0 - out * out),),
           derivatives=("1 − {out}^2",), js="Math.tanh({0})", builtin=True)
-SIGMOID = Op("sigmoid", 1, _sigmoid_forward, lambda g, out, a, *, helpers=HELPERS: (g * (out * (1.0 - out)),),
+SIGMOID = Op("sigmoid", 1, _sigmoid_forward, lambda g, out, a, helpers=HELPERS: (g * (out * (1.0 - out)),),
              derivatives=("{out}·(1 − {out})",), js="mgid.sigmoid({0})", builtin=True)
 RELU = Op("relu", 1, _relu_forward,
-          lambda g, out, a, *, helpers=HELPERS: (g * helpers.step(out),),  # 1 above the kink, 0 at and below it
+          lambda g, out, a, helpers=HELPERS: (g * helpers.step(out),),  # 1 above the kink, 0 at and below it
           derivatives=("[{0} > 0]",), js="mgid.relu({0})", builtin=True)
-SIN = Op("sin", 1, _finite_only("sin", math.sin), lambda g, out, a, *, helpers=HELPERS: (g * helpers.cos(a),),
+SIN = Op("sin", 1, _finite_only("sin", math.sin), lambda g, out, a, helpers=HELPERS: (g * helpers.cos(a),),
          derivatives=("cos({0})",), js="Math.sin({0})", builtin=True)
-COS = Op("cos", 1, _finite_only("cos", math.cos), lambda g, out, a, *, helpers=HELPERS: (-g * helpers.sin(a),),
+COS = Op("cos", 1, _finite_only("cos", math.cos), lambda g, out, a, helpers=HELPERS: (-g * helpers.sin(a),),
          derivatives=("−sin({0})",), js="Math.cos({0})", builtin=True)
-TAN = Op("tan", 1, _finite_only("tan", math.tan), lambda g, out, a, *, helpers=HELPERS: (g * (1.0 + out * out),),
+TAN = Op("tan", 1, _finite_only("tan", math.tan), lambda g, out, a, helpers=HELPERS: (g * (1.0 + out * out),),
          derivatives=("1 + {out}^2",), js="Math.tan({0})", builtin=True)
 ARCSIN = Op("arcsin", 1, _unit_interval("arcsin", math.asin),
-            lambda g, out, a, *, helpers=HELPERS: (helpers.divide(g, (1.0 - a * a) ** 0.5),),
+            lambda g, out, a, helpers=HELPERS: (helpers.divide(g, (1.0 - a * a) ** 0.5),),
             derivatives=("1/√(1 − {0}^2)",), js="Math.asin({0})", builtin=True)
 ARCCOS = Op("arccos", 1, _unit_interval("arccos", math.acos),
-            lambda g, out, a, *, helpers=HELPERS: (helpers.divide(-g, (1.0 - a * a) ** 0.5),),
+            lambda g, out, a, helpers=HELPERS: (helpers.divide(-g, (1.0 - a * a) ** 0.5),),
             derivatives=("−1/√(1 − {0}^2)",), js="Math.acos({0})", builtin=True)
-ARCTAN = Op("arctan", 1, math.atan, lambda g, out, a, *, helpers=HELPERS: (g / (1.0 + a * a),),
+ARCTAN = Op("arctan", 1, math.atan, lambda g, out, a, helpers=HELPERS: (g / (1.0 + a * a),),
             derivatives=("1/(1 + {0}^2)",), js="Math.atan({0})", builtin=True)
 
 OPS = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, SQRT, ABS, TANH, SIGMOID, RELU,
@@ -323,13 +346,13 @@ def power_op(k: float) -> Op:
 
     k_minus_1 = k - 1.0
     if k == 0.0:  # a^0 = 1 is flat, even at a = 0
-        def rule(g: Any, out: Any, a: Any, *, helpers: Helpers = HELPERS) -> tuple[Any]:
+        def rule(g: Any, out: Any, a: Any, helpers: Helpers = HELPERS) -> tuple[Any]:
             return (g * 0.0,)
     elif k_minus_1 >= 0.0:  # ∂(a^k)/∂a = k·a^(k−1)
-        def rule(g: Any, out: Any, a: Any, *, helpers: Helpers = HELPERS) -> tuple[Any]:
+        def rule(g: Any, out: Any, a: Any, helpers: Helpers = HELPERS) -> tuple[Any]:
             return (g * k * a ** k_minus_1,)
     else:  # the same, where 0 ** negative is inf (the plain ** would raise)
-        def rule(g: Any, out: Any, a: Any, *, helpers: Helpers = HELPERS) -> tuple[Any]:
+        def rule(g: Any, out: Any, a: Any, helpers: Helpers = HELPERS) -> tuple[Any]:
             return (g * k * helpers.power(a, k_minus_1),)
 
     def forward(a: float) -> float:
@@ -348,6 +371,54 @@ def _js_number(x: float) -> str:
     if math.isinf(x):
         return "Infinity" if x > 0 else "(-Infinity)"
     return f"({x!r})" if x < 0 else repr(x)
+
+
+# ----- a user's op ------------------------------------------------------------------------------
+
+def user_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = None, notation: str | None = None,
+            derivatives: Iterable[str] | None = None, code: str | None = None, js: str | None = None) -> Op:
+    """The Op of a user's forward and rule (``micrograd_id.engine.define_op``), checked as it is made and run.
+
+    Its forward must give a real number; its rule one gradient per input, each
+    a real number (or a graph node under create_graph). Errors name the op.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"an op needs a non-empty name, got {name!r}")
+    for what, function in (("forward", forward), ("rule", rule)):
+        if not callable(function):
+            raise TypeError(f"{what} must be callable, got {type(function).__name__}")
+    arity = _arity(forward, name)
+
+    def checked_rule(g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
+        grads = rule(g, out, *inputs)
+        if not isinstance(grads, (tuple, list)) or len(grads) != arity:
+            raise TypeError(f"the rule of op {name!r} must return a tuple of {arity} gradient(s), "
+                            f"one per input; it returned {grads!r:.80}")
+        return tuple(_plain(d) for d in grads)
+
+    def checked_forward(*inputs: float) -> float:
+        return real_float(forward(*inputs), f"the forward value of op {name!r}")
+
+    return Op(name, arity, checked_forward, checked_rule, symbol=symbol, notation=notation,
+              derivatives=derivatives, code=code, js=js)
+
+
+def _arity(forward: Callable[..., Any], name: str) -> int:
+    import inspect  # only here: importing it costs more than the rest of the engine
+
+    try:
+        parameters = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError(f"cannot tell how many inputs forward of op {name!r} takes") from None
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not positional or any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        raise TypeError(f"forward of op {name!r} must take a fixed number (>= 1) of inputs")
+    return len(positional)
+
+
+def _plain(d: Any) -> Any:
+    """A numpy scalar from a user's rule as a float, so .grad stays a plain float."""
+    return float(d) if type(d) is not float and not _is_node(d) and getattr(d, "ndim", 1) == 0 else d
 
 
 # The JavaScript side of the table: the Helpers (same names, same numbers as on floats) and the

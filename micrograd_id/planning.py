@@ -96,6 +96,8 @@ class Plan:
                 depends, needs = depends or self.depends[child], needs or self.needs[child]
                 self.uses[child] = self.uses.get(child, 0) + 1
             self.depends[node], self.needs[node] = depends, needs
+        # The numbers baked in, as they are now: a program written later must not see a leaf changed since.
+        self.constants = {node: node.data for node in order if not self.depends[node]}
         self.rules = self._trace_rules()
         self.read = self._read_by_backward()
         self.layers = self._find_layers() if layers else []
@@ -124,7 +126,7 @@ class Plan:
             op = node.operation
             if op is None or not self.needs[node]:
                 continue
-            constants = [None if self.depends[c] else c.data for c in node.children]
+            constants = [self.constants.get(c) for c in node.children]
             key = (op, tuple(None if c is None else repr(c) for c in constants))
             if key not in cache:
                 cache[key] = trace_rule(op, constants)
@@ -194,7 +196,7 @@ class Plan:
     def _same(self, u: Value) -> object:
         """What makes two neurons' inputs the same: the node, or for a constant its number
         (``model([1.0, -2.0])`` makes a new Value of 1.0 for each neuron)."""
-        return ("constant", repr(u.data)) if self.constant(u) else u
+        return ("constant", repr(self.constants[u])) if self.constant(u) else u
 
     def _single(self, node: Value) -> bool:
         """Used by one op only, and not asked for by the caller: may vanish into a layer."""
@@ -216,16 +218,15 @@ class Plan:
                 if bias is not None:
                     return None
                 bias = term
-            elif term.operation is None and term not in self.input_set and term.data == 0.0:
+            elif term.operation is None and self.constants.get(term) == 0.0:
                 continue  # the 0 that Python's sum() starts from
             elif term.operation is MUL and (term is z or self._single(term)):
                 a, b = term.children
-                if a in free and a is not b:
-                    pairs.append((a, b))
-                elif b in free and a is not b:
-                    pairs.append((b, a))
-                else:
+                if a is b or not (a in free or b in free):
                     return None
+                if b in free and (a not in free or (b in self.wrt_set and a not in self.wrt_set)):
+                    a, b = b, a  # the weight: the factor of its own, and of two, the one differentiated by
+                pairs.append((a, b))
                 inner.append(term)
             else:
                 return None

@@ -24,7 +24,7 @@ import operator
 import re
 
 from micrograd_id.engine import Value
-from micrograd_id.ops import ATOM, DIV, SUM, Op
+from micrograd_id.ops import ATOM, DIV, POW, SUM, Op
 from micrograd_id.planning import Layer, Plan, Slot
 from micrograd_id.tracing import Printed, PythonPrinter, Symbol, comment, python_number
 
@@ -89,6 +89,8 @@ def _derivative_text(op: Op, i: int, names: list[str], out: str) -> str:
 
 def _op_attribute(op: Op) -> str | None:
     """The name of op's forward and rule as attributes of ``ops`` and ``rules``: its own, if it can be one."""
+    if op is POW:
+        return "pow"
     wanted = identifier("pow" + format(op.power, "g").replace("-", "m").replace(".", "_")) \
         if op.power is not None else identifier(op.name)
     return None if wanted is None or wanted.startswith("_") else wanted  # never a dunder of the namespace
@@ -142,7 +144,7 @@ class PythonProgram:
             if node in name:
                 continue
             if plan.constant(node):
-                name[node] = python_number(node.data)
+                name[node] = python_number(plan.constants[node])
             else:
                 name[node] = self.names.fresh(identifier(node.label), f"v{counter}")
                 counter += 1
@@ -226,7 +228,7 @@ class PythonProgram:
         if node in self.folded:
             return self.folded.pop(node)
         if self.plan.constant(node):
-            return Symbol("number", node.data), 0, []
+            return Symbol("number", self.plan.constants[node]), 0, []
         return Symbol.name(self.name[node]), 0, []
 
     def _forward_line(self, node: Value) -> None:

@@ -1,7 +1,7 @@
 """to_javascript: the graph as a JavaScript function, run in Chromium, gives the engine's numbers.
 
-Driven through playwright with the system's Chromium (conftest's ``chromium``
-fixture: skipped only when either is missing, never in CI).
+Driven through playwright with the system's Chromium (the ``chromium`` fixture
+of tests/browser.py: skipped only when either is missing, never in CI).
 """
 
 import json
@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from browser import chromium  # noqa: F401 - the fixture
 
 from micrograd_id import Value, define_op, grad
 from micrograd_id.compiled import to_javascript

@@ -141,7 +141,7 @@ def test_power_op_names_and_writes_each_exponent(k, name, notation, derivative):
 def test_the_value_methods_are_named_and_documented_from_the_table(name, doc):
     method = getattr(Value, name)
     assert method.__doc__ == doc
-    assert method.__name__ == name.strip("_")  # the op's name: "neg" for __neg__
+    assert method.__name__ == name
 
 
 # ----- the table's explicit flags and the helper table --------------------------------------
