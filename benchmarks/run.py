@@ -42,7 +42,8 @@ SETTINGS = {
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small repeats and sizes; prints, and writes only an --out given")
+    parser.add_argument("--quick", action="store_true",
+                        help="small repeats and sizes; prints, and writes only an --out given")
     parser.add_argument("--out", type=Path, default=DOC, help=f"the Markdown report of a full run (default {DOC})")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
