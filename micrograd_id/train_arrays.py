@@ -70,7 +70,7 @@ class ArrayTraining:
         """Nothing to zero: each minibatch's gradients are computed afresh."""
 
     def step(self) -> None:
-        """The optimiser's update, in place: the blocks the graphs read are views of this array."""
+        """The optimiser's update of the parameters it trains, with the last minibatch's gradients."""
         self.data[self.trained] = self.optimizer.update(self.data[self.trained], self.grads[self.trained])
 
     def forward_backward(self, batch: list[int]) -> tuple[float, int]:

@@ -116,6 +116,7 @@ def test_update_on_arrays_takes_the_step_the_values_take(name, options):
         on_values.step()
         data = on_arrays.update(data, np.array(grads))
         assert [p.data for p in values] == data.tolist()
+        assert all(type(p.data) is float for p in values)  # numbers, not numpy scalars, go back into Values
 
 
 def test_an_overflowing_step_gives_inf_as_floats_do_without_a_warning():
