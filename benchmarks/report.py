@@ -130,7 +130,7 @@ def training_markdown(report):
     lines = ["", "## Speed: a training step at batch " + ", ".join(map(str, batches)), "",
              "One SGD step (zero the gradients, forward, mean hinge loss, backward, update) of the",
              "2-16-16-1 MLP on two-moons samples, from the same weights in every contender (their losses",
-             "over three steps agree, see the checks below):", "",
+             "before and after a step agree, see the checks below):", "",
              "- *compiled*: the step of `fit(compiled=True)`: `compile_graph` of one sample's loss (x and y",
              "  its inputs), called on the batch's columns as numpy arrays, each layer one matrix product; the",
              "  parameters stay in one array that `SGD.update` moves (with `losses.hinge`, which takes its",
