@@ -25,7 +25,7 @@ from micrograd_id import __version__
 from micrograd_id._files import check_writable
 from micrograd_id._table import aligned, number, plural
 from micrograd_id.engine import topological_order
-from micrograd_id.identity import IdentityNet
+from micrograd_id.identity import IdentityNet, derivation
 from micrograd_id.losses import half_squared_error
 
 PROG = "micrograd-id"
@@ -351,7 +351,7 @@ def _explain(args):
     if args.wrt == "b" and args.bias is None:
         raise UsageError("--wrt b needs --bias B (the network has no bias otherwise)")
     net, E = _identity_error(args.w, args.x, args.bias)
-    print(explain(E, net.w if args.wrt == "w" else net.b))
+    print(explain(E, net.w if args.wrt == "w" else net.b, derivation=derivation))
     return 0
 
 

@@ -7,7 +7,9 @@ rule), and that sum is exactly what reverse mode computes.
 
 The numbers come from the engine's own derivative rules, and the formulas
 printed beside them (``y_hat·(1 − y_hat)``) from the notation written beside
-each rule (``Op.derivatives``), so no derivative is written twice.
+each rule (``Op.derivatives``), written by ``notation``: no derivative is
+written twice. Names, numbers and gradients come from one ``Description`` of
+the graph, which a caller explaining many nodes builds once and passes in.
 Paths are counted by dynamic programming before any is listed, so a graph
 with millions of paths gets a summary instead of millions of lines.
 """
@@ -16,41 +18,48 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from typing import Any, Callable
 
-from micrograd_id.engine import Value, grad, local_derivatives, topological_order
+from micrograd_id.description import Description, describe
+from micrograd_id.engine import Value
+from micrograd_id.notation import PREFIX, PRODUCT, Expr, number, printable
 
-__all__ = ["explain", "Explanation", "count_paths", "register_derivation", "MAX_PATHS"]
+__all__ = ["explain", "Explanation", "count_paths", "Derivation", "MAX_PATHS"]
 
 MAX_PATHS = 32          # list paths one by one up to this many; summarise beyond
 _MAX_FACTORS = 10       # factors shown in one product before the middle is elided
-_MAX_NAME = 32          # longer expressions for unlabelled nodes become "⟨op#k⟩" (k: position from the root)
 _MAX_USES = 10          # uses of `wrt` listed in the summary
 _MAX_SIDE_INPUTS = 6
+_MAX_REASONS = 4        # zero local derivatives named when a gradient is 0
 
-# derive(root, wrt, number) -> extra lines: see register_derivation.
-Derivation = Callable[[Value, Value, Callable[[Any], str]], list[str]]
+# derivation(root, wrt, number) -> extra lines, e.g. a model's own hand derivation; number(x)
+# formats a float as explain does.
+Derivation = Callable[[Value, Value, Callable[[float], str]], list[str]]
 
 
-def explain(root: Value, wrt: Value, *, max_paths: int = MAX_PATHS, digits: int = 6) -> Explanation:
+def explain(root: Value | Description, wrt: Value, *, max_paths: int = MAX_PATHS, digits: int = 6,
+            derivation: Derivation | None = None) -> Explanation:
     """Text deriving d(root)/d(wrt) path by path, ending with the engine's gradient.
 
-    root: the output (usually the error E); wrt: a Value in its graph (a
-    parameter such as ``net.w``, or any intermediate node). Up to
-    ``max_paths`` paths are written out symbolically and numerically; past
-    that the paths are counted and the last step of reverse mode is shown.
-    ``digits``: significant digits of the factors; totals are printed in full.
-    The gradient is computed here with ``micrograd_id.grad`` (``.grad`` is not
-    touched), and compared with ``wrt.grad`` so a missing ``backward()`` shows.
+    root: the output (usually the error E), or ``describe(E)`` when explaining
+    many nodes of one graph; wrt: a Value in its graph (a parameter such as
+    ``net.w``, or any intermediate node). Up to ``max_paths`` paths are written
+    out symbolically and numerically; past that the paths are counted and the
+    last step of reverse mode is shown. ``digits``: significant digits of the
+    factors; totals are printed in full. The gradient is computed here as
+    reverse mode computes it (``.grad`` is not touched) and compared with
+    ``wrt.grad``, so a missing ``backward()`` shows. Where the gradient is 0 the
+    text says why. ``derivation``: a function adding a model's own derivation,
+    such as ``micrograd_id.identity.derivation`` (eqs. (1)-(6)).
     """
-    _check(root, wrt, max_paths, digits)
-    graph = _Graph(root, wrt, digits)
-    reference = grad(root, [wrt])[0]
-    lines = [f"{graph.d(root, wrt)} at {_values_line(graph, wrt)}", ""]
-    paths = graph.count[root] if wrt in graph.count else 0
+    description = root if isinstance(root, Description) else None
+    _check(description.root if description else root, wrt, max_paths, digits, derivation)
+    graph = _Graph(description or describe(root), wrt, digits)
+    reference = graph.description.gradients.get(wrt, 0.0)
+    lines = [f"{graph.d(graph.root, wrt)} at {graph.name(wrt)} = {wrt.data:.{digits}g}", ""]
+    paths = graph.count.get(graph.root, 0)
     if paths == 0:
-        lines.append(f"{graph.name(root)} does not depend on {graph.name(wrt)}: there is no path between "
+        lines.append(f"{graph.name(graph.root)} does not depend on {graph.name(wrt)}: there is no path between "
                      f"them, so the derivative is 0.")
         total = 0.0
     elif paths <= max_paths:
@@ -60,8 +69,10 @@ def explain(root: Value, wrt: Value, *, max_paths: int = MAX_PATHS, digits: int 
     lines.append("")
     lines += _agreement(graph, total, reference)
     if paths:
+        lines += _why_zero(graph, total)
         lines += _side_inputs(graph)
-        lines += _registered_derivations(graph)
+    if derivation is not None:
+        lines += derivation(graph.root, wrt, graph.num)
     return Explanation("\n".join(lines))
 
 
@@ -75,173 +86,84 @@ class Explanation(str):
         return f"<pre>{html.escape(str(self))}</pre>"
 
 
-_DERIVATIONS: list[Derivation] = []
-
-
-def register_derivation(derive: Derivation) -> Derivation:
-    """Let a model add its own derivation to every explanation; returns ``derive``.
-
-    ``derive(root, wrt, number)`` returns the extra lines for a graph it
-    recognises and [] for any other; ``number(x)`` formats a float as explain
-    does. A model's module registers at import (``identity`` adds eqs. (1)-(6)),
-    so explain itself knows no model. Registering the same function twice
-    adds it once.
-    """
-    if not callable(derive):
-        raise TypeError(f"a derivation must be callable, got {type(derive).__name__}")
-    if derive not in _DERIVATIONS:
-        _DERIVATIONS.append(derive)
-    return derive
-
-
-def _registered_derivations(graph):
-    lines = []
-    for derive in _DERIVATIONS:
-        lines += derive(graph.root, graph.wrt, graph.num)
-    return lines
-
-
 def count_paths(root: Value, wrt: Value) -> int:
     """How many paths lead from root down to wrt (a node used twice by an op counts twice).
 
     Counted by dynamic programming over the graph, so it is cheap even when
     the count has hundreds of digits.
     """
-    _check(root, wrt, MAX_PATHS, 6)
-    return _path_counts(topological_order(root), wrt).get(root, 0)
+    _check(root, wrt, MAX_PATHS, 6, None)
+    return _path_counts(describe(root).order, wrt).get(root, 0)
 
 
 # ----- checks -----------------------------------------------------------------
 
-def _check(root, wrt, max_paths, digits):
+def _check(root, wrt, max_paths, digits, derivation):
     if not isinstance(root, Value):
         raise TypeError(f"explain needs a Value as root, got {type(root).__name__}")
     if not isinstance(wrt, Value):
         raise TypeError(f"wrt must be a Value of root's graph, got {type(wrt).__name__}")
-    for name, number, low in (("max_paths", max_paths, 0), ("digits", digits, 1)):
-        if isinstance(number, bool) or not isinstance(number, int) or number < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {number!r}")
+    for name, given, low in (("max_paths", max_paths, 0), ("digits", digits, 1)):
+        if isinstance(given, bool) or not isinstance(given, int) or given < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {given!r}")
+    if derivation is not None and not callable(derivation):
+        raise TypeError(f"derivation must be a function (root, wrt, number) -> lines, got "
+                        f"{type(derivation).__name__}")
 
 
 # ----- the graph, seen from root down to wrt -------------------------------------
 
-def _path_counts(order, wrt):
-    """{node: number of paths node -> wrt} for the nodes that have at least one."""
+def _path_counts(order, wrt, edge=None):
+    """{node: number of paths node -> wrt} for the nodes that have at least one.
+
+    edge(node, i): False leaves the edge into input i out (to count only some paths).
+    """
     count = {}
     for node in reversed(order):  # children before the nodes computed from them
         if node is wrt:
             count[node] = 1
             continue
-        n = sum(count.get(child, 0) for child in node.children)
+        n = sum(count.get(child, 0) for i, child in enumerate(node.children) if edge is None or edge(node, i))
         if n:
             count[node] = n
     return count
 
 
 class _Graph:
-    """Names, path counts and local derivatives for explaining d(root)/d(wrt)."""
+    """The description, seen from its root down to wrt: path counts, factors and numbers."""
 
-    def __init__(self, root, wrt, digits):
-        self.root, self.wrt, self.digits = root, wrt, digits
-        self.order = topological_order(root)
+    def __init__(self, description, wrt, digits):
+        self.description = description
+        self.root, self.wrt, self.digits = description.root, wrt, digits
+        self.order = description.order
         self.count = _path_counts(self.order, wrt)
-        self._names = _names(self.order)
-        self._local = {}
 
     def name(self, v):
         """v's name in running text."""
-        if v not in self._names:  # not in the graph: a stranger Value
-            return v.label or f"{v.data:.6g}"
-        return self._names[v]
+        return self.description.name(v)
 
     def d(self, top, bottom):
         """The symbol ∂top/∂bottom, with parentheses around compound expressions."""
-        names = self._names if bottom in self._names else {**self._names, bottom: self.name(bottom)}
-        return f"∂{_operand(top, names)}/∂{_operand(bottom, names)}"
+        return self.description.d(top, bottom)
 
     def local(self, node):
         """The local derivatives d(node)/d(child) for each child, from the engine's rule."""
-        if node not in self._local:
-            self._local[node] = local_derivatives(node)
-        return self._local[node]
+        return self.description.local(node)
 
     def chain(self, g, node, i):
         """g · d(node)/d(child i) computed the way backward computes it (bit for bit)."""
         return node.operation.rule(g, node.data, *[c.data for c in node.children])[i]
 
     def num(self, x):
-        text = f"{x:.{self.digits}g}" if x != 0.0 else "0"
+        text = number(x, self.digits).text
         return f"({text})" if text.startswith("-") else text
 
     def formula(self, node, i):
-        return _local_formula(node, i, self._names)
+        return self.description.formula(node, i)
 
     def endpoint(self, v):
         """True where a product is split into factors: labelled nodes, root and wrt."""
         return bool(v.label) or v is self.root or v is self.wrt
-
-
-def _names(order):
-    """A readable name per node: its label, its number (constants) or a short expression."""
-    names = {}
-    for k, v in zip(range(len(order) - 1, -1, -1), reversed(order)):  # children first
-        if v.label:
-            names[v] = v.label
-        elif not v.children:
-            names[v] = f"{v.data:.6g}"
-        else:
-            expression = _expression_name(v, names)
-            names[v] = expression if len(expression) <= _MAX_NAME else f"⟨{v.op}#{k}⟩"
-    return names
-
-
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # ASCII: "x·tanh" is a Python identifier, not a function name
-def _operand(v, names):
-    """A name safe to put next to an operator: compound expressions get parentheses."""
-    name = names.get(v) or "?"
-    compound = not v.label and v.children and not name.startswith("⟨") and not _is_call(name)
-    return f"({name})" if compound or (not v.children and name.startswith("-")) else name
-
-
-def _is_call(name):
-    """True for 'f(...)' where the first '(' closes at the very end."""
-    start = name.find("(")
-    if start <= 0 or not _WORD.fullmatch(name[:start]) or not name.endswith(")"):
-        return False
-    depth = 0
-    for k in range(start, len(name)):
-        depth += name[k] == "("
-        depth -= name[k] == ")"
-        if depth == 0:
-            return k == len(name) - 1
-    return False
-
-
-def _expression_name(v, names):
-    """The expression that made v, from its op's notation: "w·x", "sigmoid(w·x)", "(a + b)^2"."""
-    return _fill(v.operation.notation, v, names)
-
-
-def _local_formula(node, i, names):
-    """The local derivative d(node)/d(child i) as text (display only; numbers come from the rule)."""
-    return _fill(node.operation.derivatives[i], node, names)
-
-
-def _fill(template, node, names):
-    """An op's text with its inputs' names ({0}, {1}) and its own ({out}) put in.
-
-    A compound name gets parentheses unless the template already brackets
-    it, as in f({0}) or |{0}|.
-    """
-    def name(key, v):
-        return names.get(v) or "?" if _delimited(template, key) else _operand(v, names)
-
-    return template.format(*[name(str(i), c) for i, c in enumerate(node.children)], out=name("out", node))
-
-
-def _delimited(template, key):
-    """True where {key} sits between brackets or commas in the template."""
-    return re.search(r"[(|,]\s*\{" + key + r"\}\s*[)|,]", template) is not None
 
 
 # ----- listing the paths ------------------------------------------------------------
@@ -293,7 +215,7 @@ def _route(graph, edges):
         child = node.children[i]
         if graph.endpoint(child):
             twice = node.children.count(child) > 1
-            names.append(graph.name(child) + (f" (input {i + 1} of {node.op})" if twice else ""))
+            names.append(graph.name(child) + (f" (input {i + 1} of {printable(node.op)})" if twice else ""))
     text = " → ".join(_elide(names, "nodes"))
     hidden = len(edges) - (len(names) - 1)
     return text + (f"   [{len(edges)} steps; {hidden} through unlabelled nodes]" if hidden > 0 else "")
@@ -307,23 +229,15 @@ def _segment_text(graph, segment):
     value = 1.0
     for node, i in segment:
         value *= graph.local(node)[i]
-    if len(formulas) == 1:
-        return symbol, _factor(formulas[0]), value
-    shown = [f for f in formulas if f != "1"] or ["1"]  # the 1s of + and − change nothing
+    shown = [f for f in formulas if f.text != "1"] or formulas[:1]  # the 1s of + and − change nothing
     if len(shown) == 1:
         return symbol, _factor(shown[0]), value
     return symbol, "(" + " · ".join(_elide([_factor(f) for f in shown])) + ")", value
 
 
-def _factor(formula):
-    """A formula ready to multiply: a top-level sum or difference gets parentheses."""
-    depth = 0
-    for k, char in enumerate(formula):
-        depth += char == "("
-        depth -= char == ")"
-        if depth == 0 and formula[k:k + 3] in (" + ", " − "):
-            return f"({formula})"
-    return formula
+def _factor(formula: Expr) -> str:
+    """A formula ready to stand in a product: a sum, a difference or a sign gets parentheses."""
+    return f"({formula.text})" if formula.level < PRODUCT or formula.level == PREFIX else formula.text
 
 
 def _list_paths(graph, lines):
@@ -334,12 +248,12 @@ def _list_paths(graph, lines):
     lines.append(f"{root} depends on {wrt} along {n} path{'s' if n != 1 else ''}. Along a path the chain "
                  f"rule multiplies the local derivative of every step; the paths' products add up.")
     products = []
-    for number, edges in enumerate(paths, 1):
+    for k, edges in enumerate(paths, 1):
         product = 1.0
         for node, i in edges:
             product = graph.chain(product, node, i)
         products.append(product)
-        lines += ["", f"path {number} of {n}:  {_route(graph, edges)}"]
+        lines += ["", f"path {k} of {n}:  {_route(graph, edges)}"]
         if not edges:
             lines.append(f"  {root} is {wrt} itself: the derivative is 1")
             continue
@@ -370,7 +284,7 @@ def _summarise(graph, lines, max_paths):
     lines.append("Reverse mode never walks them one by one: it adds them up node by node, from the top "
                  "down. Its last step, one term per use of " + wrt + ":")
     uses = [(node, i) for node in graph.order for i, c in enumerate(node.children) if c is graph.wrt]
-    upstream = grad(graph.root, [node for node, _ in uses])
+    upstream = [graph.description.gradients[node] for node, _ in uses]
     from_root = _paths_from_root(graph.order)
     terms = []
     d_root = graph.d(graph.root, graph.wrt).split("/")[0]
@@ -429,10 +343,6 @@ def _big(n):
 
 # ----- closing lines ---------------------------------------------------------------------
 
-def _values_line(graph, wrt):
-    return f"{graph.name(wrt)} = {wrt.data:.{graph.digits}g}"
-
-
 def _same(a, b):
     return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
 
@@ -446,7 +356,7 @@ def _agreement(graph, total, reference):
                  f"(the sums are added in another order; difference {abs(total - reference):.1e})."]
     else:  # would mean an engine bug; say so rather than hide it
         lines = [f"MISMATCH: reverse mode (micrograd_id.grad) gives {reference!r}, the paths add up to {total!r}."]
-    label = graph.wrt.label or "wrt"
+    label = graph.description.operand(graph.wrt)
     if _same(graph.wrt.grad, reference):
         lines.append(f"{label}.grad = {graph.wrt.grad!r}" + (", as backward() left it" if reference else "")
                      + ": the same.")
@@ -463,7 +373,7 @@ def _side_inputs(graph):
     """Inputs of the ops on the paths that do not depend on wrt: their terms are 0."""
     side = []
     for node in graph.order:
-        if node in graph.count:
+        if node in graph.count and node is not graph.wrt:  # wrt's own inputs lie below every path
             for child in node.children:
                 if child not in graph.count and child.label and child not in side:
                     side.append(child)
@@ -476,3 +386,30 @@ def _side_inputs(graph):
     term = f"{graph.d(graph.root, first)} · {graph.d(first, graph.wrt)}"
     return ["", f"No path goes through {shown}: {'it does' if len(names) == 1 else 'they do'} not depend on "
                 f"{wrt}, so a term such as {term} is 0 ({graph.d(first, graph.wrt)} = 0)."]
+
+
+def _why_zero(graph, total):
+    """Why the paths add up to 0: the zero local derivatives every path passes through, or cancelling."""
+    if total != 0.0:
+        return []
+    d = graph.d(graph.root, graph.wrt)
+
+    def nonzero(node, i):
+        return graph.local(node)[i] != 0.0
+
+    if _path_counts(graph.order, graph.wrt, nonzero).get(graph.root, 0):
+        return ["", f"{d} is 0 although some paths have no zero local derivative: their products cancel "
+                    f"(or are too small for a float)."]
+    reasons = []
+    for node in graph.order:
+        if node in graph.count and node is not graph.wrt:
+            for i, child in enumerate(node.children):
+                if child in graph.count and not nonzero(node, i):
+                    reason = graph.description.why_flat(node, i)
+                    if reason and reason not in reasons:
+                        reasons.append(reason)
+    shown = [f"  - {reason}" for reason in reasons[:_MAX_REASONS]]
+    if len(reasons) > _MAX_REASONS:
+        shown.append(f"  - … and {len(reasons) - _MAX_REASONS} more")
+    return ["", f"Why {d} is 0: every path passes through a local derivative that is 0 here, so every "
+                f"product is 0.", *shown]

@@ -7,8 +7,8 @@
 are its hand-derived formulas in numpy, which autodiff is checked against
 (each broadcasts over arrays and returns a float for scalar input);
 ``compare_gradients`` puts autodiff, eq. (6) and central differences side by
-side; and importing this module teaches ``explain`` the eqs. (1)-(6)
-derivation, so it prints the same number along the question's own steps.
+side; and ``derivation``, given to ``explain(E, w, derivation=derivation)``,
+adds the eqs. (1)-(6) of the question, with the same number at the end.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from typing import Any, Callable, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-from micrograd_id import explain as _explain
 from micrograd_id._checks import finite_float
 from micrograd_id._table import aligned, html_table, number, plural
-from micrograd_id.engine import Value, grad, topological_order
+from micrograd_id.engine import OPS, Value, grad, power_op
 from micrograd_id.gradcheck import DEFAULT_EPS, numerical_grad, relative_error
 from micrograd_id.losses import half_squared_error
 from micrograd_id.nn import Module
 
-__all__ = ["IdentityNet", "forward", "error", "hand_gradient", "hand_gradient_bias", "sigmoid",
+__all__ = ["IdentityNet", "forward", "error", "hand_gradient", "hand_gradient_bias", "sigmoid", "derivation",
            "compare_gradients", "GradientTable"]
 
 # What the closed forms return: a float for scalar input, else an array of the broadcast shape.
@@ -212,39 +211,60 @@ def _rows(w, x, y, bias, eps):
 
 # ----- the hand derivation, for explain ----------------------------------------
 
-def _own_nodes(root, wrt):
-    """{label: node} when root is E of an IdentityNet and wrt its w or b; None for any other graph.
+def _parts(root: Value, wrt: Value) -> dict[str, Value] | None:
+    """The nodes of E = 0.5·(A(w·x [+ b]) − y)^2 by their role, when root's graph has that shape; else None.
 
-    The labels are the ones IdentityNet and half_squared_error give, so the
-    check lives here beside them, not in explain.
+    Recognised by the ops and how they are wired, never by labels: a graph with
+    the identity network's labels but another loss is not this network.
     """
-    by_label = {}
-    for v in topological_order(root):
-        by_label.setdefault(v.label, v)
-    if (root.label != "E" or wrt.label not in ("w", "b") or wrt.children
-            or any(k not in by_label for k in ("y_hat", "z", "x", "y", "w")) or by_label["y_hat"].op != "sigmoid"
-            or by_label["x"].children or by_label["y"].children):
+    def op(v: Value, name: str) -> bool:
+        return v.operation is OPS[name]
+
+    if not op(root, "*") or not any(not c.children and c.data == 0.5 for c in root.children):
         return None
-    return by_label
+    square = root.children[1] if not root.children[0].children else root.children[0]
+    if square.operation is not power_op(2.0):
+        return None
+    (difference,) = square.children
+    if not op(difference, "-"):
+        return None
+    y_hat, y = difference.children
+    if not op(y_hat, "sigmoid") or y.children:
+        return None
+    (z,) = y_hat.children
+    b = None
+    if op(z, "+") and not z.children[1].children:
+        product, b = z.children
+    else:
+        product = z
+    if not op(product, "*") or any(c.children for c in product.children):
+        return None
+    w, x = product.children
+    if wrt is not w and (b is None or wrt is not b):
+        return None
+    parts = {"y_hat": y_hat, "y": y, "z": z, "w": w, "x": x}
+    return parts if b is None else {**parts, "b": b}
 
 
 def derivation(root: Value, wrt: Value, number: Callable[[Any], str]) -> list[str]:
     """The eqs. (1)-(6) of the question, each with its number, ending in eq. (6) in numpy.
 
-    Registered with ``explain.register_derivation``; [] for any graph that
-    is not the identity network's.
+    For ``explain(E, w, derivation=derivation)``. On a graph that is not the
+    identity network's E = ½(y_hat − y)^2 (or wrt not its w or b) it says so in
+    one line rather than print equalities that would not hold there.
     """
-    nodes = _own_nodes(root, wrt)
+    nodes = _parts(root, wrt)
     if nodes is None:
-        return []
+        return ["", "The hand derivation, eqs. (1)-(6), is written for the identity network's "
+                    "E = 0.5·(sigmoid(w·x [+ b]) − y)^2 and its w or b; this graph is not that, so it is left out."]
     E, y_hat, y, x, w = root, nodes["y_hat"], nodes["y"], nodes["x"], nodes["w"]
     b = nodes.get("b")
-    bias = b.data if b is not None and not b.children else 0.0
+    bias = b.data if b is not None else 0.0
     dE_dyhat, dE_dy = grad(E, [y_hat, y])
     (dyhat_dp,) = grad(y_hat, [wrt])
     a, n = y_hat.data, number
     z = "w·x + b" if b is not None else "w·x"
-    p = wrt.label
+    p = "w" if wrt is w else "b"
     factor_x, factor_val = ("x", n(x.data)) if p == "w" else ("1", "1")
     closed_form = hand_gradient if p == "w" else hand_gradient_bias
     closed = closed_form(w.data, x.data, y.data, bias)
@@ -266,6 +286,3 @@ def derivation(root: Value, wrt: Value, number: Callable[[Any], str]) -> list[st
         f"identity.{closed_form.__name__} (eq. (6) in numpy) gives {closed!r}; autodiff {autodiff!r}; "
         f"difference {abs(closed - autodiff):.1e}.",
     ]
-
-
-_explain.register_derivation(derivation)
