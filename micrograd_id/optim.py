@@ -16,13 +16,18 @@ from micrograd_id._checks import finite_float
 from micrograd_id.engine import Value, grad
 
 
-def _parameter_list(params: Iterable[Value]) -> list[Value]:
+def _parameter_list(params: Iterable[Value], optimizer: str) -> list[Value]:
     params = list(params)
     if not params:
-        raise ValueError("the optimiser got no parameters")
+        raise ValueError(f"{optimizer} got no parameters")
+    seen: set[int] = set()
     for p in params:
         if not isinstance(p, Value):
-            raise TypeError(f"parameters must be Values, got {type(p).__name__}")
+            raise TypeError(f"{optimizer}: parameters must be Values, got {type(p).__name__}")
+        if id(p) in seen:
+            raise ValueError(f"{optimizer} got the same parameter twice ({p.label or repr(p)}): list each "
+                             f"parameter once (one step would move it twice)")
+        seen.add(id(p))
     return params
 
 
@@ -40,10 +45,17 @@ def _fraction(name: str, number: float) -> float:
 
 
 class _GradientOptimizer:
-    """What the first-order optimisers share: the parameters, lr, weight decay and zero_grad()."""
+    """What the first-order optimisers share: the parameters, lr, weight decay, zero_grad() and step().
+
+    Each optimiser's arithmetic is written once, in ``update``, on numpy
+    arrays holding every parameter: ``step`` runs it on the Values' numbers,
+    and ``fit(compiled=True)`` on the arrays it trains. Element by element
+    numpy does the very float operations Python would, so both give the
+    same numbers.
+    """
 
     def __init__(self, params: Iterable[Value], lr: float, weight_decay: float) -> None:
-        self.params = _parameter_list(params)
+        self.params = _parameter_list(params, type(self).__name__)
         self.lr = _positive("lr", lr)
         self.weight_decay = _at_least_zero("weight_decay", weight_decay)
 
@@ -51,9 +63,22 @@ class _GradientOptimizer:
         for p in self.params:
             p.grad = 0.0
 
-    def _gradient(self, p: Value) -> float:
-        """p.grad, plus weight_decay * p (L2 regularisation) as torch adds it."""
-        return p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+    def step(self) -> None:
+        """Move every parameter against its gradient (``update`` on their numbers)."""
+        count = len(self.params)
+        data = np.fromiter((p.data for p in self.params), float, count)
+        grads = np.fromiter((p.grad for p in self.params), float, count)
+        for p, number in zip(self.params, self.update(data, grads).tolist()):
+            p.data = number
+
+    def update(self, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        """The parameters after one step from ``data`` with gradients ``grads`` (arrays in the order of
+        ``params``); advances the optimiser's own state (velocity, running averages)."""
+        raise NotImplementedError
+
+    def _gradient(self, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        """The gradients plus weight_decay * p (L2 regularisation) as torch adds it."""
+        return grads + self.weight_decay * data if self.weight_decay else grads
 
 
 class SGD(_GradientOptimizer):
@@ -68,16 +93,15 @@ class SGD(_GradientOptimizer):
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr, weight_decay)
         self.momentum = _fraction("momentum", momentum)
-        self.velocity = [0.0] * len(self.params)
+        self.velocity = np.zeros(len(self.params))
 
-    def step(self) -> None:
-        if self.momentum == 0.0:
-            for p in self.params:
-                p.data -= self.lr * self._gradient(p)
-            return
-        for i, p in enumerate(self.params):
-            self.velocity[i] = self.momentum * self.velocity[i] + self._gradient(p)
-            p.data -= self.lr * self.velocity[i]
+    def update(self, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):  # as Python floats: an overflow gives inf, not a warning
+            g = self._gradient(data, grads)
+            if self.momentum == 0.0:
+                return data - self.lr * g
+            self.velocity = self.momentum * self.velocity + g
+            return data - self.lr * self.velocity
 
 
 class Adam(_GradientOptimizer):
@@ -101,23 +125,23 @@ class Adam(_GradientOptimizer):
         self.betas = (_fraction("beta1", beta1), _fraction("beta2", beta2))
         self.eps = _positive("eps", eps)
         self.steps = 0
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m = np.zeros(len(self.params))
+        self.v = np.zeros(len(self.params))
 
-    def step(self) -> None:
+    def update(self, data: np.ndarray, grads: np.ndarray) -> np.ndarray:
         beta1, beta2 = self.betas
         self.steps += 1
         step_size = self.lr / (1.0 - beta1 ** self.steps)
         v_correction = math.sqrt(1.0 - beta2 ** self.steps)
-        for i, p in enumerate(self.params):
+        with np.errstate(all="ignore"):  # as Python floats: an overflow gives inf, not a warning
             if self._decoupled:
-                p.data *= 1.0 - self.lr * self.weight_decay
-                g = p.grad
+                data = data * (1.0 - self.lr * self.weight_decay)
+                g = grads
             else:
-                g = self._gradient(p)
-            self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
-            self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
-            p.data -= step_size * self.m[i] / (math.sqrt(self.v[i]) / v_correction + self.eps)
+                g = self._gradient(data, grads)
+            self.m = beta1 * self.m + (1.0 - beta1) * g
+            self.v = beta2 * self.v + (1.0 - beta2) * g * g
+            return data - step_size * self.m / (np.sqrt(self.v) / v_correction + self.eps)
 
 
 class AdamW(Adam):
@@ -171,9 +195,7 @@ class Newton:
 
     def __init__(self, params: Iterable[Value], lr: float = 1.0, damping: float = 0.0,
                  fallback_lr: float = 1.0) -> None:
-        self.params = _parameter_list(params)
-        if len({id(p) for p in self.params}) != len(self.params):
-            raise ValueError("Newton got the same parameter twice: its Hessian would be singular")
+        self.params = _parameter_list(params, "Newton")
         self.lr = _positive("lr", lr)
         self.damping = _at_least_zero("damping", damping)
         self.fallback_lr = _positive("fallback_lr", fallback_lr)

@@ -66,10 +66,21 @@ def _cell(value):
 
 
 class History:
-    """One dict per training step (``train``) or epoch (``fit``); written as CSV or JSON."""
+    """One dict per training step (``train``) or epoch (``fit``); written as CSV or JSON.
 
-    def __init__(self, rows: Iterable[dict[str, Any]] | None = None) -> None:
+    Besides the rows it records, once, how they were made: ``parameters``,
+    the names of the parameter columns in order (their gradients are the
+    columns ``dE/d{name}``; read from the rows when not given), ``lr``, the
+    learning rate (None when unknown, e.g. read back from a file), and
+    ``momentum``.
+    """
+
+    def __init__(self, rows: Iterable[dict[str, Any]] | None = None, *, parameters: Iterable[str] = (),
+                 lr: float | None = None, momentum: float = 0.0) -> None:
         self.rows = list(rows or [])
+        self.parameters = list(parameters) or _gradient_columns(self.rows)
+        self.lr = None if lr is None else float(lr)
+        self.momentum = float(momentum)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -124,6 +135,11 @@ class History:
             return cls(json.load(f))
 
 
+def _gradient_columns(rows):
+    """The parameter names whose gradients the rows hold (columns dE/d{name}), in column order."""
+    return [column[4:] for column in (rows[0] if rows else ()) if column.startswith("dE/d")]
+
+
 def _parse_cell(column, text):
     if column in ("step", "epoch"):
         return int(text)
@@ -149,7 +165,7 @@ def train(model: Any, xs: Sequence[Any], ys: Sequence[Any] | None = None, lr: fl
     optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
     named = model.named_parameters()
     bar = _progress_bar(progress, steps, "step", long_run=steps >= PROGRESS_MIN_STEPS)
-    history = History()
+    history = History(parameters=[name for name, _ in named], lr=optimizer.lr, momentum=optimizer.momentum)
     run = _replayed(model, xs, ys, full_batch) if compiled else _interpreted(model, xs, ys)
     for step in range(steps):
         batch = range(len(xs)) if full_batch else [step % len(xs)]
@@ -314,7 +330,7 @@ def fit(model: Model, X: Any, y: Any, loss: Callable[[Any, Any], Value] = binary
     scored = loss in CLASSIFICATION_LOSSES and all(float(label).is_integer() for label in labels)
     rng = np.random.default_rng(whole_number(seed, "seed", low=0))
     bar = _progress_bar(progress, epochs, "epoch", long_run=True)
-    history = History()
+    history = History(lr=getattr(optimizer, "lr", None), momentum=getattr(optimizer, "momentum", 0.0))
     for epoch in range(1, epochs + 1):
         order = rng.permutation(len(rows)).tolist() if shuffle else list(range(len(rows)))
         total, right = 0.0, 0

@@ -91,3 +91,39 @@ def test_adamw_decay_shrinks_a_weight_with_no_gradient():
 def test_bad_hyperparameters_are_named(make, message):
     with pytest.raises((TypeError, ValueError), match=message):
         make([Value(1.0)])
+
+
+@pytest.mark.parametrize("make", [SGD, Adam, AdamW])
+def test_a_parameter_listed_twice_is_refused_rather_than_stepped_twice(make):
+    w = Value(1.0, label="w")
+    with pytest.raises(ValueError, match=rf"{make.__name__} got the same parameter twice \(w\): list each"):
+        make([w, Value(2.0), w])
+
+
+@pytest.mark.parametrize("name, options", CASES)
+def test_update_on_arrays_takes_the_step_the_values_take(name, options):
+    """fit(compiled=True) trains arrays with update(); it must give the numbers step() gives the Values."""
+    import numpy as np
+
+    make = {"Adam": Adam, "AdamW": AdamW, "SGD": SGD}[name]
+    values = [Value(v) for v in START]
+    on_values, on_arrays = make(values, **options), make([Value(v) for v in START], **options)
+    data = np.array(START)
+    for k in range(5):
+        grads = [math.sin(3.0 * k + i) for i in range(len(START))]
+        for p, g in zip(values, grads):
+            p.grad = g
+        on_values.step()
+        data = on_arrays.update(data, np.array(grads))
+        assert [p.data for p in values] == data.tolist()
+
+
+def test_an_overflowing_step_gives_inf_as_floats_do_without_a_warning():
+    import warnings
+
+    w = Value(1e308)
+    w.grad = -1e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SGD([w], lr=10.0).step()
+    assert w.data == math.inf

@@ -142,3 +142,20 @@ def test_a_history_shows_as_a_table_in_jupyter():
     html = history._repr_html_()
     assert html.startswith("<p>History(30 steps") and html.count("<tr>") == 1 + 11
     assert "dE/dw" in html and f"{history.rows[-1]['w']:.6g}" in html
+
+
+@pytest.mark.parametrize("bias", [None, 0.0])
+def test_a_history_records_its_parameters_lr_and_momentum_once(tmp_path, bias):
+    hist = train(IdentityNet(w=0.3, bias=bias), xs=[0, 1], lr=2, steps=3, momentum=0.5)
+    names = ["w"] if bias is None else ["w", "b"]
+    assert (hist.parameters, hist.lr, hist.momentum) == (names, 2.0, 0.5)
+    assert all(f"dE/d{name}" in row and name in row for row in hist.rows for name in hist.parameters)
+    back = History.from_json(hist.to_json(tmp_path / "h.json"))
+    assert (back.parameters, back.lr, back.momentum) == (names, None, 0.0)  # the file keeps only the rows
+    assert History.from_csv(hist.to_csv(tmp_path / "h.csv")).parameters == names
+
+
+def test_a_history_made_by_hand_takes_its_parameters_as_given():
+    hist = History([{"step": 0, "w": 1.0, "dE/dw": 0.5}], parameters=["w"], lr=0.1)
+    assert (hist.parameters, hist.lr, hist.momentum) == (["w"], 0.1, 0.0)
+    assert History().parameters == [] and History().lr is None

@@ -140,3 +140,11 @@ def test_divergence_names_the_epoch():
     model.a.data = 1e300
     with pytest.raises(FloatingPointError, match="epoch 1"):
         fit(model, [[1e10]], [1.0], loss=mse, optimizer=SGD(model.parameters(), lr=0.1), progress=False)
+
+
+def test_the_history_of_fit_records_the_optimisers_lr_and_momentum():
+    X, y = make_moons(6, seed=0)
+    model = MLP(2, [2, 1])
+    hist = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.2, momentum=0.9), epochs=1, progress=False)
+    assert (hist.lr, hist.momentum, hist.parameters) == (0.2, 0.9, [])
+    assert fit(model, X, y, optimizer=Adam(model.parameters(), lr=0.01), epochs=1, progress=False).lr == 0.01
