@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_id._files import write_atomic
+from micrograd_id.description import Description, describe
 from micrograd_id.engine import Value
-from micrograd_id.explore_steps import Notation, Steps
+from micrograd_id.explore_steps import SATURATED, Steps
 from micrograd_id.explore_training import NoPanel, training_panel
 from micrograd_id.explore_words import WORDS
-from micrograd_id.viz import _NN_LABEL, DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, _draw, _svg
+from micrograd_id.notation import parse_nn_label
+from micrograd_id.viz import DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, _draw, _svg
 
 __all__ = ["explore", "Explorer"]
 
@@ -69,10 +71,13 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
         collapse = "neuron" if nn_labels else None
     graph, digraph = _draw(root, True, rankdir=rankdir, fmt=FMT, highlight=None, show_constants=True,
                            collapse=collapse, max_nodes=max_nodes)
-    order = graph.order
-    steps = Steps(order, graph.group_of, Notation(order))
-    data = {"words": WORDS, "nodes": _nodes(graph, steps.n), "edges": _edges(graph, steps.edges, steps.index),
-            "groups": _groups(graph, steps), "steps": steps.steps, **_numbers(order, steps.edges)}
+    described = describe(root)
+    order = described.order
+    steps = Steps(described, graph.group_of)
+    data = {"words": WORDS, "saturated": SATURATED, "nodes": _nodes(graph, steps), "edges": _edges(graph, steps),
+            "groups": _groups(graph, steps), "steps": steps.steps, **_numbers(described, steps.edges)}
+    program, live = _live(described.order, steps.edges)
+    data.update(live)
     if history is not None:
         try:
             data["training"] = training_panel(history, order)
@@ -80,7 +85,7 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
             data["trainingNote"] = str(note)
     svg = _svg(digraph, "the explorer's graph", timeout)
     title = f"Backprop through {root.label or 'the graph'}"
-    return Explorer(_page(title, svg, data))
+    return Explorer(_page(title, svg, data, program))
 
 
 class Explorer:
@@ -126,7 +131,7 @@ def _check_size(root: Value, collapse: str | None, max_nodes: int | None) -> boo
         if v in seen:
             continue
         seen.add(v)
-        nn = nn or bool(v.label and _NN_LABEL.fullmatch(v.label))
+        nn = nn or parse_nn_label(v.label) is not None
         limit = max_nodes * _VALUES_PER_BOX if nn and collapse is not None else max_nodes
         if limit is not None and len(seen) > limit:
             raise ValueError(f"the graph has more than {limit} Values (the explorer stopped counting), "
@@ -139,11 +144,12 @@ def _check_size(root: Value, collapse: str | None, max_nodes: int | None) -> boo
 
 # ----- what the page shows, as data ----------------------------------------------------
 
-def _nodes(graph: Any, names: Notation) -> list[dict[str, Any]]:
-    """Per Value (topological order): its DOT node, whether that box is its own, its name and label."""
+def _nodes(graph: Any, steps: Steps) -> list[dict[str, Any]]:
+    """Per Value (topological order): its names, the DOT node that shows it, whether that box is its own."""
     nodes = []
     for v in graph.order:
-        node = {"box": graph.node_id(v), "name": names.name(v)}
+        node = steps.node(v)
+        node["box"] = graph.node_id(v)
         if graph.is_drawn(v):
             node["own"] = 1
         if v.label and not v.children:
@@ -152,13 +158,13 @@ def _nodes(graph: Any, names: Notation) -> list[dict[str, Any]]:
     return nodes
 
 
-def _edges(graph: Any, edges: list[tuple[Value, int, Value]], index: dict[Value, int]) -> list[list[Any]]:
-    """Per edge: [op's output, input, the title Graphviz gives its arrow (or "")]."""
+def _edges(graph: Any, steps: Steps) -> list[list[Any]]:
+    """Per edge: [op's output, input, formula, why key, the title Graphviz gives its arrow (or "")]."""
     out = []
-    for v, _, c in edges:
+    for k, (v, _, c) in enumerate(steps.edges):
         head = graph.ids[v] + "_op" if graph.is_drawn(v) else graph.node_id(v)
         tail = graph.node_id(c)
-        out.append([index[v], index[c], f"{tail}->{head}" if tail != graph.node_id(v) else ""])
+        out.append([*steps.edge(k), f"{tail}->{head}" if tail != graph.node_id(v) else ""])
     return out
 
 
@@ -166,8 +172,7 @@ def _groups(graph: Any, steps: Steps) -> dict[str, Any]:
     """Per collapsed box: its DOT node, the output it shows, and its parameters (short names)."""
     groups = {}
     for key, members in steps.members.items():
-        outputs = [m for m in members if m.label and _NN_LABEL.fullmatch(m.label)
-                   and not _NN_LABEL.fullmatch(m.label).group(3)]
+        outputs = [m for m in members if getattr(parse_nn_label(m.label), "parameter", "") is None]
         params = [[steps.index[m], m.label[len(key) + 1:] if m.label.startswith(key + ".") else m.label]
                   for m in members if m.label and not m.children and m not in outputs]
         groups[key] = {"box": graph.node_id(members[0]), "outputs": [steps.index[m] for m in outputs],
@@ -175,28 +180,11 @@ def _groups(graph: Any, steps: Steps) -> dict[str, Any]:
     return groups
 
 
-def _numbers(order: list[Value], edges: list[tuple[Value, int, Value]]) -> dict[str, list[float]]:
-    """The engine's numbers: values, complete gradients, and per edge its local derivative and product.
-
-    Reverse mode as the engine does it (each op's rule, in topological order), from
-    ∂root/∂root = 1, so backward() need not have run.
-    """
-    grads = {order[0]: 1.0}
-    products: dict[int, Any] = {}
-    locals_: dict[int, Any] = {}
-    for v in order:
-        if v.children:
-            inputs = [c.data for c in v.children]
-            g = grads.get(v, 0.0)
-            for i, (product, slope) in enumerate(zip(v.operation.rule(g, v.data, *inputs),
-                                                     v.operation.rule(1.0, v.data, *inputs))):
-                c = v.children[i]
-                grads[c] = grads.get(c, 0.0) + product
-                products[id(v), i] = product
-                locals_[id(v), i] = slope
-    return {"values": [v.data for v in order], "grads": [grads.get(v, 0.0) for v in order],
-            "locals": [float(locals_[id(v), i]) for v, i, _ in edges],
-            "products": [float(products[id(v), i]) for v, i, _ in edges]}
+def _numbers(graph: Description, edges: list[tuple[Value, int, Value]]) -> dict[str, list[float]]:
+    """The engine's numbers: values, complete gradients, and per edge its local derivative and product."""
+    return {"values": [v.data for v in graph.order], "grads": [graph.gradients[v] for v in graph.order],
+            "locals": [graph.local(v)[i] for v, i, _ in edges],
+            "products": [graph.contributions[v][i] for v, i, _ in edges]}
 
 
 # ----- the page ----------------------------------------------------------------------------
@@ -215,10 +203,21 @@ def _template(name: str) -> str:
     return resources.files("micrograd_id").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-def _page(title: str, svg: str, data: dict[str, Any]) -> str:
+def _live(order: list[Value], edges: list[tuple[Value, int, Value]]) -> tuple[str, dict[str, Any]]:
+    """The graph's JavaScript for live mode, or none and the note that says why."""
+    try:
+        from micrograd_id.explore_live import live_program
+        return live_program(order, edges)
+    except ImportError:  # a build of the package without the JavaScript backend
+        return "var EXPLORER_LIVE = null;", {"liveNote": "Live mode is off: this installation cannot write "
+                                                         "the graph as JavaScript."}
+
+
+def _page(title: str, svg: str, data: dict[str, Any], program: str) -> str:
     """The template with its {{slots}} filled in one pass (filled text is never scanned again)."""
     slots = {"title": html.escape(title), "style": _template("explorer.css").replace("HIGHLIGHT", HIGHLIGHT),
-             "svg": svg, "data": _script_json(_finite(data)), "script": _template("explorer.js")}
+             "svg": svg, "data": _script_json(_finite(data)), "program": program,
+             "script": _template("explorer-training.js") + "\n" + _template("explorer.js")}
     return re.sub(r"\{\{(\w+)\}\}", lambda m: slots[m.group(1)], _template("explorer.html"))
 
 

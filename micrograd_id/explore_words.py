@@ -7,6 +7,32 @@ from __future__ import annotations
 
 WORDS: dict[str, object] = {
     "status": "step {k} of {n}",
+    # one operation's step: {name} a node's name, {out} and {in} the op's output and input as operands
+    "forwardTitle": "Forward: {name}",
+    "forward": "{name} = {numbers} = {value}",
+    "forwardLabelled": "{name} = {expr} = {numbers} = {value}",
+    "backwardTitle": "Backward through {op}, which made {name}",
+    "arriving": "Arriving at {op} from {name}: ∂{root}/∂{out} = {arrived}",
+    "nothingArrives": "Nothing arrives (∂{root}/∂{out} = 0), so every input gets 0 from here.",
+    "local": "local derivative ∂{out}/∂{in} = {formula} = {d}",
+    "localNumber": "local derivative ∂{out}/∂{in} = {d}",
+    "contribution": "{in}.grad = {before} + {gOp} · {dOp} = {after}",
+    "accumulate": "{inName} is used {uses} times: this adds contribution {seen} of {uses}; its gradient is the "
+                  "sum of them.",
+    "done": "{inName}'s gradient is complete: ∂{root}/∂{in} = {after}. Every op that uses it has passed its "
+            "part back.",
+    "why": {
+        "relu": "relu is inactive: its input {inName} = {value} ≤ 0, so its slope is 0 and {in} gets no "
+                "gradient through it.",
+        "product": "∂{out}/∂{in} = {formula} = 0: the other factor is 0, so a change in {in} cannot change "
+                   "{out}, and its gradient from here is 0.",
+        "flat": "∂{out}/∂{in} = {formula} = 0 here, so {in} gets no gradient through this op.",
+        "saturated": "{op} is saturated: its input is {value}, far out where the curve is flat; its slope {d} "
+                     "lets almost no gradient pass.",
+    },
+    "ask": "Before it is shown: this step adds g · (local derivative) to ∂{root}/∂{in}. Will what it adds be "
+           "positive, negative or zero?",
+    "answer": "It adds ∂{root}/∂{out} · ∂{out}/∂{in} = {gOp} · {dOp} = {c}.",
     "undefined": "not defined",
     "boxClosed": "{box} is one box: forward and backward each take one step through it.",
     "boxOpen": "{box} is open: its operations are stepped through one at a time.",
@@ -18,7 +44,6 @@ WORDS: dict[str, object] = {
     "liveOn": "Change a leaf: the page recomputes forward and backward from it, with the graph's own program.",
     "liveSelect": "Click a box with labelled leaves (a neuron, or a parameter) to change its numbers here.",
     "liveGrad": "∂{root}/∂{leaf} = {grad}",
-    "status_training": "",
     "trainStep": "step {step} (of 0–{last})",
     "stepLine": "The tangent's slope is ∂E/∂{p} = {g}; the step −lr·∂E/∂{p} = {dw} (lr = {lr}) moves {p} to {next}.",
     "grows": "The tangent falls to the right, so {p} grows and E falls.",

@@ -34,7 +34,7 @@ import graphviz
 
 from micrograd_id._files import write_atomic
 from micrograd_id.engine import Value, local_derivatives, topological_order
-from micrograd_id.explain import _local_formula, _names
+from micrograd_id.notation import local_formula, node_names
 
 __all__ = ["draw_dot", "render", "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "FORMATS"]
 
@@ -370,7 +370,7 @@ class _Drawing:
         self.graph = graph
         self.fmt = fmt
         # Readable names for the formulas on the arrows, the ones explain() prints.
-        self.names = _names(graph.order) if local_derivatives else None
+        self.names = node_names(graph.order) if local_derivatives else None
         self.dot = graphviz.Digraph(
             graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                         "nodesep": "0.25", "ranksep": "0.35", "labelloc": "b"},
@@ -395,7 +395,7 @@ class _Drawing:
     def _local_text(self, v, i):
         """∂(op)/∂(input i) on its arrow: "x = 1" where the formula is short, else the number."""
         number = self._number(local_derivatives(v)[i])
-        formula = _unwrapped(_local_formula(v, i, self.names))
+        formula = _unwrapped(local_formula(v, i, self.names).text)
         if len(formula) > _SHORT_FORMULA or _is_number(formula):  # "1", "−1": the number says it all
             return number
         return f"{_escape(formula)} = {number}"

@@ -6,7 +6,9 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("explorer-data").textContent);
-  var live = typeof EXPLORER_LIVE === "undefined" ? null : EXPLORER_LIVE;  // eslint-disable-line no-undef
+  // The graph's program and each op's local derivatives, written by the compiler (null: live mode is off).
+  var programs = typeof EXPLORER_LIVE === "undefined" ? null : EXPLORER_LIVE;  // eslint-disable-line no-undef
+  var live = programs && data.live;
   var WORDS = data.words, nodes = data.nodes, edges = data.edges, groups = data.groups;
   var PLAY_INTERVAL_MS = 1100, SVGNS = "http://www.w3.org/2000/svg";
 
@@ -48,21 +50,67 @@
   var VALUE_OF = {
     v: function (i) { return numbers.values[i]; }, g: function (i) { return numbers.grads[i]; },
     d: function (k) { return numbers.locals[k]; }, c: function (k) { return numbers.products[k]; },
-    b: function (k) { return before[k]; }, a: function (k) { return after[k]; }
+    a: function (k) { return after[k]; }
   };
-  function text(pieces) {  // a text of the steps: strings, and [code, index(, operand)] for numbers
+  function text(pieces) {  // Python's pieces: strings, and [code, index(, operand)] for numbers
     return pieces.map(function (piece) {
       return typeof piece === "string" ? piece : format(VALUE_OF[piece[0]](piece[1]), 6, piece[2] === 1);
     }).join("");
   }
-  function holds(when) {  // a "why" line is shown only while the numbers make it true
-    if (!when) return true;
-    var k = when[1];
-    if (when[0] === "gzero") return numbers.grads[k] === 0;
-    if (when[0] === "czero") return numbers.products[k] === 0 && numbers.grads[edges[k][0]] !== 0;
-    if (when[0] === "tiny") return Math.abs(numbers.locals[k]) < when[2];
-    return true;
+  var seen = [], counted = nodes.map(function () { return 0; });  // edge k is use number seen[k] of its input
+  edges.forEach(function (edge, k) { counted[edge[1]] += 1; seen[k] = counted[edge[1]]; });
+  var ROOT = nodes[0].operand || nodes[0].name;
+  function operand(i) { return nodes[i].operand || nodes[i].name; }
+
+  // ----- an operation's step: a reference to its node, written with WORDS and today's numbers --
+  function opStep(kind, i) {
+    var ks = inputEdges[i], children = ks.map(function (k) { return edges[k][1]; });
+    return kind === "forward" ? {kind: kind, node: i, active: [i], focus: children, computed: [i]}
+                              : {kind: kind, node: i, active: [i], focus: children, passed: ks, predict: ks[0]};
   }
+  function slots(k) {  // what the op sentences say about edge k (the arrow into input c of node i)
+    var i = edges[k][0], c = edges[k][1], g = numbers.grads[i];
+    return {op: nodes[i].op, name: nodes[i].name, out: operand(i), root: ROOT,
+            "in": operand(c), inName: nodes[c].name, formula: edges[k][2], value: format(numbers.values[c], 6),
+            d: format(numbers.locals[k], 6), dOp: format(numbers.locals[k], 6, true), gOp: format(g, 6, true),
+            before: format(before[k], 6, true), after: format(after[k], 6), c: format(numbers.products[k], 6),
+            uses: uses[c], seen: seen[k]};
+  }
+  function opTitle(step) {
+    var node = nodes[step.node];
+    return fill(step.kind === "forward" ? WORDS.forwardTitle : WORDS.backwardTitle, {name: node.name, op: node.op});
+  }
+  function opLines(step) {  // [[kind, text, input node]] for one operation's step
+    var i = step.node, node = nodes[i];
+    if (step.kind === "forward") {
+      var inputs = inputEdges[i].map(function (k) { return format(numbers.values[edges[k][1]], 6, true); });
+      var withNumbers = node.notation.replace(/\{(\d+)\}/g, function (all, j) { return j < inputs.length ? inputs[j] : all; });
+      return [["value", fill(node.expr ? WORDS.forwardLabelled : WORDS.forward,
+                             {name: node.name, expr: node.expr, numbers: withNumbers, value: format(numbers.values[i], 6)})]];
+    }
+    var lines = [["arriving", fill(WORDS.arriving, {op: node.op, name: node.name, out: operand(i), root: ROOT,
+                                                     arrived: format(numbers.grads[i], 6)})]];
+    if (numbers.grads[i] === 0) lines.push(["why", fill(WORDS.nothingArrives, {out: operand(i), root: ROOT})]);
+    inputEdges[i].forEach(function (k) {
+      var s = slots(k), c = edges[k][1], why = edges[k][3];
+      lines.push(["local", fill(s.formula ? WORDS.local : WORDS.localNumber, s)]);
+      lines.push(["contribution", fill(WORDS.contribution, s), c]);
+      if (uses[c] > 1) lines.push(["accumulate", fill(WORDS.accumulate, s)]);
+      if (seen[k] === uses[c]) lines.push(["done", fill(WORDS.done, s)]);
+      if (whyFlat(k)) lines.push(["why", whyFlat(k)]);
+    });
+    return lines;
+  }
+  function whyFlat(k) {  // why (almost) nothing passes along edge k, when the numbers say so; else ""
+    var why = edges[k][3], i = edges[k][0];
+    var shown = why === "saturated" ? Math.abs(numbers.locals[k]) < data.saturated
+                                    : why && numbers.products[k] === 0 && numbers.grads[i] !== 0;
+    return shown ? fill(WORDS.why[why], slots(k)) : "";
+  }
+  data.steps.forEach(function (step, n) {
+    if (step.node !== undefined) data.steps[n] = opStep(step.kind, step.node);
+    if (step.inner) step.inner = step.inner.map(function (i) { return opStep(step.kind, i); });
+  });
 
   // ----- the drawing: which SVG text shows which number -----------------------------------
   var svg = document.querySelector("#viewport svg"), byTitle = {};
@@ -88,7 +136,7 @@
   });
   boxes.forEach(function (b) { if (b.params) b.paramsHead = b.params.textContent.split("max |grad| ")[0] + "max |grad| "; });
   var arrows = edges.map(function (edge) {  // an arrow's label: "formula = number", or the number alone
-    var g = byTitle[edge[2]], label = g ? g.querySelector("text") : null;
+    var g = byTitle[edge[4]], label = g ? g.querySelector("text") : null;
     if (!label) return {g: g};
     var words = label.textContent, cut = words.lastIndexOf(" = ");
     return {g: g, label: label, prefix: cut >= 0 ? words.slice(0, cut + 3) : ""};
@@ -159,7 +207,7 @@
   function arrowsOf(step) {
     var ks = (step.passed || []).slice();
     (step.computed || []).forEach(function (i) { ks = ks.concat(inputEdges[i]); });
-    return ks.map(function (k) { return edges[k][2]; });
+    return ks.map(function (k) { return edges[k][4]; });
   }
 
   // Step k: the state after it, the marks on the drawing, the panel. In predict mode a backward
@@ -186,11 +234,16 @@
   }
 
   function renderPanel(step, pending) {
-    $("step-title").textContent = text(step.title);
+    $("step-title").textContent = step.node !== undefined ? opTitle(step) : text(step.title);
     var hidden = pending ? {contribution: 1, done: 1, accumulate: 1, why: 1} : {};
-    var items = step.lines.filter(function (line) { return !hidden[line.kind] && holds(line.when); }).map(function (line) {
-      var item = make("li", line.kind, text(line.text));
-      if (line.node !== undefined) item.dataset.node = line.node;
+    var lines = step.node !== undefined ? opLines(step) : [];
+    (step.lines || []).forEach(function (line) {
+      if (line.edge === undefined) lines.push([line.kind, text(line.text)]);
+      else if (whyFlat(line.edge)) lines.push(["why", whyFlat(line.edge)]);
+    });
+    var items = lines.filter(function (line) { return !hidden[line[0]]; }).map(function (line) {
+      var item = make("li", line[0], line[1]);
+      if (line[2] !== undefined) item.dataset.node = line[2];
       return item;
     });
     $("lines").replaceChildren.apply($("lines"), items);
@@ -215,7 +268,7 @@
       $("open-box").dataset.box = box;
     }
     $("predict").hidden = !pending;
-    if (pending) $("predict-question").textContent = text(step.ask);
+    if (pending) $("predict-question").textContent = fill(WORDS.ask, slots(step.predict));
     $("verdict").hidden = !step.verdict || pending;
     if (step.verdict) $("verdict").textContent = step.verdict;
   }
@@ -237,7 +290,7 @@
 
   // ----- predict, then reveal --------------------------------------------------------------
   function predicting(step) {
-    return $("predict-mode").checked && step.predict !== undefined && step.ask && !step.verdict;
+    return $("predict-mode").checked && step.predict !== undefined && !step.verdict;
   }
   document.querySelectorAll("#predict [data-sign]").forEach(function (button) {
     button.addEventListener("click", function () {
@@ -245,7 +298,7 @@
       var sign = truth > 0 ? 1 : truth < 0 ? -1 : 0, guess = Number(button.dataset.sign);
       var value = $("predict-value").value, words = [guess === sign ? WORDS.right : WORDS.wrong];
       if (value !== "" && isFinite(Number(value))) words.push(fill(WORDS.yourValue, {value: format(Number(value), 6)}));
-      words.push(text(step.answer));
+      words.push(fill(WORDS.answer, slots(step.predict)));
       step.verdict = words.join(" ");
       $("predict-value").value = "";
       show(current);
@@ -290,8 +343,10 @@
   var MARGIN = 24;     // points kept around what the step acts on
   var view = {x: whole.x + whole.width / 2, y: whole.y + whole.height / 2, scale: 1};
   function size() { return {w: viewport.clientWidth || 1, h: viewport.clientHeight || 1}; }
-  function apply() {
+  function apply() {  // the window onto the drawing; it never wanders off the drawing's edges
     var s = size(), w = s.w / view.scale, h = s.h / view.scale;
+    view.x = w >= whole.width ? whole.x + whole.width / 2 : Math.max(whole.x + w / 2, Math.min(whole.x + whole.width - w / 2, view.x));
+    view.y = h >= whole.height ? whole.y + whole.height / 2 : Math.max(whole.y + h / 2, Math.min(whole.y + whole.height - h / 2, view.y));
     svg.setAttribute("viewBox", [view.x - w / 2, view.y - h / 2, w, h].join(" "));
   }
   function fitScale() { var s = size(); return Math.min(s.w / whole.width, s.h / whole.height, 2); }
@@ -365,13 +420,13 @@
   // ----- what if: the leaves as inputs, recomputed by the graph's own program ---------------
   var leaves = [];
   nodes.forEach(function (node, i) { if (node.leaf !== undefined) leaves.push(i); });
-  var program = live && live.graph, leafValues = {};
+  var program = live ? programs.graph : null, leafValues = {};
   leaves.forEach(function (i) { leafValues[i] = numbers.values[i]; });
   function recompute() {  // every number again, from the leaves: the program's values and gradients
     var result = program.apply(null, live.inputs.map(function (i) { return leafValues[i]; }));
     numbers.values = result.values; numbers.grads = result.grads;
     numbers.locals = edges.map(function (edge, k) {
-      var v = edge[0], local = live.locals[live.localOf[k][0]];
+      var local = programs.locals[live.localOf[k][0]];
       return local.apply(null, live.localOf[k][1].map(function (c) { return numbers.values[c]; }))[live.localOf[k][2]];
     });
     numbers.products = edges.map(function (edge, k) { return numbers.grads[edge[0]] * numbers.locals[k]; });
@@ -427,6 +482,7 @@
   var training = data.training;
   if (data.trainingNote) { $("training-note").hidden = false; $("training-note").textContent = data.trainingNote; }
   if (!training) return;
+  $("training").hidden = false;
   explorerTraining({  // explorer-training.js, included before this script
     words: WORDS, training: training, program: program, inputs: live ? live.inputs : [],
     leafValues: leafValues, format: format, fill: fill, make: make,
