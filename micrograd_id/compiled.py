@@ -1,519 +1,328 @@
-"""compile_graph: a recorded graph written out as straight-line Python, to read and to run fast.
+"""compile_graph: a recorded graph written out as straight-line code, to read and to run fast.
 
 A graph recorded once can be replayed without building it again: one local
 variable per node, one line per op (the forward pass), then one line per
-edge in reverse (the backward pass), adding up where a node feeds several ops.
-That is the "staged" backprop of CS231n's notes, and what tracing compilers
-such as jax.jit and torch.compile do with a real program.
+edge in reverse (the backward pass), adding up where a node feeds several
+ops. That is the "staged" backprop of CS231n's notes, and what tracing
+compilers such as jax.jit and torch.compile do with a real program.
 
-Nothing here knows a derivative. The forward lines use each op's ``code``
-template (else they call its ``forward``); the backward lines come from
-running each op's own ``rule`` on symbols (``_Symbol``) that write down the
-arithmetic done to them. A rule that looks at its numbers (a branch, as in
-``a ** b`` with a Value exponent) cannot be written down that way, and a
-user's rule is the user's code: both are called as functions instead.
+Nothing here knows a derivative: the backward lines are each op's own rule,
+run on symbols that write down the arithmetic done to them (``tracing``).
+``planning`` reads the graph (what each node is, what folds into one line,
+which neurons form a layer); ``program`` writes it as Python.
 
-The same source runs on floats (exactly the engine's arithmetic, in the
-engine's order) and on numpy arrays (one value per sample, each gradient
-summed to its input's shape); only what the names ``_exp``, ``_sign`` ...
-stand for differs between the two.
+Two programs come out of one graph. On floats, one line per op with
+exactly the engine's arithmetic in the engine's order, and the engine's
+errors where its forwards refuse an input. On numpy arrays (one value per
+sample, each gradient summed over the samples), the tensor program: a layer
+of neurons is one matrix product each way. ``source`` shows the program that
+runs on arrays; ``scalar_source`` the same graph one op a line.
+``to_javascript`` writes the graph for the explorer page from the same rules.
 """
 
-import builtins
-import keyword
+from __future__ import annotations
+
 import math
-import re
+import types
+from collections.abc import Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 from micrograd_id import engine
 from micrograd_id._checks import real_float
-from micrograd_id.engine import topological_order
+from micrograd_id.engine import AnomalyError, Value
+from micrograd_id.ops import HELPERS, Helpers, Op
+from micrograd_id.planning import Plan
+from micrograd_id.program import FUNCTION, PythonProgram, Slot
+from micrograd_id.tracing import (
+    JavaScriptPrinter,
+    Symbol,
+    Untraceable,
+    placeholders,
+    symbol,
+    trace_branches,
+    trace_rule,
+)
 
-__all__ = ["compile_graph", "CompiledGraph"]
-
-FUNCTION = "forward_backward"
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")  # what a label may become as a variable name
-_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "inf", "nan", FUNCTION}
-
-
-# ----- symbols: a rule run on them writes itself down ------------------------------------
-
-class Untraceable(Exception):
-    """A rule asked a question about its numbers (a branch, a comparison): it cannot be staged."""
-
-
-_ATOM, _POWER, _UNARY, _PRODUCT, _SUM = 5, 4, 3, 2, 1  # Python's binding strength, tightest first
-
-
-class _Symbol:
-    """An expression in Python source, with how tightly it binds (for minimal parentheses).
-
-    Printing keeps the tree of the arithmetic exactly, so the generated line
-    evaluates the same floating-point operations in the same order as the rule.
-    """
-
-    __slots__ = ("text", "strength")
-    __array_ufunc__ = None  # numpy must hand arithmetic back to the symbol
-
-    def __init__(self, text, strength=_ATOM):
-        self.text = text
-        self.strength = strength
-
-    def _binary(self, other, symbol, strength, reflected=False):
-        left, right = (other, self) if reflected else (self, other)
-        left, right = _symbol(left), _symbol(right)
-        if symbol == "**":  # right-associative, and its right side may be -x
-            left_ok, right_ok = left.strength > strength, right.strength >= _UNARY
-        else:  # left-associative
-            left_ok, right_ok = left.strength >= strength, right.strength > strength
-        return _Symbol(f"{_wrap(left, left_ok)} {symbol} {_wrap(right, right_ok)}", strength)
-
-    def __add__(self, other):
-        return self._binary(other, "+", _SUM)
-
-    def __radd__(self, other):
-        return self._binary(other, "+", _SUM, True)
-
-    def __sub__(self, other):
-        return self._binary(other, "-", _SUM)
-
-    def __rsub__(self, other):
-        return self._binary(other, "-", _SUM, True)
-
-    def __mul__(self, other):
-        return self._binary(other, "*", _PRODUCT)
-
-    def __rmul__(self, other):
-        return self._binary(other, "*", _PRODUCT, True)
-
-    def __truediv__(self, other):
-        return self._binary(other, "/", _PRODUCT)
-
-    def __rtruediv__(self, other):
-        return self._binary(other, "/", _PRODUCT, True)
-
-    def __pow__(self, other):
-        return self._binary(other, "**", _POWER)
-
-    def __rpow__(self, other):
-        return self._binary(other, "**", _POWER, True)
-
-    def __neg__(self):
-        return _Symbol(f"-{_wrap(self, self.strength == _ATOM)}", _UNARY)
-
-    def _question(self, *_):
-        raise Untraceable("the rule compares or converts a symbolic number")
-
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _question
-    __bool__ = __float__ = __int__ = __index__ = __abs__ = _question
-    __hash__ = object.__hash__
-
-
-def _wrap(symbol, bare_ok):
-    return symbol.text if bare_ok else f"({symbol.text})"
-
-
-def _symbol(x):
-    if isinstance(x, _Symbol):
-        return x
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
-        return _Symbol(_literal(float(x)))
-    raise Untraceable(f"the rule used a {type(x).__name__}")
-
-
-def _literal(x):
-    """A float as source that evaluates to exactly that float (repr round-trips)."""
-    text = repr(x)  # 'inf' and 'nan' are names the generated code defines
-    return f"({text})" if text.startswith("-") else text
-
-
-def _recorder(name, function):
-    """An engine helper that, given a symbol, writes a call to itself (on numbers: computes)."""
-    def helper(*args):
-        if not any(isinstance(a, _Symbol) for a in args):
-            return function(*args)
-        if name == "_ieee_power" and not isinstance(args[1], _Symbol) and args[1] >= 0.0:
-            return args[0] ** args[1]  # the same as plain a ** k, which reads better
-        return _Symbol(f"{name}({', '.join(_symbol(a).text for a in args)})")
-    return helper
-
-
-# The helpers the built-in rules call besides arithmetic; generated code calls them by these names.
-HELPERS = ("_sign", "_step", "_divide", "_ieee_power", "_ieee_log", "_sin", "_cos")
-_TRACE_GLOBALS = {**vars(engine), **{name: _recorder(name, getattr(engine, name)) for name in HELPERS}}
-
-
-def _staged_rule(op):
-    """op's rule with the engine's helpers recording calls, or None if it is not the engine's own."""
-    rule = op.rule
-    code = getattr(rule, "__code__", None)
-    if code is None or rule.__globals__ is not vars(engine) or rule.__name__ == "checked_rule":
-        return None  # a user's rule (define_op wraps it in checked_rule): call it
-    return type(rule)(code, _TRACE_GLOBALS, rule.__name__, rule.__defaults__, rule.__closure__)
-
-
-def _trace(op, g, out, inputs):
-    """The rule's gradients as source texts, or None if the rule cannot be staged."""
-    rule = _staged_rule(op)
-    if rule is None:
-        return None
-    try:
-        grads = rule(g, out, *inputs)
-        return [_symbol(d).text for d in grads]
-    except Exception:  # noqa: BLE001 - any failure to stage just means: call the rule instead
-        return None
+__all__ = ["compile_graph", "CompiledGraph", "to_javascript", "Slot"]
 
 
 # ----- the numbers behind the names: floats, or numpy arrays ----------------------------------
 
-def _sigmoid_array(x):
+def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _relu_array(x):
+def _relu_array(x: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.0, 0.0, x)  # nan stays nan and -0.0 becomes 0.0, as in the engine
 
 
-def _step_array(x):
+def _step_array(x: np.ndarray) -> np.ndarray:
     return np.greater(x, 0.0).astype(float)  # 0.0 at nan, as float(x > 0.0)
 
 
-# numpy has a ufunc of the same name for every other built-in op without a code template.
-_ARRAY_FORWARD = {"sigmoid": _sigmoid_array, "relu": _relu_array}
-_ARRAY_HELPERS = {"_sign": np.sign, "_step": _step_array, "_divide": np.divide, "_ieee_power": np.power, "_ieee_log": np.log,
-                  "_sin": np.sin, "_cos": np.cos}
+# The rules' helpers on arrays: numpy's IEEE arithmetic is what the float helpers spell out.
+NUMPY_HELPERS = Helpers(sign=np.sign, step=_step_array, divide=np.divide, power=np.power, log=np.log,
+                        sin=np.sin, cos=np.cos)
+# Built-in forwards without a code template: numpy's ufunc of the same name, except these two.
+_ARRAY_FORWARDS: dict[str, Callable[[np.ndarray], np.ndarray]] = {"sigmoid": _sigmoid_array, "relu": _relu_array}
 
 
-def _elementwise(function, nin):
+def _elementwise(function: Callable[..., Any], nin: int) -> Callable[..., np.ndarray]:
     """function on floats, applied to each element of broadcast numpy arrays (for what numpy lacks)."""
     ufunc = np.frompyfunc(function, nin, 1)
     return lambda *args: np.asarray(ufunc(*args), dtype=float)
 
 
-def _elementwise_rule(rule, arity):
+def _elementwise_rule(rule: Callable[..., Any], arity: int) -> Callable[..., list[np.ndarray]]:
     """A rule on floats applied element by element: one gradient array per input."""
     parts = [_elementwise(lambda *args, i=i: rule(*args)[i], arity + 2) for i in range(arity)]
     return lambda *args: [part(*args) for part in parts]
 
 
-def _per_sample(value):
-    value = np.asarray(value, dtype=float)
-    return float(value) if value.ndim == 0 else value
+def _array_forward(op: Op) -> Callable[..., Any]:
+    if op.builtin:
+        if op.name in _ARRAY_FORWARDS:
+            return _ARRAY_FORWARDS[op.name]
+        ufunc = getattr(np, op.name, None)
+        if isinstance(ufunc, np.ufunc):
+            return ufunc
+        if op.power is not None:
+            k = op.power
+            return lambda a: np.power(a, k)
+    return _elementwise(op.forward, op.arity)
 
 
-def _sum_to(g, shape):
-    """The gradient of a broadcast input: g summed over the axes the input was stretched along."""
-    g = np.asarray(g, dtype=float)
-    if g.shape != shape:
-        g = g.sum(axis=tuple(range(g.ndim - len(shape)))) if g.ndim > len(shape) else g
-        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-        g = np.broadcast_to(g.sum(axis=stretched, keepdims=True), shape).copy()
-    return float(g) if g.ndim == 0 else g
+def _stack_rows(*rows: Any) -> np.ndarray:
+    """Rows (numbers or per-sample arrays) as one 2-D block, a row each: a layer's input."""
+    return np.stack(np.broadcast_arrays(*rows)).reshape(len(rows), -1)
 
 
-# ----- writing the program ------------------------------------------------------------------------
-
-class _Names:
-    """Unique identifiers; a label (or an op's name) is used only if it is a plain identifier."""
-
-    def __init__(self):
-        self.taken = set(_RESERVED)
-
-    def fresh(self, wanted, fallback, prefix=""):
-        base = prefix + (wanted if wanted and _NAME.fullmatch(wanted) and wanted not in _RESERVED else fallback)
-        name, k = base, 2
-        while name in self.taken:
-            name, k = f"{base}_{k}", k + 1
-        self.taken.add(name)
-        return name
+def _checker(on_arrays: bool, messages: list[str]) -> Callable[[Any, int], None]:
+    def check(value: Any, k: int) -> None:
+        finite = bool(np.isfinite(value).all()) if on_arrays else math.isfinite(value)
+        if not finite:
+            shown = value if not on_arrays else np.asarray(value)[~np.isfinite(value)].flat[0]
+            raise AnomalyError(messages[k].format(shown))
+    return check
 
 
-def _from_label(label):
-    """L0.N1.w2 -> L0_N1_w2: a label's dots and dashes as underscores (checked against _NAME after)."""
-    return re.sub(r"[.\-\[\]]", "_", label) if label else label
+def _function(program: PythonProgram, on_arrays: bool) -> Callable[..., Any]:
+    """The program's function, with its names bound to the float or the array versions."""
+    namespace: dict[str, Any] = {
+        "__builtins__": {"abs": abs}, "inf": math.inf, "nan": math.nan, "np": np, "stack_rows": _stack_rows,
+        "helpers": NUMPY_HELPERS if on_arrays else HELPERS,
+        "ops": types.SimpleNamespace(**{name: _array_forward(op) if on_arrays else op.forward
+                                        for op, name in program.forwards.items()}),
+        "rules": types.SimpleNamespace(**{name: _elementwise_rule(op.rule, op.arity) if on_arrays else op.rule
+                                          for op, name in program.rule_calls.items()}),
+        "check": _checker(on_arrays, program.messages),
+    }
+    # The source holds generated names, numbers and the code= templates of the graph's user ops:
+    # the user's own Python, which runs here as it would in the user's program (not a sandbox).
+    exec(compile(program.source, "<compiled graph>", "exec"), namespace)  # noqa: S102
+    return namespace[FUNCTION]
 
 
-def comment(text, limit=100):
-    """text made safe for a # comment: one line, control characters escaped, bounded length."""
-    safe = text if text.isprintable() else "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-    return safe if len(safe) <= limit else safe[:limit - 1] + "…"
-
-
-def _derivative_text(op, i, names, out):
+def _anomaly_detection() -> bool:
+    """Whether detect_anomaly() is on here: it refuses a non-finite leaf."""
     try:
-        return op.derivatives[i].format(*names, out=out)
-    except (IndexError, KeyError, ValueError):
-        return op.derivatives[i]
+        Value(math.inf)
+    except AnomalyError:
+        return True
+    return False
 
 
-class _Program:
-    """The generated source, and what its names stand for on floats and on arrays."""
-
-    def __init__(self, output, inputs, wrt, also):
-        self.lines = []
-        self.float_names = {"inf": math.inf, "nan": math.nan,
-                            **{name: getattr(engine, name) for name in HELPERS}}
-        self.array_names = {"inf": math.inf, "nan": math.nan, "np": np, **_ARRAY_HELPERS}
-        self.globals_of = {}  # id(op) -> its forward's or rule's name in the generated code
-        self.names = _Names()
-        self.may_be_complex = False
-        self.rule_texts = {}  # (op, constants) -> the texts of its rule on placeholders
-        self.inner_notes = {}  # a folded node -> what its expression holds, for the comment of its line
-        self._write(output, inputs, wrt, also)
-
-    def _global(self, kind, op, float_value, array_value):
-        key = (kind, id(op))
-        if key not in self.globals_of:  # exp's forward is _exp, a ** b's rule _d_op1 ...
-            prefix = "_" if kind == "forward" else "_d_"
-            name = self.names.fresh(op.name, f"op{len(self.globals_of)}", prefix)
-            self.globals_of[key] = name
-            self.float_names[name], self.array_names[name] = float_value, array_value
-        return self.globals_of[key]
-
-    def _write(self, output, inputs, wrt, also):
-        order = topological_order(output)  # output first, each node before its inputs
-        input_set = set(inputs)
-        depends = {}  # node -> whether it depends on an input (else it is a constant)
-        needs = {}  # node -> whether a gradient in wrt flows through it
-        wanted = set(wrt)
-        self.uses = uses = {}  # node -> how many op inputs it is
-        for node in reversed(order):
-            depends_on, needed = node in input_set, node in wanted
-            for child in node.children:
-                depends_on, needed = depends_on or depends[child], needed or needs[child]
-                uses[child] = uses.get(child, 0) + 1
-            depends[node], needs[node] = depends_on, needed
-        self.depends = depends
-        self.name = name = {}  # node -> its local variable, or its number if it is a constant
-        for k, node in enumerate(inputs):
-            name[node] = self.names.fresh(_from_label(node.label), f"x{k}")
-        for node in reversed(order):
-            if node not in name and not depends[node]:
-                name[node] = _literal(node.data)
-        counter = 0
-        for node in reversed(order):
-            if node not in name:
-                name[node] = self.names.fresh(_from_label(node.label), f"v{counter}")
-                counter += 1
-
-        grad = {node: self.names.fresh("d_" + name[node], "d") for node in order if needs[node]}
-        self.traced = {node: self._trace(node) for node in order if node.operation is not None and needs[node]}
-        read = set()  # the names some backward line reads
-        for node, texts in self.traced.items():
-            if texts is None:  # the rule is called with the node's value and its inputs'
-                read.update([name[node], *(name[c] for c in node.children)])
-            else:
-                read.update(_IDENTIFIER.findall(" ".join(t for t, c in zip(texts, node.children) if needs[c])))
-        keep = read | {name[output], *(name[v] for v in also)}
-        parent = {child: node for node in order for child in node.children}
-        self.foldable = {node for node in order
-                         if node.operation is not None and depends[node] and uses.get(node) == 1
-                         and not node.label and name[node] not in keep and _takes_folds(parent[node].operation)}
-
-        self.lines.append(f"def {FUNCTION}({', '.join(name[x] for x in inputs)}):")
-        self.lines.append("    # forward: each input computed before the ops that use it; an unlabelled value used once")
-        self.lines.append("    # and not read by the backward pass is written inside that op's line (the same order)")
-        self.folded = {}  # node -> (its expression, how many ops it holds) while it waits for its consumer
-        for node in reversed(order):
-            if node.operation is not None and depends[node]:
-                self._forward_line(node)
-        self.lines.append(f"    # backward: d_n is ∂{name[output]}/∂n. The chain rule, one edge per line, from the output:")
-        self.lines.append("    # an op's d times its local derivative is added to each input's d")
-        if needs[output]:
-            self._line(f"{grad[output]} = 1.0", f"∂{name[output]}/∂{name[output]} = 1")
-        assigned = {output}
-        for node in order:
-            if node.operation is not None and needs[node]:
-                self._backward_lines(node, grad, needs, assigned)
-        results = ", ".join(grad[x] if x in assigned else "0.0" for x in wrt)
-        kept = f", [{', '.join(name[v] for v in also)}]" if also else ""
-        self.lines.append(f"    return {name[output]}, [{results}]{kept}")
-        self.source = "\n".join(self.lines) + "\n"
-
-    def _line(self, code, note, limit=100):
-        self.lines.append(f"    {code:<44}  # {comment(note, limit)}")
-
-    def _trace(self, node):
-        """node's rule's gradient texts, on the names of its value and inputs (None: call the rule).
-
-        The output's gradient is written _G: which name holds it is known only when the line is written.
-        """
-        name, depends = self.name, self.depends
-        # Traced once per op and pattern of constants (a constant by its exact text), on placeholders:
-        key = (node.operation, tuple(None if depends[c] else name[c] for c in node.children))
-        if key not in self.rule_texts:
-            symbols = [_Symbol(f"__{i}__") if depends[c] else c.data for i, c in enumerate(node.children)]
-            self.rule_texts[key] = _trace(node.operation, _Symbol(_G), _Symbol("__out__"), symbols)
-        if self.rule_texts[key] is None:
-            return None
-        texts = list(self.rule_texts[key])
-        swaps = [(f"__{i}__", name[c]) for i, c in enumerate(node.children) if depends[c]]
-        swaps.append(("__out__", name[node]))
-        for i, text in enumerate(texts):
-            for placeholder, actual in swaps:
-                if placeholder in text:
-                    text = text.replace(placeholder, actual)
-            texts[i] = text
-        return texts
-
-    def _expression(self, node):
-        """(node's forward as a _Symbol over its inputs' names or folded expressions, ops folded into it)."""
-        op, name = node.operation, self.name
-        args, held = [], 0
-        for c in node.children:
-            if c in self.folded:
-                symbol, ops = self.folded.pop(c)
-                args.append(symbol)
-                held += ops
-            else:
-                args.append(_Symbol(name[c]))
-        if op.code is not None:
-            self.may_be_complex |= op.name == "**" or (op.name.startswith("**") and
-                                                        not float(op.name[2:]).is_integer())
-            return _template(op, args), held
-        array = _ARRAY_FORWARD.get(op.name) if op in engine.OPS.values() else None
-        if array is None:
-            ufunc = getattr(np, op.name, None) if op in engine.OPS.values() else None
-            array = ufunc if isinstance(ufunc, np.ufunc) else _elementwise(op.forward, op.arity)
-        function = self._global("forward", op, op.forward, array)
-        return _Symbol(f"{function}({', '.join(a.text for a in args)})"), held
-
-    def _note(self, node):
-        """The comment of node's op: its symbol and local derivatives, on its inputs' names."""
-        op, name = node.operation, self.name
-        args = [name[c] for c in node.children]
-        local = ", ".join(f"∂{name[node]}/∂{a} = {_derivative_text(op, i, args, name[node])}"
-                          for i, (a, c) in enumerate(zip(args, node.children)) if self.depends[c])
-        label = f"{node.label} = " if node.label and _from_label(node.label) != name[node] else ""
-        return f"{label}{op.symbol}: {local}" if local else f"{label}{op.symbol}"
-
-    def _short(self, node):
-        """node's op on its inputs' names: what a folded node would have been as a line of its own."""
-        op, args = node.operation, [self.name[c] for c in node.children]
-        text = op.code.format(*args) if op.code is not None else f"{op.name}({', '.join(args)})"  # names: atoms
-        return f"{self.name[node]} = {text}"
-
-    def _forward_line(self, node):
-        inside = [c for c in node.children if c in self.folded]
-        symbol, held = self._expression(node)
-        if node in self.foldable and held < _FOLD_LIMIT:
-            self.folded[node] = (symbol, held + 1)
-            self.inner_notes[node] = [n for c in inside for n in self.inner_notes.pop(c)] + [self._short(node)]
-            return
-        notes = [n for c in inside for n in self.inner_notes.pop(c)]
-        note = self._note(node) + (f"; inside, in order: {', '.join(notes)}" if notes else "")
-        self._line(f"{self.name[node]} = {symbol.text}", note, limit=100 if not notes else 240)
-
-    def _backward_lines(self, node, grad, needs, assigned):
-        op, name = node.operation, self.name
-        args = [name[c] for c in node.children]
-        texts = self.traced[node]
-        if texts is not None:  # the output's gradient by its name now (a + may have made it another's)
-            texts = [text.replace(_G, grad[node]) for text in texts]
-        else:  # call the rule itself: on arrays, element by element
-            rule = self._global("rule", op, op.rule, _elementwise_rule(op.rule, op.arity))
-            parts = self.names.fresh(f"d_{name[node]}_inputs", "parts")
-            self._line(f"{parts} = {rule}({', '.join([grad[node], name[node], *args])})",
-                       f"the rule of {op.name} (it is not straight-line arithmetic)")
-            texts = [f"{parts}[{i}]" for i in range(len(args))]
-        for i, (child, text) in enumerate(zip(node.children, texts)):
-            if not needs[child]:
-                continue
-            if text == grad[node] and self.uses[child] == 1 and child.children:  # after a +: no line needed
-                self.lines.append(f"    # {grad[child]} is {text}: ∂{name[node]}/∂{args[i]} = 1")
-                grad[child] = text
-                assigned.add(child)
-                continue
-            # `d = d + term`, not `d += term`: on numpy arrays += works in place, and d may be
-            # the very array another gradient was set to (d_x1 = d_v2 after a +).
-            total = f"{grad[child]} + {text}" if child in assigned else text
-            assigned.add(child)
-            self._line(f"{grad[child]} = {total}",
-                       f"∂{name[node]}/∂{args[i]} = {_derivative_text(op, i, args, name[node])}")
-
-
-_G = "__g__"  # the output's gradient while a rule is traced (no generated name looks like it)
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_FOLD_LIMIT = 64  # ops in one expression at most: deep chains stay within the parser's limits
-_OPERATORS = {"+": ("+", _SUM), "-": ("-", _SUM), "*": ("*", _PRODUCT), "/": ("/", _PRODUCT),
-              "**": ("**", _POWER)}
-_POWER_BY = re.compile(r"\{0\} \*\* (\S+)")
-
-
-def _template(op, args):
-    """The built-in op's code template on symbols, parenthesised as Python parses it (so: the same order)."""
-    if op.name in _OPERATORS and op is engine.OPS.get(op.name):
-        symbol, strength = _OPERATORS[op.name]
-        return args[0]._binary(args[1], symbol, strength)
-    if op is engine.OPS.get("neg"):
-        return -args[0]
-    if op is engine.OPS.get("abs"):
-        return _Symbol(f"abs({args[0].text})")
-    power = _POWER_BY.fullmatch(op.code) if op.name.startswith("**") else None
-    if power:  # a ** k for a constant k (k as the template writes it, maybe negative)
-        k = power.group(1)
-        return args[0]._binary(_Symbol(k, _UNARY if k.startswith("-") else _ATOM), "**", _POWER)
-    # a user's template: each input in parentheses, and the whole binding loosest of all
-    return _Symbol(op.code.format(*(a.text if a.strength == _ATOM else f"({a.text})" for a in args)), 0)
-
-
-def _takes_folds(op):
-    """Whether an input of op may be an expression in its line: a built-in template or a call."""
-    return op.code is None or op in engine.OPS.values() or op.name.startswith("**")
-
+# ----- the compiled graph -------------------------------------------------------------------------
 
 class CompiledGraph:
-    """A graph as a Python function of its inputs: call it for (value, grads); read ``source``."""
+    """A graph as a Python function of its inputs: call it for (value, grads); read ``source``.
 
-    def __init__(self, output, inputs, wrt, also=()):
-        program = _Program(output, inputs, wrt, also)
-        self.also = list(also)
-        self.source = program.source
-        self.inputs, self.wrt = list(inputs), list(wrt)
-        self._may_be_complex = program.may_be_complex
-        code = compile(self.source, "<compiled graph>", "exec")
-        self._on_floats = self._function(code, program.float_names)
-        self._on_arrays = self._function(code, program.array_names)
+    ``slots``, ``pack`` and ``run_packed`` are the fast entry for training
+    loops that keep the parameters as arrays: one argument per slot (a
+    layer's weights as one matrix, its biases as one column, any other input
+    as itself), gradients per slot, nothing converted per parameter.
+    """
+
+    def __init__(self, output: Value, inputs: Sequence[Value], wrt: Sequence[Value], also: Sequence[Value]) -> None:
+        plan = Plan(output, inputs, wrt, also, layers=True)
+        self.inputs, self.wrt, self.also = list(inputs), list(wrt), list(also)
+        floats = PythonProgram(plan, on_floats=True)
+        arrays = PythonProgram(plan, on_floats=False)
+        self.source: str = arrays.source
+        self.scalar_source: str = PythonProgram(plan, on_floats=False, layers=False).source if plan.layers \
+            else arrays.source
+        self.slots: list[Slot] = arrays.slots
+        self._on_floats = _function(floats, on_arrays=False)
+        self._on_arrays = _function(arrays, on_arrays=True)
+        self._checked = {kind: PythonProgram(plan, on_floats=kind == "floats", checks=True)
+                         for kind in ("floats", "arrays")}
+        self._scalar_arrays = PythonProgram(plan, on_floats=False, layers=False) if plan.layers else arrays
+        self._scalar_function: Callable[..., Any] | None = None if plan.layers else self._on_arrays
         position = {x: i for i, x in enumerate(self.inputs)}
         self._wrt_index = [position[x] for x in self.wrt]
+        self._block_inputs = {i for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
+        self._where: dict[int, tuple[int, int | None]] = {}  # input -> (slot, index in the flattened slot)
+        for s, slot in enumerate(self.slots):
+            if slot.kind == "input":
+                self._where[int(slot.positions)] = (s, None)
+            else:
+                for flat, i in enumerate(slot.positions.flat):
+                    self._where[int(i)] = (s, flat)
 
-    @staticmethod
-    def _function(code, names):
-        namespace = {"__builtins__": {"abs": abs}, **names}
-        exec(code, namespace)  # noqa: S102 - the source holds only generated names and numbers
-        return namespace[FUNCTION]
+    def __repr__(self) -> str:
+        lines = self.source.count("\n")
+        return f"CompiledGraph({len(self.inputs)} inputs, {len(self.wrt)} gradients, {lines} lines)"
 
-    def __repr__(self):
-        return f"CompiledGraph({len(self.inputs)} inputs, {len(self.wrt)} gradients, {self.source.count(chr(10))} lines)"
-
-    def __call__(self, *values):
+    def __call__(self, *values: Any) -> tuple[Any, ...]:
         """(value, [∂value/∂x for x in wrt]) at these input values (floats, or numpy arrays)."""
         if len(values) != len(self.inputs):
             raise TypeError(f"this compiled graph takes {len(self.inputs)} input value(s), got {len(values)}")
-        if set(map(type, values)) <= {float}:  # the common case, checked at C speed
-            result = self._on_floats(*values)
-        elif any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
+        if any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
             return self._call_arrays(values)
-        else:
-            result = self._on_floats(*[real_float(v, "an input value") for v in values])
-        if self._may_be_complex and any(type(x) is complex for x in (result[0], *result[1])):
-            raise ValueError("a power in the graph is not real: a negative base needs an integer exponent")
-        return result
+        if not set(map(type, values)) <= {float}:  # the common case is checked at C speed
+            values = tuple(real_float(v, "an input value") for v in values)
+        if _anomaly_detection():
+            return self._checked_function("floats")(*values)
+        return self._on_floats(*values)
 
-    def _call_arrays(self, values):
-        arrays = [np.asarray(v, dtype=float) for v in values]
+    def _checked_function(self, kind: str) -> Callable[..., Any]:
+        program = self._checked[kind]
+        if not callable(program):
+            self._checked[kind] = _function(program, on_arrays=kind == "arrays")  # type: ignore[assignment]
+        return self._checked[kind]  # type: ignore[return-value]
+
+    # ----- arrays -------------------------------------------------------------------------------
+
+    def _call_arrays(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        arrays = [_as_array(v, i) for i, v in enumerate(values)]
+        if _anomaly_detection():  # one line per op, each checked
+            batch = _batch_shape([a for a in arrays])
+            result = self._checked_function("arrays")(*arrays)
+            return self._per_input(result, arrays, batch, [[g] for g in result[1]], by_input=True)
+        if any(arrays[i].ndim for i in self._block_inputs):  # a parameter per sample: no matrix of them
+            return self._call_scalar_arrays(arrays)
+        batch = _batch_shape([a for i, a in enumerate(arrays) if i not in self._block_inputs])
+        size = math.prod(batch)
+        flat = [a if a.ndim == 0 or i in self._block_inputs else np.broadcast_to(a, batch).reshape(size)
+                for i, a in enumerate(arrays)]
         with np.errstate(all="ignore"):  # as the engine's rules: inf and nan, not errors
-            value, grads, *kept = self._on_arrays(*arrays)
-        grads = [_sum_to(g, arrays[i].shape) for g, i in zip(grads, self._wrt_index)]
+            result = self._on_arrays(*self.pack(flat))
+        return self._per_input(result, arrays, batch, result[1], by_input=False)
+
+    def _call_scalar_arrays(self, arrays: list[np.ndarray]) -> tuple[Any, ...]:
+        if self._scalar_function is None:
+            self._scalar_function = _function(self._scalar_arrays, on_arrays=True)
+        batch = _batch_shape(arrays)
+        with np.errstate(all="ignore"):
+            result = self._scalar_function(*[a if a.ndim == 0 else np.broadcast_to(a, batch) for a in arrays])
+        return self._per_input(result, arrays, batch, result[1], by_input=False)
+
+    def _per_input(self, result: tuple[Any, ...], arrays: list[np.ndarray], batch: tuple[int, ...],
+                   grads: Sequence[Any], *, by_input: bool) -> tuple[Any, ...]:
+        """The program's result as the caller's: a value per sample, each gradient summed to its input's shape."""
+        value, *kept = result[0], *result[2:]
+        out = []
+        for k, i in enumerate(self._wrt_index):
+            if by_input:
+                g = grads[k][0]
+            else:
+                s, flat = self._where[i]
+                g = grads[s]
+                if flat is not None:
+                    out.append(float(np.ravel(g)[flat]))
+                    continue
+            out.append(_sum_to(g, batch, arrays[i].shape))
         if kept:
-            return _per_sample(value), grads, [_per_sample(v) for v in kept[0]]
-        return _per_sample(value), grads
+            return _per_sample(value, batch), out, [_per_sample(v, batch) for v in kept[0]]
+        return _per_sample(value, batch), out
+
+    # ----- the fast entry ---------------------------------------------------------------------
+
+    def pack(self, values: Sequence[Any]) -> list[Any]:
+        """One value per input (in the order of ``inputs``) as the arguments of ``run_packed``, a slot each."""
+        packed = []
+        for slot in self.slots:
+            if slot.kind == "input":
+                packed.append(values[int(slot.positions)])
+            else:
+                numbers = [real_float(values[i], "a parameter of a layer") for i in slot.positions.flat]
+                packed.append(np.array(numbers).reshape(slot.positions.shape))
+        return packed
+
+    def unpack(self, packed: Sequence[Any]) -> list[Any]:
+        """``pack`` undone: one value per input, in the order of ``inputs`` (a block's entries as floats)."""
+        values: list[Any] = [None] * len(self.inputs)
+        for slot, arg in zip(self.slots, packed):
+            if slot.kind == "input":
+                values[int(slot.positions)] = arg
+            else:
+                for i, x in zip(slot.positions.flat, np.ravel(arg).tolist()):
+                    values[int(i)] = x
+        return values
+
+    def run_packed(self, *packed: Any) -> tuple[Any, ...]:
+        """(value, [gradient per slot], [also]) from packed arguments: blocks as matrices, data as 1-D arrays.
+
+        A slot's gradient has the slot's shape, summed over the samples (a
+        block's as a matrix product does; a single input given as a number:
+        summed here; given per sample: per sample). None: no input of the
+        slot is in wrt.
+        """
+        if _anomaly_detection():
+            self(*self.unpack(packed))  # raises AnomalyError naming the op, if the numbers have one
+        with np.errstate(all="ignore"):
+            value, grads, *kept = self._on_arrays(*packed)
+        for s, (slot, arg) in enumerate(zip(self.slots, packed)):
+            g = grads[s]
+            if slot.kind == "input" and g is not None and np.ndim(arg) == 0 and np.ndim(g) > 0:
+                grads[s] = float(np.sum(g))
+        return (value, grads, *kept)
 
 
-def compile_graph(output, inputs, wrt=None, *, also=()):
+def _as_array(value: Any, i: int) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"input value {i} must be a real number or an array of them: {error}") from None
+    return array
+
+
+def _batch_shape(arrays: Sequence[np.ndarray]) -> tuple[int, ...]:
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise ValueError(f"the input arrays do not broadcast together: shapes {shapes}") from None
+
+
+def _per_sample(value: Any, batch: tuple[int, ...]) -> Any:
+    value = np.asarray(value, dtype=float)
+    if value.ndim == 0:
+        return float(value)
+    value = value.reshape(batch) if value.size == math.prod(batch) else np.broadcast_to(value, batch).copy()
+    return float(value) if value.ndim == 0 else value
+
+
+def _sum_to(g: Any, batch: tuple[int, ...], shape: tuple[int, ...]) -> Any:
+    """A gradient per sample summed to its input's shape: over the axes the input was stretched along."""
+    g = np.asarray(g, dtype=float)
+    if g.ndim and g.size == math.prod(batch):
+        g = g.reshape(batch)
+    g = np.broadcast_to(g, batch)
+    lead = len(batch) - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return float(g) if g.ndim == 0 else np.array(g)
+
+
+def compile_graph(output: Value, inputs: Sequence[Value], wrt: Sequence[Value] | None = None, *,
+                  also: Sequence[Value] = ()) -> CompiledGraph:
     """The graph below ``output`` as straight-line Python over ``inputs``; see the module's docstring.
 
     inputs: the leaf Values whose numbers the compiled graph takes, in order;
@@ -529,13 +338,91 @@ def compile_graph(output, inputs, wrt=None, *, also=()):
     for x in inputs:
         if x.operation is not None:
             raise ValueError(f"compile_graph() inputs must be leaves; {x!r} was made by op {x.op!r}")
-    if len(set(inputs)) != len(inputs):
+    input_set = set(inputs)
+    if len(input_set) != len(inputs):
         raise ValueError("compile_graph() got the same input twice")
-    outside = [x for x in wrt if x not in set(inputs)]
+    outside = [x for x in wrt if x not in input_set]
     if outside:
         raise ValueError(f"compile_graph() wrt must be among the inputs; {outside[0]!r} is not")
-    graph = set(topological_order(output)) if also else set()
+    graph = set(engine.topological_order(output)) if also else set()
     stray = [v for v in also if v not in graph]
     if stray:
         raise ValueError(f"compile_graph() also: {stray[0]!r} is not in the output's graph")
     return CompiledGraph(output, inputs, wrt, also)
+
+
+# ----- JavaScript, for the explorer page ---------------------------------------------------------
+
+def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]) -> str:
+    """A JavaScript function expression: one number per input in, every node's value and gradient out.
+
+    ``function (x0, x1, ...) { ...; return {values: [...], grads: [...]}; }``
+    where values[i] and grads[i] are the value of nodes[i] and ∂output/∂nodes[i].
+    Written from the same op rules as the Python (``helpers`` become the
+    ``mgid`` functions of ops.JS_HELPERS, which the page includes once). A
+    domain error gives NaN. An op without a ``js`` form: ValueError naming it.
+    """
+    inputs = engine.check_inputs("to_javascript", output, inputs)
+    order = engine.topological_order(output)[::-1]
+    name: dict[Value, str] = {x: f"x{i}" for i, x in enumerate(inputs)}
+    lines = []
+    for node in order:
+        if node in name:
+            continue
+        name[node] = f"v{len(name)}"
+        if node.operation is None:
+            lines.append(f"  const {name[node]} = {JavaScriptPrinter({}).text(_number(node.data))};")
+        else:
+            forward = _js_forward(node.operation, [name[c] for c in node.children])
+            lines.append(f"  const {name[node]} = {forward};")
+    grad = {node: f"d{k}" for k, node in enumerate(order)}
+    lines.append(f"  let {', '.join(f'{grad[n]} = 0' for n in order)};")
+    lines.append(f"  {grad[output]} = 1;")
+    for node in reversed(order):
+        op = node.operation
+        if op is None:
+            continue
+        children = [name[c] for c in node.children]
+        printer = JavaScriptPrinter({"g": grad[node], "out": name[node], **{str(i): c for i, c in enumerate(children)}})
+        for child, text in zip(node.children, _js_rule(op, printer)):
+            lines.append(f"  {grad[child]} += {text};")
+    missing = [v for v in nodes if v not in name]
+    if missing:
+        raise ValueError(f"to_javascript() nodes must be in the output's graph; {missing[0]!r} is not")
+    values = ", ".join(name[v] for v in nodes)
+    grads = ", ".join(grad[v] for v in nodes)
+    arguments = ", ".join(name[x] for x in inputs)
+    return "function (" + arguments + ") {\n" + "\n".join(lines) + \
+        f"\n  return {{values: [{values}], grads: [{grads}]}};\n}}"
+
+
+def _number(x: float) -> Symbol:
+    return Symbol("number", x)
+
+
+def _js_forward(op: Op, args: list[str]) -> str:
+    if op.js is None:
+        raise ValueError(f"op {op.name!r} has no JavaScript form: give define_op(..., js=...)")
+    return "(" + op.js.format(*(f"({a})" for a in args)) + ")"
+
+
+def _js_rule(op: Op, printer: JavaScriptPrinter) -> list[str]:
+    """op's rule as JavaScript: traced; a rule that branches on its numbers, one branch per outcome."""
+    if not op.builtin:  # the user's rule: written down if it is plain arithmetic on its inputs
+        g, out, inputs = placeholders(op.arity)
+        try:
+            return [printer.text(symbol(d)) for d in op.rule(g, out, *inputs)]
+        except (Untraceable, TypeError, AttributeError) as error:
+            raise ValueError(f"op {op.name!r} has a rule the page cannot run (it is not plain arithmetic: "
+                             f"{error})") from error
+    traced = trace_rule(op, [None] * op.arity)
+    if traced is not None:
+        return [printer.text(d) for d in traced]
+    paths = trace_branches(op)
+    texts = []
+    for i in range(op.arity):
+        expression = paths[-1][1][i]
+        for conditions, grads in reversed(paths[:-1]):
+            expression = Symbol("select", conditions, grads[i], expression) if conditions else grads[i]
+        texts.append(printer.text(expression))
+    return texts

@@ -6,24 +6,18 @@ the output back to the leaves and applies the chain rule at every op:
 
     input.grad += output.grad · ∂output/∂input
 
-Each op is an ``Op``, defined once in the table below: its forward value,
-its derivative rule, and how it is written (the symbol drawn in the graph,
-the expression and the local derivative that explain and the edge labels
-print). backward, grad, jvp, explain, viz and compile_graph all read it from
-there, and ``define_op`` makes a user's op that works in all of them.
+Each op is an ``Op`` of the table in ``micrograd_id.ops``, defined once: its
+forward value, its derivative rule, and how it is written. backward, grad,
+jvp, explain, viz and compile_graph all read it from there, and
+``define_op`` makes a user's op that works in all of them.
 
-A rule is ``rule(g, out, *inputs) -> one gradient per input``, each
-``g · ∂out/∂input``: ``g`` is the gradient arriving at the op's output. Rules
-use only arithmetic that floats, Values and numpy arrays share, so the same
-rule runs on floats (ordinary backward), on Values (``create_graph=True``,
-which makes gradients differentiable again) and inside compiled graphs. A
-rule never captures its output node, so a graph holds no reference cycles
-and is freed by reference counting the moment it is dropped.
+A rule ``rule(g, out, *inputs)`` gives ``g · ∂out/∂input`` per input. The
+same rule runs on floats (ordinary backward) and on Values
+(``create_graph=True``, which makes gradients differentiable again).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import operator
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +26,30 @@ from contextvars import ContextVar
 from typing import Any, Callable, Union
 
 from micrograd_id._checks import real_float
+from micrograd_id.ops import (
+    ABS,
+    ADD,
+    ARCCOS,
+    ARCSIN,
+    ARCTAN,
+    COS,
+    DIV,
+    EXP,
+    LOG,
+    MUL,
+    NEG,
+    OPS,
+    POW,
+    RELU,
+    SIGMOID,
+    SIN,
+    SQRT,
+    SUB,
+    TAN,
+    TANH,
+    Op,
+    power_op,
+)
 
 __all__ = ["Value", "Op", "OPS", "power_op", "AnomalyError", "backward", "grad", "jvp", "no_grad",
            "detect_anomaly", "define_op", "topological_order", "local_derivatives", "check_inputs"]
@@ -52,40 +70,6 @@ Rule = Callable[..., Sequence[Any]]
 
 class AnomalyError(FloatingPointError):
     """A forward value or a gradient became nan or inf under detect_anomaly()."""
-
-
-class Op:
-    """One operation, defined once: how to compute it, differentiate it and write it.
-
-    name         what a node records as ``v.op``: "*", "sigmoid", "**2"
-    forward      floats -> float; raises a clear error outside the op's domain
-    rule         rule(g, out, *inputs) -> (g·∂out/∂input for each input)
-    symbol       the op's mark in a drawn graph ("×")
-    notation     the expression, with {0}, {1} for the inputs: "{0}·{1}", "sigmoid({0})"
-    derivatives  per input, ∂out/∂input as text over {0}, {1} and {out}: ("{1}", "{0}")
-    code         optional: the forward as a Python expression over {0}, {1}, for
-                 compile_graph; None: the compiled code calls ``forward``
-    """
-
-    __slots__ = ("name", "arity", "forward", "rule", "symbol", "notation", "derivatives", "code")
-
-    def __init__(self, name: str, arity: int, forward: Forward, rule: Rule, *, symbol: str | None = None,
-                 notation: str | None = None, derivatives: Iterable[str] | None = None,
-                 code: str | None = None) -> None:
-        self.name = name
-        self.arity = arity
-        self.forward = forward
-        self.rule = rule
-        self.symbol = symbol or name
-        inputs = ", ".join(f"{{{i}}}" for i in range(arity))
-        self.notation = notation or f"{name}({inputs})"
-        # A user's op without written derivatives says what it is, never a wrong formula.
-        self.derivatives = tuple(derivatives) if derivatives else tuple(
-            f"∂{{out}}/∂{{{i}}}" for i in range(arity))
-        self.code = code
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
 
 
 def _result(data: float, operation: Op, children: tuple[Value, ...]) -> Value:
@@ -120,223 +104,6 @@ def _as_value(x: Operand) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-# ----- forward values with errors that name the domain ----------------------------------
-
-def _log_forward(x: float) -> float:
-    if x <= 0.0:
-        raise ValueError(f"log({x:g}): math domain error, log needs a positive input")
-    return math.log(x)
-
-
-def _exp_forward(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise OverflowError(f"exp({x:g}) overflows a float (inputs above 709.78 do)") from None
-
-
-def _sqrt_forward(x: float) -> float:
-    if x < 0.0:
-        raise ValueError(f"sqrt({x:g}): math domain error, sqrt needs an input >= 0")
-    return math.sqrt(x)
-
-
-def _unit_interval(name: str, function: Callable[[float], float]) -> Forward:
-    def forward(x: float) -> float:
-        if not -1.0 <= x <= 1.0:
-            raise ValueError(f"{name}({x:g}): math domain error, {name} needs an input in [-1, 1]")
-        return function(x)
-    return forward
-
-
-def _finite_only(name: str, function: Callable[[float], float]) -> Forward:
-    def forward(x: float) -> float:
-        if math.isinf(x):
-            raise ValueError(f"{name}({x:g}): math domain error, {name} needs a finite input")
-        return function(x)
-    return forward
-
-
-def _sigmoid_forward(x: float) -> float:
-    if x >= 0.0:  # two branches so exp never overflows
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _div_forward(a: float, b: float) -> float:
-    if b == 0.0:
-        raise ZeroDivisionError(f"division by zero: {a:g} / {b:g}")
-    return a / b
-
-
-def _power(a: float, b: float) -> float:
-    """a ** b on floats, refusing complex results and naming overflow."""
-    if a < 0.0 and math.isfinite(b) and not b.is_integer():  # also where IEEE says (-inf) ** 0.5 = inf
-        raise ValueError(f"{a:g} ** {b:g} is not real: a negative base needs an integer exponent")
-    try:
-        data = a ** b
-    except ZeroDivisionError:
-        raise ZeroDivisionError(f"{a:g} ** {b:g}: zero cannot be raised to a negative power") from None
-    except OverflowError:
-        raise OverflowError(f"{a:g} ** {b:g} overflows a float") from None
-    return data
-
-
-# ----- what the rules may call besides arithmetic -------------------------------------
-# On a float these use math and IEEE arithmetic (inf and nan, as PyTorch gives,
-# instead of an error); on anything else (a Value under create_graph, a numpy
-# array or a tracer in compile_graph) they call the method of the same name,
-# which is also how numpy's ufuncs treat objects.
-
-def _elementary(name: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
-    def function(x: Any) -> Any:
-        return on_float(x) if type(x) is float else getattr(x, name)()
-    function.__name__ = name
-    return function
-
-
-_sin = _elementary("sin", math.sin)
-_cos = _elementary("cos", math.cos)
-
-
-def _scalar(x: Any) -> bool:
-    return isinstance(x, (float, Value))
-
-
-def _constant(x: float, *operands: Any) -> Any:
-    """x as a float, or, when an operand is a Value (create_graph), as a Value without history.
-
-    Used for the inf or nan a rule gives at a singular point: there is nothing
-    to differentiate further, and detect_anomaly's gradient check names the op.
-    """
-    if not any(isinstance(o, Value) for o in operands):
-        return x
-    value = Value(0.0)
-    value.data = x
-    return value
-
-
-def _ieee_log(x: Any) -> Any:
-    """log(x), where x = 0 gives -inf and x < 0 nan instead of raising."""
-    if _scalar(x) and not _data(x) > 0.0:
-        return _constant(-math.inf if _data(x) == 0.0 else math.nan, x)
-    return math.log(x) if type(x) is float else x.log()
-
-
-def _sign(x: Any) -> Any:
-    """-1, 0 or 1 as a float; on a Value, a constant (its derivative is 0 wherever it has one)."""
-    if type(x) is float:
-        return float((x > 0.0) - (x < 0.0))
-    if isinstance(x, Value):
-        return _sign(x.data)
-    return x.sign()  # numpy arrays, compile_graph's tracer
-
-
-def _step(x: Any) -> Any:
-    """1.0 where x > 0, else 0.0; on a Value, a constant (its derivative is 0 wherever it has one)."""
-    return float(x > 0.0) if type(x) is float or isinstance(x, Value) else x.step()
-
-
-def _divide(x: Any, y: Any) -> Any:
-    """x / y, where y = 0 gives inf or nan instead of raising."""
-    if _scalar(x) and _scalar(y) and _data(y) == 0.0:
-        a, b = _data(x), _data(y)
-        q = math.nan if a == 0.0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
-        return _constant(q, x, y)
-    return x / y
-
-
-def _ieee_power(a: Any, k: Any) -> Any:
-    """a ** k, where 0 ** negative gives inf instead of raising."""
-    if _scalar(a) and _data(a) == 0.0 and _data(k) < 0.0:
-        return _constant(math.inf, a, k)
-    return a ** k
-
-
-def _pow_rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    """∂(a^b)/∂a = b·a^(b−1) and ∂(a^b)/∂b = a^b·log(a), at the edges as in PyTorch.
-
-    At a = 0: a^0 is flat in a (0, not 0·inf), and a^b with b >= 0 is flat
-    in b. A negative a (integer b) leaves log(a) undefined: nan, which
-    detect_anomaly names.
-    """
-    at_zero = _data(a) == 0.0
-    da = g * 0.0 if at_zero and _data(b) == 0.0 else g * b * _ieee_power(a, b - 1.0)
-    db = g * 0.0 if at_zero and _data(b) >= 0.0 else g * out * _ieee_log(a)
-    return da, db
-
-
-# ----- the ops: one row each -----------------------------------------------------------
-# name, arity, forward, rule: g · ∂out/∂input per input; then how it is written.
-
-ADD = Op("+", 2, operator.add, lambda g, out, a, b: (g, g),
-         notation="{0} + {1}", derivatives=("1", "1"), code="{0} + {1}")
-SUB = Op("-", 2, operator.sub, lambda g, out, a, b: (g, -g),
-         symbol="−", notation="{0} − {1}", derivatives=("1", "−1"), code="{0} - {1}")
-MUL = Op("*", 2, operator.mul, lambda g, out, a, b: (g * b, g * a),
-         symbol="×", notation="{0}·{1}", derivatives=("{1}", "{0}"), code="{0} * {1}")
-DIV = Op("/", 2, _div_forward, lambda g, out, a, b: (g / b, -g * out / b),  # ∂(a/b)/∂b = −a/b² = −out/b
-         symbol="÷", notation="{0}/{1}", derivatives=("1/{1}", "−{out}/{1}"), code="{0} / {1}")
-POW = Op("**", 2, _power, _pow_rule,
-         notation="{0}^{1}", derivatives=("{1}·{0}^({1} − 1)", "{out}·log({0})"), code="{0} ** {1}")
-NEG = Op("neg", 1, operator.neg, lambda g, out, a: (-g,),
-         symbol="−", notation="−{0}", derivatives=("−1",), code="-{0}")
-EXP = Op("exp", 1, _exp_forward, lambda g, out, a: (g * out,),
-         derivatives=("{out}",))
-LOG = Op("log", 1, _log_forward, lambda g, out, a: (g / a,),
-         derivatives=("1/{0}",))
-SQRT = Op("sqrt", 1, _sqrt_forward, lambda g, out, a: (_divide(g, 2.0 * out),),
-          symbol="√", notation="√{0}", derivatives=("1/(2·{out})",))
-ABS = Op("abs", 1, abs, lambda g, out, a: (g * _sign(a),),  # 0 at the kink, as in PyTorch
-         symbol="|x|", notation="|{0}|", derivatives=("sign({0})",), code="abs({0})")
-TANH = Op("tanh", 1, math.tanh, lambda g, out, a: (g * (1.0 - out * out),),
-          derivatives=("1 − {out}^2",))
-SIGMOID = Op("sigmoid", 1, _sigmoid_forward, lambda g, out, a: (g * (out * (1.0 - out)),),
-             derivatives=("{out}·(1 − {out})",))
-RELU = Op("relu", 1, lambda x: 0.0 if x <= 0.0 else x,  # nan stays nan
-          lambda g, out, a: (g * _step(out),),  # 1 above the kink, 0 at and below it
-          derivatives=("[{0} > 0]",))
-SIN = Op("sin", 1, _finite_only("sin", math.sin), lambda g, out, a: (g * _cos(a),),
-         derivatives=("cos({0})",))
-COS = Op("cos", 1, _finite_only("cos", math.cos), lambda g, out, a: (-g * _sin(a),),
-         derivatives=("−sin({0})",))
-TAN = Op("tan", 1, _finite_only("tan", math.tan), lambda g, out, a: (g * (1.0 + out * out),),
-         derivatives=("1 + {out}^2",))
-ARCSIN = Op("arcsin", 1, _unit_interval("arcsin", math.asin),
-            lambda g, out, a: (_divide(g, (1.0 - a * a) ** 0.5),),
-            derivatives=("1/√(1 − {0}^2)",))
-ARCCOS = Op("arccos", 1, _unit_interval("arccos", math.acos),
-            lambda g, out, a: (_divide(-g, (1.0 - a * a) ** 0.5),),
-            derivatives=("−1/√(1 − {0}^2)",))
-ARCTAN = Op("arctan", 1, math.atan, lambda g, out, a: (g / (1.0 + a * a),),
-            derivatives=("1/(1 + {0}^2)",))
-
-
-@functools.lru_cache(maxsize=256)
-def power_op(k: float) -> Op:
-    """The op ``a ** k`` for a plain number k (named "**2", "**0.5"), made once per k."""
-
-    k_minus_1 = k - 1.0
-    if k == 0.0:  # a^0 = 1 is flat, even at a = 0
-        def rule(g, out, a):
-            return (g * 0.0,)
-    elif k_minus_1 >= 0.0:  # ∂(a^k)/∂a = k·a^(k−1)
-        def rule(g, out, a):
-            return (g * k * a ** k_minus_1,)
-    else:  # the same, where 0 ** negative is inf (the plain ** would raise)
-        def rule(g, out, a):
-            return (g * k * _ieee_power(a, k_minus_1),)
-
-    derivative = "0" if k == 0 else f"{k:g}" if k == 1 else f"{k:g}·{{0}}" if k == 2 else f"{k:g}·{{0}}^{k - 1:g}"
-    return Op(f"**{k:g}", 1, lambda a: _power(a, k), rule, notation=f"{{0}}^{k:g}",
-              derivatives=(derivative,), code=f"{{0}} ** {k!r}")
-
-
-OPS = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, NEG, EXP, LOG, SQRT, ABS, TANH, SIGMOID, RELU,
-                              SIN, COS, TAN, ARCSIN, ARCCOS, ARCTAN)}
-
-
 # ----- the ops as Value methods ------------------------------------------------------------
 # (`type(other) is not Value` spares the common case a call.)
 
@@ -367,9 +134,10 @@ def _unary(op: Op) -> Callable[[Value], Value]:
 
 def _pow(self: Value, other: Operand) -> Value:
     if isinstance(other, Value):
-        return _result(_power(self.data, other.data), POW, (self, other))
+        return _result(POW.forward(self.data, other.data), POW, (self, other))
     k = float(other) if type(other) in (int, float) else real_float(other, "the exponent")
-    return _result(_power(self.data, k), power_op(k), (self,))  # power_op(k).forward, without a call
+    op = power_op(k)
+    return _result(op.forward(self.data), op, (self,))
 
 
 # An optimisation, measured with callgrind on the MLP benchmark: + × and relu
@@ -484,14 +252,16 @@ class Value:
 
 
 def define_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = None, notation: str | None = None,
-              derivatives: Iterable[str] | None = None, code: str | None = None) -> Callable[..., Value]:
+              derivatives: Iterable[str] | None = None, code: str | None = None,
+              js: str | None = None) -> Callable[..., Value]:
     """Make a new op from its forward value and derivative rule; returns a function of Values.
 
     forward(*floats) -> float; rule(g, out, *inputs) -> one g·∂out/∂input per
     input, as for the built-in ops (use numpy ufuncs such as np.exp, which
     also take Values, and second derivatives work too). The optional notation
     follows ``Op``; without it the op is written as name(...) and its local
-    derivatives as ∂out/∂input. Example::
+    derivatives as ∂out/∂input. ``js``: the forward as a JavaScript expression
+    over {0}, {1} (without it the explorer page cannot recompute the op live). Example::
 
         softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
                              rule=lambda g, out, a: (g * (1.0 - np.exp(-out)),))
@@ -515,7 +285,7 @@ def define_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = N
         return real_float(forward(*inputs), f"the forward value of op {name!r}")
 
     op = Op(name, arity, checked_forward, checked_rule, symbol=symbol, notation=notation,
-            derivatives=derivatives, code=code)
+            derivatives=derivatives, code=code, js=js)
 
     def apply(*args: Operand) -> Value:
         if len(args) != arity:

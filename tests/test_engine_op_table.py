@@ -14,7 +14,7 @@ import operator
 import numpy as np
 import pytest
 
-from micrograd_id import Value, define_op, grad, jvp
+from micrograd_id import Value, define_op, grad, jvp, ops
 from micrograd_id.engine import OPS, Op, power_op
 from micrograd_id.explain import explain
 from micrograd_id.viz import draw_dot
@@ -142,3 +142,84 @@ def test_the_value_methods_are_named_and_documented_from_the_table(name, doc):
     method = getattr(Value, name)
     assert method.__doc__ == doc
     assert method.__name__ == name.strip("_")  # the op's name: "neg" for __neg__
+
+
+# ----- the table's explicit flags and the helper table --------------------------------------
+
+def test_each_op_says_whether_it_is_built_in_and_which_power_it_is():
+    assert all(op.builtin and op.power is None and op.js for op in OPS.values())
+    for k in (2.0, 0.5, -1.0, 0.3 / 0.1):  # 0.3/0.1 prints as 3 but is not 3: the number, not the name, says it
+        op = power_op(k)
+        assert op.builtin and op.power == k and op.precedence == ops.POWER and "{0}" in op.js
+    assert power_op(0.3 / 0.1).power != 3.0
+    assert not softplus.op.builtin and softplus.op.power is None and softplus.op.js is None
+    twice = define_op("twice", forward=lambda a: 2 * a, rule=lambda g, out, a: (2 * g,), js="(2 * {0})")
+    assert twice.op.js == "(2 * {0})"
+
+
+@pytest.mark.parametrize("name, precedence", [
+    ("+", 1), ("-", 1), ("*", 2), ("/", 2), ("neg", 3), ("**", 4), ("abs", 5), ("exp", 5), ("relu", 5)])
+def test_precedence_is_how_tightly_the_python_template_binds(name, precedence):
+    assert OPS[name].precedence == precedence
+    tight = define_op("tight", forward=lambda a: a + 1.0, rule=lambda g, out, a: (g,), code="{0} + 1.0")
+    assert tight.op.precedence == 0 and softplus.op.precedence == 5
+
+
+def test_every_builtin_rule_takes_the_helper_table_as_a_keyword():
+    """A table whose every helper records its call: the rules that need a helper reach it only through it."""
+    calls = []
+
+    def recording(name):
+        return lambda *args: calls.append(name) or getattr(ops.HELPERS, name)(*args)
+
+    table = ops.Helpers(**{name: recording(name) for name in ops.Helpers._fields})
+    expected = {"abs": ["sign"], "relu": ["step"], "sqrt": ["divide"], "arcsin": ["divide"], "arccos": ["divide"],
+                "sin": ["cos"], "cos": ["sin"], "**": ["power", "log"]}
+    for name, op in OPS.items():
+        calls.clear()
+        point = POINT[:op.arity]
+        assert op.rule(1.0, op.forward(*point), *point, helpers=table) == op.rule(1.0, op.forward(*point), *point)
+        assert calls == expected.get(name, []), name
+    calls.clear()
+    assert power_op(-1.0).rule(1.0, 2.0, 0.5, helpers=table) == (-4.0,) and calls == ["power"]
+
+
+@pytest.mark.parametrize("x, sign, step", [(2.5, 1.0, 1.0), (-0.5, -1.0, 0.0), (0.0, 0.0, 0.0), (-0.0, 0.0, 0.0),
+                                           (math.nan, 0.0, 0.0), (math.inf, 1.0, 1.0)])
+def test_sign_and_step_give_float_constants_on_floats_and_values(x, sign, step):
+    for given in (x, Value(x)):
+        assert type(ops.HELPERS.sign(given)) is float and ops.HELPERS.sign(given) == sign
+        assert type(ops.HELPERS.step(given)) is float and ops.HELPERS.step(given) == step
+
+
+@pytest.mark.parametrize("helper, args, expected", [
+    ("divide", (1.0, 0.0), math.inf), ("divide", (-1.0, 0.0), -math.inf), ("divide", (1.0, -0.0), -math.inf),
+    ("divide", (0.0, 0.0), math.nan), ("divide", (math.nan, 0.0), math.nan), ("divide", (3.0, 2.0), 1.5),
+    ("power", (0.0, -1.0), math.inf), ("power", (-0.0, -0.5), math.inf), ("power", (0.0, 0.0), 1.0),
+    ("power", (2.0, -1.0), 0.5), ("log", (0.0,), -math.inf), ("log", (-0.0,), -math.inf), ("log", (-1.0,), math.nan),
+    ("log", (math.e,), 1.0), ("sin", (0.5,), math.sin(0.5)), ("cos", (0.5,), math.cos(0.5)),
+])
+def test_the_ieee_helpers_give_inf_and_nan_at_singular_points_instead_of_raising(helper, args, expected):
+    function = getattr(ops.HELPERS, helper)
+    got = function(*args)
+    assert type(got) is float and (math.isnan(got) if math.isnan(expected) else got == expected)
+    on_values = function(*[Value(a) for a in args])  # create_graph: a Value, constant where singular
+    assert isinstance(on_values, Value)
+    assert math.isnan(on_values.data) if math.isnan(expected) else on_values.data == pytest.approx(expected, rel=1e-15)
+    if not math.isfinite(expected):
+        assert on_values.operation is None  # a constant: nothing to differentiate further
+    mixed = function(*[Value(a) if i == 0 else a for i, a in enumerate(args)])
+    assert isinstance(mixed, Value)
+
+
+def test_the_helpers_leave_arrays_and_other_objects_to_their_own_methods():
+    class Symbolic:
+        def __getattr__(self, name):
+            return lambda: name
+
+    for name in ("sign", "step", "log", "sin", "cos"):
+        assert getattr(ops.HELPERS, name)(Symbolic()) == name
+    x = np.array([0.0, -1.0, 4.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.array_equal(ops.HELPERS.divide(np.array([1.0, 0.0, 2.0]), x), np.array([np.inf, -0.0, 0.5]))
+        assert np.array_equal(ops.HELPERS.power(x, 2.0), x ** 2)
