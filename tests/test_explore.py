@@ -6,23 +6,27 @@ Chromium is missing, and never in CI, which sets MICROGRAD_ID_REQUIRE_BROWSER.
 """
 
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import identity_net_error
 
-from micrograd_id import Value, viz
+from micrograd_id import Value, define_op, viz
+from micrograd_id import explore as explore_module
 from micrograd_id.engine import local_derivatives, topological_order
-from micrograd_id.explain import explain
 from micrograd_id.explore import _script_json, explore
 from micrograd_id.identity import IdentityNet
-from micrograd_id.losses import half_squared_error
+from micrograd_id.losses import binary_cross_entropy, half_squared_error
 from micrograd_id.nn import MLP
+from micrograd_id.optim import SGD
 from micrograd_id.train import train
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot program is not installed")
@@ -67,7 +71,7 @@ def test_hostile_labels_reach_the_page_only_escaped():
     out = a * b + Value(1.0, label=HOSTILE[2]) * Value(1.0, label=HOSTILE[3])
     out.label = "out"
     page = explore(out).html
-    assert page.count("</script>") == 2  # the data's and the script's own ends, nothing else
+    assert page.count("</script>") == 3  # the ends of the data, the program and the script, nothing else
     assert "<img src=x" not in page and "onerror=\"window" not in page
     assert HOSTILE[0] in json.dumps(page_data(explore(out)), ensure_ascii=False)  # decoded, the text is intact
 
@@ -91,59 +95,103 @@ def test_steps_walk_forward_then_backward_with_the_engines_numbers():
     _, E = identity_net_error()
     data = page_data(explore(E))
     order = topological_order(E)
-    kinds = [s["kind"] for s in data["steps"]]
     computed = [v for v in order if v.children]
-    assert kinds == ["start"] + ["forward"] * len(computed) + ["backward"] * (1 + len(computed))
-    backward = [s for s in data["steps"] if s["kind"] == "backward"][1:]
-    for step, (v, sums) in zip(backward, engine_walk(E)):
-        lines = [line for line in step["lines"] if line["kind"] == "contribution"]
-        assert [line["node"] for line in lines] == [order.index(c) for c, _ in sums]
-        for line, (_, total) in zip(lines, sums):
-            assert float(line["text"].rsplit("= ", 1)[1].strip("()")) == pytest.approx(total, rel=1e-5)
-    # every node is done once, and its chain rule is explain()'s text
-    done = [i for s in data["steps"] for i in s["done"]]
-    assert sorted(done) == list(range(len(order)))
-    texts = {chain["text"] for s in data["steps"] for chain in s["explain"]}
-    assert explain(E, next(v for v in order if v.label == "w")) in texts
+    assert [s["kind"] for s in data["steps"]] == ["start"] + ["forward"] * len(computed) + ["backward"] * (1 + len(computed))
+    assert [s["node"] for s in data["steps"] if s["kind"] == "forward"] == [order.index(v) for v in reversed(computed)]
+    assert [s["node"] for s in data["steps"][len(computed) + 2:]] == [order.index(v) for v in computed]
+    # the edges in the order backward passes along them, with the engine's numbers bit for bit
+    walk = [(v, c, total) for v, sums in engine_walk(E) for c, total in sums]
+    assert [(order[v], order[c]) for v, c, *_ in data["edges"]] == [(v, c) for v, c, _ in walk]
+    assert data["grads"] == [grad_of(E, v) for v in order]
+    partial = {}
+    for (v, c, total), product, local in zip(walk, data["products"], data["locals"]):
+        partial[c] = partial.get(c, 0.0) + product
+        assert partial[c] == total
+        assert local == local_derivatives(v)[v.children.index(c)]
 
 
-def test_the_x_0_step_says_why_the_gradient_is_zero():
-    _, E = identity_net_error(x=0.0)
-    text = json.dumps(page_data(explore(E)), ensure_ascii=False)
-    assert "∂z/∂w = x = 0" in text
-    history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=4)
-    steps = page_data(explore(E, history))["training"]["steps"]
-    assert "∂z/∂w = x = 0" in steps[0]["why"] and steps[1]["why"] == ""
+def grad_of(root, v):
+    from micrograd_id import grad
+    return 1.0 if v is root else grad(root, [v])[0]
 
 
-def test_saturation_inactive_relu_and_accumulation_are_explained():
-    a = Value(-2.0, label="a")
-    s = (a * 10.0).sigmoid() + a.relu() + a * a
-    s.label = "s"
-    lines = [line for step in page_data(explore(s))["steps"] for line in step["lines"]]
-    kinds = {line["kind"] for line in lines}
-    text = " ".join(line["text"] for line in lines)
-    assert "sigmoid is saturated" in text and "relu is inactive" in text
-    assert "accumulate" in kinds and "a is used 4 times" in text
+def test_every_sentence_the_script_shows_is_written_in_python():
+    script = (Path(explore_module.__file__).parent / "templates" / "explorer.js").read_text(encoding="utf-8")
+    script += (Path(explore_module.__file__).parent / "templates" / "explorer-training.js").read_text(encoding="utf-8")
+    strings = re.findall(r'"((?:[^"\\]|\\.)*)"', script)  # double-quoted strings (code uses no single quotes)
+    prose = [s for s in strings if re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", s)]
+    assert prose == []
 
 
-def test_the_training_chart_has_the_learning_rate_and_curves_of_the_identity_network():
+def test_an_mlp_page_steps_once_per_neuron_box_each_way_and_stays_small():
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = half_squared_error(model([0.5, -1.0]), 1.0)
+    page = explore(loss)
+    data = page_data(page)
+    boxes = [s for s in data["steps"] if s.get("box")]
+    assert len(data["steps"]) <= 200 and len(page.html.encode()) <= 1024 * 1024
+    assert {s["box"] for s in boxes} == {f"L{i}.N{j}" for i, n in enumerate([16, 16, 1]) for j in range(n)}
+    assert len(boxes) == 2 * 33  # one step forward and one backward through each neuron
+    backward = next(s for s in boxes if s["box"] == "L1.N3" and s["kind"] == "backward")
+    names = [row[0] for row in backward["table"]["rows"]]
+    assert names[:16] == [f"L0.N{k}" for k in range(16)]  # the inputs it hands back to, then its parameters
+    assert sorted(names[16:]) == sorted([f"L1.N3.w{k}" for k in range(16)] + ["L1.N3.b"])
+    assert len(backward["inner"]) == 16 + 16 + 1  # its ops: 16 products, 16 sums and the relu
+    text = json.dumps(data, ensure_ascii=False)
+    assert "⟨" not in text  # nodes are named by labels and short expressions
+
+
+def test_the_page_is_refused_under_another_suffix(tmp_path):
     _, E = identity_net_error()
-    history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=10)
-    training = page_data(explore(E, history))["training"]
-    assert training["lr"] == pytest.approx(2.0)
-    assert len(training["curves"]) == 2  # one E(w) per x
-    assert [s["w"] for s in training["steps"]] == history.column("w")
+    with pytest.raises(ValueError, match=r"p\.txt.*\.html"):
+        explore(E).save(tmp_path / "p.txt")
+    assert not (tmp_path / "p.txt").exists()
+    assert explore(E).save(tmp_path / "p.HTM").exists()
+
+
+def test_a_big_graph_is_refused_before_it_is_ordered(monkeypatch):
+    from micrograd_id import description
+    x = Value(0.5, label="x")
+    for _ in range(20_000):
+        x = x * 1.0
+    monkeypatch.setattr(description, "topological_order", lambda root: pytest.fail("ordered the graph first"))
+    with pytest.raises(ValueError, match="max_nodes=3000"):
+        explore(x)
+
+
+def test_histories_it_cannot_use_are_refused_clearly_or_left_out_with_a_note():
+    from micrograd_id.train import History, fit
+    net, E = identity_net_error()
+    with pytest.raises(TypeError, match="row 1 is a list"):
+        explore(E, History([{"step": 0}, [1, 2]]))
+    with pytest.raises(ValueError, match="row 0 has no column 'E'"):
+        explore(E, History([{"step": 0, "w": 0.3, "dE/dw": 0.1}], parameters=["w"]))
+    model = MLP(2, [2, 1], seed=0)
+    fitted = fit(model, np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1]), loss=binary_cross_entropy,
+                 optimizer=SGD(model.parameters(), lr=0.1), epochs=2)
+    data = page_data(explore(E, fitted))
+    assert "training" not in data and "fit() records one loss per epoch" in data["trainingNote"]
+    other = train(IdentityNet(0.3, bias=0.0), xs=[1.0], lr=1.0, steps=3)  # b is no leaf of E's graph
+    training = page_data(explore(E, other))["training"]
+    assert not training["replay"] and "b is not a labelled leaf" in training["notes"][0]
+
+
+def test_a_user_op_without_javascript_turns_live_mode_off_with_a_note():
+    softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
+                         rule=lambda g, out, a: (g * (1.0 - math.exp(-out)),))
+    w = Value(0.3, label="w")
+    data = page_data(explore(softplus(w) * 2.0))
+    assert "live" not in data and "softplus" in data["liveNote"] and "\n" not in data["liveNote"]
 
 
 def test_an_mlp_is_drawn_collapsed_and_a_too_big_graph_gets_draw_dots_error():
     model = MLP(2, [4, 1], seed=0)
     loss = half_squared_error(model([1.0, -1.0]), 1.0)
     data = page_data(explore(loss))
-    assert any(node["box"].startswith("g_L0_N") and not node["own"] for node in data["nodes"])
+    assert any(node["box"].startswith("g_L0_N") and "own" not in node for node in data["nodes"])
     with pytest.raises(ValueError, match="max_nodes"):
         explore(loss, collapse=None, max_nodes=10)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="explore needs a Value"):
         explore(1.0)
 
 
