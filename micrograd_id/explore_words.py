@@ -56,12 +56,13 @@ WORDS: dict[str, object] = {
                   "the graph's): it is shown as recorded and cannot be replayed.",
     "noProgram": "The page cannot compute this graph itself, so the history is shown as recorded.",
     "noRate": "The history does not say which learning rate made it: type one to replay the training.",
-    "regimes": {
-        "crawl": "lr = {lr}: crawl. Each step lowers E by less than 1%: the steps are too small to get anywhere soon.",
-        "converge": "lr = {lr}: converge. Each step goes downhill without passing the bottom of its curve.",
-        "overshoot": "lr = {lr}: overshoot. {flips} step(s) jumped past the bottom of their curve (the slope "
-                     "changed sign), yet E still falls.",
-        "diverge": "lr = {lr}: diverge. The steps are so large that E grows (or overflows): each jump lands "
-                   "higher than it started.",
+    "regimes": {  # how E, summed over one pass through the samples, changes from pass to pass
+        "crawl": "lr = {lr}: crawl. After all these steps E is less than 5% lower than at the start: the steps "
+                 "are too small to get anywhere soon.",
+        "converge": "lr = {lr}: converge. E falls pass after pass through the samples.",
+        "overshoot": "lr = {lr}: overshoot. E rose {rises} time(s) from one pass to the next: the steps jumped "
+                     "past the bottom of the valley, though E still ends lower than it started.",
+        "diverge": "lr = {lr}: diverge. E ends higher than it started: the steps are so large that they land "
+                   "far up the other side of the valley (or overflow).",
     },
 }

@@ -267,9 +267,9 @@ def open_page(browser, tmp_path):
     """
     pages, errors = [], []
 
-    def open_(explorer, name="page.html"):
+    def open_(explorer, name="page.html", width=1280):
         path = explorer.save(tmp_path / name)
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("request", lambda request: None if request.url == path.as_uri() else errors.append(request.url))
@@ -361,17 +361,247 @@ def test_hostile_labels_run_nothing_and_show_as_text(open_page):
     assert HOSTILE[1] in page.locator("#lines").text_content()
 
 
-def test_the_training_slider_redraws_the_chart(open_page):
+def test_the_training_slider_redraws_the_chart_and_loads_the_step_into_the_graph(open_page):
     _, E = identity_net_error()
     history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=6)
     page = open_page(explore(E, history))
-    assert "∂z/∂w = x = 0" in page.locator("#train-why").text_content()
+    assert "does not move w" in page.locator("#train-step-line").text_content()  # x = 0: ∂E/∂w = 0
     slider = page.get_by_label("Training step")
     slider.fill("1")
-    assert page.locator("#chart .step").count() == 1  # x = 1: a gradient, so a step arrow
-    assert "E(w) for x = 1" in page.locator("#chart").text_content()
+    assert "E along w" in page.locator("#chart").text_content()
+    assert page.locator("#chart .curve").count() == 1 and page.locator("#chart .tangent").count() == 1
     assert "w grows and E falls" in page.locator("#train-step-line").text_content()
-    assert page.locator("#train-why").is_hidden()
+    row = history.rows[1]  # the graph above now shows step 1: its x, w, E and dE/dw
+    graph = page.get_by_label("Computation graph")
+    assert f"data {row['w']:.4g}" in graph.text_content() and f"data {row['E']:.4g}" in graph.text_content()
+    assert f"grad {row['dE/dw']:.4g}" in graph.text_content()
+    ticks = [t for t in page.locator("#chart text").all_text_contents() if re.fullmatch(r"-?[\d.]+", t)]
+    assert ticks and all(len(t.lstrip("-")) <= 4 for t in ticks)  # round numbers, not -0.7892
+
+
+def press_next(page, times=1):
+    for _ in range(times):
+        page.get_by_role("button", name="Next step").click()
+
+
+def inside(inner, outer):
+    return (inner["x"] >= outer["x"] - 0.5 and inner["y"] >= outer["y"] - 0.5 and
+            inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5 and
+            inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5)
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_the_active_node_is_in_view_at_every_step_and_the_page_never_scrolls(open_page, width):
+    _, E = identity_net_error()
+    history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=6)
+    page = open_page(explore(E, history), width=width)
+    n = int(status(page).split(" of ")[1])
+    graph = page.get_by_label("Computation graph")
+    for k in range(1, n + 1):
+        press_next(page)
+        frame = graph.bounding_box()
+        active = page.locator("[data-active]")
+        assert active.count() >= 1, f"step {k}"
+        for box in active.all():
+            assert inside(box.bounding_box(), frame), f"step {k}: the active node is out of view"
+        assert page.evaluate("window.scrollY") == 0
+    font = page.evaluate("""() => { const t = document.querySelector('#viewport svg text');
+        return t.getBoundingClientRect().height; }""")
+    assert font >= 9  # readable at 400 px too: zoomed to the active part, not all of it
+
+
+def test_zoom_buttons_fit_wheel_and_drag_move_the_view(open_page):
+    model = MLP(2, [4, 4, 1], seed=0)
+    page = open_page(explore(half_squared_error(model([0.5, -1.0]), 1.0)))
+    viewbox = lambda: [float(x) for x in page.locator("#viewport svg").get_attribute("viewBox").split()]  # noqa: E731
+    page.get_by_role("button", name="Fit").click()
+    fit = viewbox()
+    page.get_by_role("button", name="Zoom in").click()
+    zoomed = viewbox()
+    assert zoomed[2] < fit[2] and zoomed[3] < fit[3]
+    page.get_by_role("button", name="Zoom out").click()
+    page.get_by_role("button", name="Zoom out").click()
+    assert viewbox()[2] > zoomed[2]
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Zoom in").click()
+    before = viewbox()
+    frame = page.locator("#viewport").bounding_box()
+    page.mouse.move(frame["x"] + 200, frame["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(frame["x"] + 260, frame["y"] + 240, steps=4)
+    page.mouse.up()
+    assert viewbox()[:2] != before[:2] and viewbox()[2:] == before[2:]  # dragged: moved, same zoom
+    page.mouse.wheel(0, -300)
+    assert viewbox()[2] < before[2]
+    page.get_by_role("button", name="Fit").click()
+    assert viewbox() == fit
+
+
+def test_nothing_has_a_number_before_forward_computes_it(open_page):
+    _, E = identity_net_error()
+    page = open_page(explore(E))
+    order = topological_order(E)
+    for i, v in enumerate(order):
+        box = page.locator("g.node", has=page.locator("title", has_text=re.compile(rf"^v{i}$"))).text_content()
+        assert "grad ?" in box
+        assert ("data ?" in box) == bool(v.children)
+    labels = page.locator("#viewport g.edge text").all_text_contents()
+    assert labels and all(not re.search(r"\d", t) for t in labels)
+    press_next(page)  # forward reaches z = w·x: its arrows get their local derivatives
+    labels = page.locator("#viewport g.edge text").all_text_contents()
+    assert sorted(t for t in labels if t) == ["w = 0.3", "x = 1"]
+
+
+def test_changing_a_leaf_recomputes_every_number_in_the_page(open_page):
+    _, E = identity_net_error()
+    page = open_page(explore(E))
+    w = page.get_by_label("w", exact=True)
+    w.fill("1")
+    w.dispatch_event("change")
+    readout = page.locator("#live-readout").text_content()
+    assert "E = 0.0361647" in readout and "∂E/∂w = -0.0528771" in readout
+    n = int(status(page).split(" of ")[1])
+    press_next(page, n)
+    graph = page.get_by_label("Computation graph").text_content()
+    assert "data 0.03616" in graph and "grad -0.05288" in graph
+    assert "w.grad = 0 + (-0.0528771) · 1 = -0.0528771" in page.locator("#lines").text_content()
+
+
+def test_the_learning_rate_replays_training_with_trains_numbers(open_page):
+    _, E = identity_net_error()
+    history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=8)
+    page = open_page(explore(E, history))
+    rate = page.get_by_label("Learning rate")
+    assert rate.input_value() == "2"
+    rate.fill("0.5")
+    rate.dispatch_event("change")
+    page.get_by_label("Training step").fill("3")
+    expected = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=0.5, steps=8).rows[3]
+    table = dict(zip(page.locator("#train-values th").all_text_contents(),
+                     page.locator("#train-values td").all_text_contents()))
+    assert table["w"] == f"{expected['w']:.6g}" and table["dE/dw"] == f"{expected['dE/dw']:.6g}"
+    assert "converge" in page.locator("#regime").text_content()
+    for lr, regime in (("0.001", "crawl"), ("1000", "converge")):  # no bias: no valley to overshoot
+        rate.fill(lr)
+        rate.dispatch_event("change")
+        assert regime in page.locator("#regime").text_content(), lr
+
+
+def test_a_bias_gives_a_valley_to_overshoot_and_diverge(open_page):
+    net, E = identity_net_error(bias=0.0)
+    history = train(IdentityNet(0.3, bias=0.0), xs=[0.0, 1.0], lr=1.0, steps=30)
+    page = open_page(explore(E, history))
+    rate = page.get_by_label("Learning rate")
+    for lr, regime in (("1", "converge"), ("40", "overshoot"), ("100", "diverge")):
+        rate.fill(lr)
+        rate.dispatch_event("change")
+        assert regime in page.locator("#regime").text_content(), lr
+
+
+def test_predict_then_reveal_asks_for_the_sign_first(open_page):
+    _, E = identity_net_error()
+    page = open_page(explore(E))
+    page.get_by_label("Predict each gradient first").check()
+    n = int(status(page).split(" of ")[1])
+    press_next(page, n - 2)  # the last three steps are backward through ops
+    walk = engine_walk(E)[-3:]
+    for k, (v, sums) in enumerate(walk):
+        if k:
+            press_next(page)
+        assert page.locator("#predict").is_visible() and page.locator("#lines li.contribution").count() == 0
+        assert "positive, negative or zero" in page.locator("#predict-question").text_content()
+        product = local_derivatives(v)[0] * grad_of(E, v)
+        guess = "Negative" if product > 0 else "Positive"  # a wrong guess, then a right one
+        page.get_by_role("button", name=guess if k != 1 else ("Positive" if product > 0 else "Negative")
+                         if product else "Zero").click()
+        verdict = page.locator("#verdict").text_content()
+        assert verdict.startswith("Not this time." if k != 1 or not product else "Right.")
+        assert f"= {product:.6g}." in verdict
+        assert page.locator("#lines li.contribution").count() == len(sums)
+
+
+def test_a_box_opens_into_its_operations(open_page):
+    model = MLP(2, [3, 1], seed=0)
+    page = open_page(explore(half_squared_error(model([0.5, -1.0]), 1.0)))
+    n = int(status(page).split(" of ")[1])
+    press_next(page)
+    assert re.fullmatch(r"Forward: L0\.N\d", page.locator("#step-title").text_content())
+    assert "weighted sum" in page.locator("#lines").text_content()
+    box = page.locator("#step-title").text_content().split(": ")[1]
+    page.get_by_role("button", name=f"Open {box}").click()
+    # each way, one step became five (2 products, 2 sums, relu): the box is open forward and backward
+    assert int(status(page).split(" of ")[1]) == n + 2 * (5 - 1)
+    assert page.locator("#step-title").text_content().startswith("Forward: ")
+    page.get_by_role("button", name=f"Close {box}").click()
+    assert int(status(page).split(" of ")[1]) == n
+
+
+def test_why_lines_follow_the_numbers(open_page):
+    a = Value(-2.0, label="a")
+    s = (a * 10.0).sigmoid() + a.relu() + a * a
+    s.label = "s"
+    page = open_page(explore(s))
+    n = int(status(page).split(" of ")[1])
+    seen = ""
+    for _ in range(n):
+        press_next(page)
+        seen += page.locator("#lines").text_content()
+    assert "sigmoid is saturated" in seen and "relu is inactive" in seen and "a is used 4 times" in seen
+    field = page.get_by_label("a", exact=True)
+    field.fill("2")
+    field.dispatch_event("change")
+    page.get_by_role("button", name="Reset").click()
+    seen = ""
+    for _ in range(n):
+        press_next(page)
+        seen += page.locator("#lines").text_content()
+    assert "relu is inactive" not in seen
+
+
+def test_the_page_computes_the_engines_numbers_for_every_built_in_op(open_page):
+    a, b = Value(0.7, label="a"), Value(1.3, label="b")
+    terms = [a + b, a - b, a * b, a / b, a ** b, -a, a.exp(), a.log(), a.sqrt(), abs(a - b), a.tanh(),
+             a.sigmoid(), (a - b).relu(), a.relu(), a.sin(), a.cos(), a.tan(), a.arcsin(), a.arccos(),
+             a.arctan(), a ** 2, a ** -0.5]
+    out = terms[0]
+    for t in terms[1:]:
+        out = out + t
+    out.label = "out"
+    explorer = explore(out)
+    data = page_data(explorer)
+    page = open_page(explorer)
+    inputs = [data["values"][i] for i in data["live"]["inputs"]]
+    computed = page.evaluate("""(inputs) => {
+        const r = EXPLORER_LIVE.graph(...inputs), live = JSON.parse(document.getElementById("explorer-data").textContent).live;
+        const locals = live.localOf.map(([f, children, i]) => EXPLORER_LIVE.locals[f](...children.map((c) => r.values[c]))[i]);
+        return [r.values, r.grads, locals]; }""", inputs)
+    for name, page_numbers in zip(("values", "grads", "locals"), computed):
+        for shown, engine in zip(page_numbers, data[name]):
+            assert shown == pytest.approx(engine, rel=1e-12, abs=1e-300), name
+
+
+def test_non_finite_numbers_show_as_text(open_page):
+    from micrograd_id.train import History
+    w = Value(0.0, label="w")
+    E = w.sqrt()  # d√w/dw at 0 is inf, as in PyTorch
+    E.label = "E"
+    history = History([{"step": 0, "w": 0.0, "E": 0.0, "dE/dw": math.inf}], parameters=["w"], lr=0.1)
+    page = open_page(explore(E, history))
+    press_next(page, int(status(page).split(" of ")[1]))
+    assert "inf" in page.get_by_label("Computation graph").text_content()
+    assert "inf" in page.locator("#train-values").text_content()
+
+
+def test_a_screenshot_of_an_mlp_mid_backward(open_page, tmp_path):
+    model = MLP(2, [16, 16, 1], seed=0)
+    page = open_page(explore(half_squared_error(model([0.5, -1.0]), 1.0)))
+    n = int(status(page).split(" of ")[1])
+    assert n < 200
+    press_next(page, n - 20)
+    assert "Backward through L1." in page.locator("#step-title").text_content()
+    frame = page.get_by_label("Computation graph").bounding_box()
+    assert all(inside(box.bounding_box(), frame) for box in page.locator("[data-active]").all())
+    page.screenshot(path=str(tmp_path / "mlp.png"))
 
 
 def test_a_notebook_cell_shows_the_page(browser, tmp_path):

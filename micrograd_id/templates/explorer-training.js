@@ -4,7 +4,10 @@
 // the first parameter, computed by the same program with the step's other leaves fixed.
 function explorerTraining(ctx) {  // eslint-disable-line no-unused-vars
   "use strict";
-  var T = ctx.training, WORDS = ctx.words, format = ctx.format, fill = ctx.fill, make = ctx.make;
+  var T = ctx.training, WORDS = ctx.words, format = ctx.format, fill = ctx.fill, make = ctx.make, real = ctx.real;
+  T.rows.forEach(function (row) {  // nan and inf arrive as text
+    row.E = real(row.E); row.p = row.p.map(real); row.g = row.g.map(real); row.feed = row.feed.map(real);
+  });
   var SVGNS = "http://www.w3.org/2000/svg", CURVE_POINTS = 121;
   var chart = document.getElementById("chart"), slider = document.getElementById("train-step");
   var rateInput = document.getElementById("learning-rate");
@@ -49,21 +52,25 @@ function explorerTraining(ctx) {  // eslint-disable-line no-unused-vars
   }
   if (!canReplay && !ctx.program) T.notes.push(WORDS.noProgram);
 
-  // The regime of a run: how one step changes E on that step's own curve.
+  // The regime of a run, from E summed over one pass through the samples, pass after pass,
+  // beside E at the start: falling slowly, falling, rising on the way down, or ending higher.
+  var samples = [];
+  T.rows.forEach(function (row) {
+    var key = JSON.stringify(row.feed);
+    if (samples.every(function (s) { return JSON.stringify(s) !== key; })) samples.push(row.feed);
+  });
   function regime(trace, rate) {
     if (!canReplay) return "";
-    var ratios = [], flips = 0, broke = trace.length < T.rows.length;
-    trace.forEach(function (s) {
-      if (broke || !s.g.some(function (g) { return g !== 0; })) return;
-      var next = s.p.map(function (value, j) { return value - rate * s.g[j]; }), after = run(s.feed, next);
-      if (!isFinite(after.E)) { broke = true; return; }
-      ratios.push(s.E > 0 ? after.E / s.E : 1);
-      if (after.g.reduce(function (sum, g, j) { return sum + g * s.g[j]; }, 0) < 0) flips += 1;
-    });
-    ratios.sort(function (a, b) { return a - b; });
-    var middle = ratios.length ? ratios[Math.floor(ratios.length / 2)] : 1;
-    var name = broke || middle > 1 ? "diverge" : flips > 0 ? "overshoot" : middle > 0.99 ? "crawl" : "converge";
-    return fill(WORDS.regimes[name], {lr: format(rate, 6), flips: flips});
+    var start = samples.reduce(function (sum, feed) { return sum + run(feed, T.rows[0].p).E; }, 0);
+    var totals = [start], rises = 0;
+    for (var k = 0; k + samples.length <= trace.length; k += samples.length) {
+      totals.push(trace.slice(k, k + samples.length).reduce(function (sum, s) { return sum + s.E; }, 0));
+    }
+    totals.forEach(function (total, j) { if (j > 1 && total > totals[j - 1] * (1 + 1e-9)) rises += 1; });
+    var last = totals[totals.length - 1];
+    var name = trace.length < T.rows.length || !isFinite(last) || last > start ? "diverge"
+             : rises ? "overshoot" : start - last < 0.05 * start ? "crawl" : "converge";
+    return fill(WORDS.regimes[name], {lr: format(rate, 6), rises: rises});
   }
 
   var steps = [], lr = T.lr;

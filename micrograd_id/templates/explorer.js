@@ -485,7 +485,7 @@
   $("training").hidden = false;
   explorerTraining({  // explorer-training.js, included before this script
     words: WORDS, training: training, program: program, inputs: live ? live.inputs : [],
-    leafValues: leafValues, format: format, fill: fill, make: make,
+    leafValues: leafValues, format: format, fill: fill, make: make, real: real,
     load: function (values) {  // a training step's leaves into the graph above, computed to the end
       Object.keys(values).forEach(function (i) { leafValues[i] = values[i]; });
       recompute(); liveInputs(); readout(); show(flat.length - 1);
