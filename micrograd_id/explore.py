@@ -132,8 +132,10 @@ def _check_size(root: Value, collapse: str | None, max_nodes: int | None) -> boo
             continue
         seen.add(v)
         nn = nn or parse_nn_label(v.label) is not None
+        if max_nodes is None:
+            continue
         limit = max_nodes * _VALUES_PER_BOX if nn and collapse is not None else max_nodes
-        if limit is not None and len(seen) > limit:
+        if len(seen) > limit:
             raise ValueError(f"the graph has more than {limit} Values (the explorer stopped counting), "
                              f"more than max_nodes={max_nodes} boxes: too slow to lay out and too many steps "
                              f"to follow. Explore a smaller graph, label an nn model's neurons to collapse "
@@ -200,7 +202,7 @@ def _script_json(data: Any) -> str:
 
 
 def _template(name: str) -> str:
-    return resources.files("micrograd_id").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("micrograd_id").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
 
 
 def _live(order: list[Value], edges: list[tuple[Value, int, Value]]) -> tuple[str, dict[str, Any]]:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from micrograd_id.description import SATURATED, Description
-from micrograd_id.engine import Value
+from micrograd_id.engine import Op, Value
 from micrograd_id.notation import ATOM, Expr, local_formula
 
 Text = list[Any]  # str | [code, index] | [code, index, 1]
@@ -66,8 +66,8 @@ class Steps:
         if g.operand(v) != node["name"]:
             node["operand"] = g.operand(v)
         if v.children:
-            node["op"] = v.operation.symbol
-            node["notation"] = v.operation.notation
+            node["op"] = operation(v).symbol
+            node["notation"] = operation(v).notation
             if v.label:
                 node["expr"] = g.expression(v).text
         return node
@@ -135,7 +135,7 @@ class Steps:
                 continue
             lines.append(line("value", [f"{name}: weighted sum of its inputs Σ = ", ["v", self.index[total]]]))
             lines.append(line("value", [f"activation: {name} = {_notation(out, 'Σ')} = ",
-                                        *_pieces(out.operation.notation, [["v", self.index[total], 1]]),
+                                        *_pieces(operation(out).notation, [["v", self.index[total], 1]]),
                                         " = ", ["v", self.index[out]]]))
         computed = [self.index[v] for v in reversed(members) if v.children]
         inputs = {self.index[c] for v in members for c in v.children if self.group_of.get(c) != key}
@@ -181,7 +181,7 @@ class Steps:
                 k = next(k for k in edges if self.edges[k][0] is out)
                 predict = k if predict is None else predict
                 formula = local_formula(out, 0, {out: self.graph.expr(out), total: Expr("Σ", ATOM)}).text
-                lines.append(line("local", [f"through {out.operation.symbol}: local derivative ∂{name}/∂Σ = "
+                lines.append(line("local", [f"through {operation(out).symbol}: local derivative ∂{name}/∂Σ = "
                                             f"{formula} = ", ["d", k]]))
                 lines.append(line("contribution", [f"∂{self.root}/∂Σ = ", ["g", self.index[out], 1], " · ",
                                                    ["d", k, 1], " = ", ["a", k]]))
@@ -193,13 +193,20 @@ class Steps:
                 for k in handed]
         table = {"caption": f"What {key} hands back to each input: the gradient it adds, and the input's total so far.",
                  "head": ["input", "value", "adds", "grad so far"], "rows": rows}
-        step = {"kind": "backward", "box": key, "title": [f"Backward through {key}"], "lines": lines,
+        step: dict[str, Any] = {"kind": "backward", "box": key, "title": [f"Backward through {key}"], "lines": lines,
                 "table": table, "active": [self.index[m] for m in members],
                 "focus": sorted({self.index[self.edges[k][2]] for k in edges if self.edges[k][2] not in inside}),
                 "passed": edges, "inner": [self.index[m] for m in members]}
         if predict is not None or edges:
             step["predict"] = predict if predict is not None else edges[0]
         return step
+
+
+def operation(v: Value) -> Op:
+    """The op that made v (v is no leaf)."""
+    if v.operation is None:
+        raise ValueError(f"{v!r} is a leaf: no op made it")
+    return v.operation
 
 
 def line(kind: str, text: Text) -> dict[str, Any]:
@@ -225,7 +232,7 @@ def _pieces(template: str, fill: Sequence[Any]) -> Text:
 
 
 def _notation(out: Value, name: str) -> str:
-    return "".join(p if isinstance(p, str) else name for p in _pieces(out.operation.notation, [name]))
+    return "".join(p if isinstance(p, str) else name for p in _pieces(operation(out).notation, [name]))
 
 
 def _is_number(text: str) -> bool:

@@ -96,7 +96,8 @@ def test_steps_walk_forward_then_backward_with_the_engines_numbers():
     data = page_data(explore(E))
     order = topological_order(E)
     computed = [v for v in order if v.children]
-    assert [s["kind"] for s in data["steps"]] == ["start"] + ["forward"] * len(computed) + ["backward"] * (1 + len(computed))
+    kinds = [s["kind"] for s in data["steps"]]
+    assert kinds == ["start"] + ["forward"] * len(computed) + ["backward"] * (1 + len(computed))
     assert [s["node"] for s in data["steps"] if s["kind"] == "forward"] == [order.index(v) for v in reversed(computed)]
     assert [s["node"] for s in data["steps"][len(computed) + 2:]] == [order.index(v) for v in computed]
     # the edges in the order backward passes along them, with the engine's numbers bit for bit
@@ -571,10 +572,10 @@ def test_the_page_computes_the_engines_numbers_for_every_built_in_op(open_page):
     data = page_data(explorer)
     page = open_page(explorer)
     inputs = [data["values"][i] for i in data["live"]["inputs"]]
-    computed = page.evaluate("""(inputs) => {
-        const r = EXPLORER_LIVE.graph(...inputs), live = JSON.parse(document.getElementById("explorer-data").textContent).live;
-        const locals = live.localOf.map(([f, children, i]) => EXPLORER_LIVE.locals[f](...children.map((c) => r.values[c]))[i]);
-        return [r.values, r.grads, locals]; }""", inputs)
+    computed = page.evaluate("""([inputs, localOf]) => {
+        const r = EXPLORER_LIVE.graph(...inputs);
+        const local = ([f, children, i]) => EXPLORER_LIVE.locals[f](...children.map((c) => r.values[c]))[i];
+        return [r.values, r.grads, localOf.map(local)]; }""", [inputs, data["live"]["localOf"]])
     for name, page_numbers in zip(("values", "grads", "locals"), computed):
         for shown, engine in zip(page_numbers, data[name]):
             assert shown == pytest.approx(engine, rel=1e-12, abs=1e-300), name
