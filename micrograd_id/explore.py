@@ -39,7 +39,9 @@ from micrograd_id.viz import DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, _draw, _svg
 
 __all__ = ["explore", "Explorer"]
 
-FMT = "{:.4g}"            # the graph's numbers, as draw_dot writes them
+# The page writes the graph's numbers itself (four digits, as draw_dot does); the drawing leaves
+# room for the widest of them ("-0.0001234", "-1.234e-05"), whatever the numbers are later.
+WIDEST = "{:+.3e}"
 HIGHLIGHT = "#ff7f0e"     # the colour of what the current step acts on
 _VALUES_PER_BOX = 100     # a collapsed box holds at most about this many Values (a neuron of ~50 inputs)
 _IFRAME_HEIGHT = 820      # px, in a notebook
@@ -69,7 +71,7 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
     nn_labels = _check_size(root, collapse, max_nodes)
     if collapse == "auto":
         collapse = "neuron" if nn_labels else None
-    graph, digraph = _draw(root, True, rankdir=rankdir, fmt=FMT, highlight=None, show_constants=True,
+    graph, digraph = _draw(root, True, rankdir=rankdir, fmt=WIDEST, highlight=None, show_constants=True,
                            collapse=collapse, max_nodes=max_nodes)
     described = describe(root)
     order = described.order

@@ -44,7 +44,7 @@ WORDS: dict[str, object] = {
     "liveOn": "Change a leaf: the page recomputes forward and backward from it, with the graph's own program.",
     "liveSelect": "Click a box with labelled leaves (a neuron, or a parameter) to change its numbers here.",
     "liveGrad": "∂{root}/∂{leaf} = {grad}",
-    "trainStep": "step {step} (of 0–{last})",
+    "trainStep": "step {step}, of steps 0 to {last}",
     "stepLine": "The tangent's slope is ∂E/∂{p} = {g}; the step −lr·∂E/∂{p} = {dw} (lr = {lr}) moves {p} to {next}.",
     "grows": "The tangent falls to the right, so {p} grows and E falls.",
     "shrinks": "The tangent rises to the right, so {p} shrinks and E falls.",

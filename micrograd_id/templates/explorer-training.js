@@ -130,7 +130,10 @@ function explorerTraining(ctx) {  // eslint-disable-line no-unused-vars
         .map(function (c) { return X(c[0]) + "," + Y(c[1]); }).join(" ")});
       el("text", {x: left + 6, y: top + 12, fill: "#1f77b4"}, fill(WORDS.curve, {p: first}));
     }
-    var path = steps.slice(0, k + 1).filter(function (t) { return isFinite(t.p[0]) && isFinite(t.E); });
+    var key = JSON.stringify(s.feed);  // the path on this curve: the steps so far with this step's inputs
+    var path = steps.slice(0, k + 1).filter(function (t) {
+      return JSON.stringify(t.feed) === key && isFinite(t.p[0]) && isFinite(t.E);
+    });
     el("polyline", {"class": "path", "clip-path": "url(#plot-area)", points: path.map(function (t) { return X(t.p[0]) + "," + Y(t.E); }).join(" ")});
     path.forEach(function (t) { el("circle", {cx: X(t.p[0]), cy: Y(t.E), r: 2.5, fill: "#d62728", "clip-path": "url(#plot-area)"}); });
     if (isFinite(s.E) && isFinite(s.g[0])) {

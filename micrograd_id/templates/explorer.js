@@ -166,6 +166,16 @@
     return known;
   }
 
+  // A box was sized for the numbers it was drawn with; a longer number is squeezed into that room.
+  function setText(element, words) {
+    if (element.room === undefined) element.room = element.getComputedTextLength() + 3;
+    element.textContent = words;
+    element.removeAttribute("textLength");
+    if (element.getComputedTextLength() > element.room) {
+      element.setAttribute("textLength", element.room);
+      element.setAttribute("lengthAdjust", "spacingAndGlyphs");
+    }
+  }
   function drawNumbers(known) {
     var partial = nodes.map(function () { return 0; });
     edges.forEach(function (edge, k) { if (known.passed[k]) partial[edge[1]] += numbers.products[k]; });
@@ -173,20 +183,20 @@
     var hasGrad = function (i) { return known.received[i] || (i === 0 && known.seeded); };
     var hasValue = function (i) { return nodes[i].leaf !== undefined || inputEdges[i].length === 0 || known.computed[i]; };
     fields.forEach(function (field, i) {
-      if (field.data) field.data.textContent = "data " + (hasValue(i) ? format(numbers.values[i], 4) : "?");
-      if (field.grad) field.grad.textContent = "grad " + (hasGrad(i) ? format(partial[i], 4) : "?");
+      if (field.data) setText(field.data, "data " + (hasValue(i) ? format(numbers.values[i], 4) : "?"));
+      if (field.grad) setText(field.grad, "grad " + (hasGrad(i) ? format(partial[i], 4) : "?"));
     });
     boxes.forEach(function (b) {
       var out = b.group.outputs[0];
-      if (b.out && out !== undefined) b.out.textContent = "out " + (hasValue(out) ? format(numbers.values[out], 4) : "?");
-      if (b.grad && out !== undefined) b.grad.textContent = "grad " + (hasGrad(out) ? format(partial[out], 4) : "?");
+      if (b.out && out !== undefined) setText(b.out, "out " + (hasValue(out) ? format(numbers.values[out], 4) : "?"));
+      if (b.grad && out !== undefined) setText(b.grad, "grad " + (hasGrad(out) ? format(partial[out], 4) : "?"));
       if (b.params) {
         var top = null;
         b.group.params.forEach(function (p) {
           if (hasGrad(p[0]) && (top === null || !(Math.abs(partial[p[0]]) <= Math.abs(partial[top[0]])))) top = p;
         });
-        b.params.textContent = b.paramsHead + (top === null ? "?" : format(Math.abs(partial[top[0]]), 4) +
-          (b.group.params.length > 1 && partial[top[0]] !== 0 ? " (" + top[1] + ")" : ""));
+        setText(b.params, b.paramsHead + (top === null ? "?" : format(Math.abs(partial[top[0]]), 4) +
+          (b.group.params.length > 1 && partial[top[0]] !== 0 ? " (" + top[1] + ")" : "")));
       }
     });
     arrows.forEach(function (arrow, k) {
