@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import io
 import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
