@@ -25,7 +25,7 @@ from micrograd_id import cli, grad, jvp  # noqa: E402
 from micrograd_id._files import write_atomic  # noqa: E402
 from micrograd_id.engine import topological_order
 from micrograd_id.explain import explain
-from micrograd_id.identity import IdentityNet, compare_gradients, error, forward
+from micrograd_id.identity import IdentityNet, compare_gradients, derivation, error, forward
 from micrograd_id.losses import half_squared_error
 from micrograd_id.nn import MLP
 from micrograd_id.train import train
@@ -70,7 +70,8 @@ def section_nodes():
 
 def section_explain():
     net, E = identity_error()
-    return code(f">>> print(explain(E, wrt=net.w))\n{explain(E, net.w)}")
+    return code(f">>> from micrograd_id.identity import derivation; print(explain(E, wrt=net.w, derivation=derivation))\n"
+                f"{explain(E, net.w, derivation=derivation)}")
 
 
 def section_explain_mlp():
@@ -182,8 +183,9 @@ def section_bias():
 def section_explain_x0():
     net, E = identity_error(W0, 0.0)
     text = explain(E, net.w)
-    start = text.index("path 1 of 1")
-    return code(f">>> print(explain(E, wrt=net.w))   # x = 0\n…\n{text[start:text.index('Reverse mode')].rstrip()}")
+    paths = text[text.index("path 1 of 1"):text.index("Reverse mode")].rstrip()
+    why = text[text.index("Why "):text.index("No path goes")].rstrip()
+    return code(f">>> print(explain(E, wrt=net.w))   # x = 0\n…\n{paths}\n…\n{why}")
 
 
 def section_bias_explain():

@@ -26,10 +26,11 @@ from micrograd_id.notation import (
     expression,
     fill,
     local_formula,
+    name_of,
     nn_label,
-    node_names,
     number,
     operand,
+    operation,
     parse_nn_label,
     printable,
 )
@@ -47,20 +48,27 @@ def describe(root: Value) -> Description:
     return Description(root)
 
 
-def values_below(root: Value, limit: int) -> int:
-    """How many Values root's graph holds (root included), counting no further than limit + 1.
+def values_below(root: Value, limit: int | None, *, computed_only: bool = False) -> list[Value]:
+    """Values of root's graph (root first), found without ordering it: at most limit + 1 of them.
 
-    Stops as soon as the count passes ``limit``, so asking whether a graph of a
-    million nodes has more than 3000 costs 3001 steps.
+    limit None: all of them.
+    Stops as soon as it holds more than ``limit``, so asking whether a graph of a
+    million nodes has more than 3000 costs about 3001 steps. computed_only:
+    collect only the Values an op made (the walk still passes through leaves).
     """
     seen = {root}
     stack = [root]
-    while stack and len(seen) <= limit:
+    found = [root] if root.children or not computed_only else []
+    if limit is None:
+        limit = len(found) - 1 + 2 ** 62  # no graph in memory comes close
+    while stack and len(found) <= limit:
         for child in stack.pop().children:
             if child not in seen:
                 seen.add(child)
                 stack.append(child)
-    return min(len(seen), limit + 1)
+                if child.children or not computed_only:
+                    found.append(child)
+    return found[:limit + 1]
 
 
 class Description:
@@ -77,6 +85,7 @@ class Description:
         self.order: list[Value] = topological_order(root)
         self.index: dict[Value, int] = {v: k for k, v in enumerate(self.order)}
         self._local: dict[Value, Sequence[float]] = {}
+        self._names: dict[Value, Expr] = {}
         self._groups: dict[str, dict[Value, str]] = {}
 
     def __contains__(self, v: object) -> bool:
@@ -87,18 +96,21 @@ class Description:
 
     # ----- names ---------------------------------------------------------------------------
 
-    @cached_property
+    @property
     def names(self) -> dict[Value, Expr]:
-        return node_names(self.order)
+        """{node: Expr} for every node (names are otherwise made only as they are asked for)."""
+        if len(self._names) < len(self.order):
+            for v in reversed(self.order):  # inputs first: each named in one step
+                name_of(v, self._names)
+        return self._names
 
     def name(self, v: Value) -> str:
         """v's name in running text (a Value outside the graph: its label or its number)."""
         return self.expr(v).text
 
     def expr(self, v: Value) -> Expr:
-        found = self.names.get(v)
-        if found is not None:
-            return found
+        if v in self.index:
+            return self._names[v] if v in self._names else name_of(v, self._names)
         return Expr(printable(v.label), ATOM) if v.label else number(v.data)
 
     def operand(self, v: Value) -> str:
@@ -111,15 +123,20 @@ class Description:
 
     def expression(self, v: Value) -> Expr:
         """The expression that made v over its inputs' names (never shortened at the top)."""
-        return expression(v, self.names)
+        return expression(v, self._named(v.children))
 
     def expression_with_numbers(self, v: Value, digits: int = 6) -> Expr:
         """The same expression with its inputs' numbers: "0.3·1" for w·x."""
-        return fill(v.operation.notation, [number(c.data, digits) for c in v.children])
+        return fill(operation(v).notation, [number(c.data, digits) for c in v.children])
 
     def formula(self, v: Value, i: int) -> Expr:
         """∂v/∂(input i) as a formula over the names: "y_hat·(1 − y_hat)"."""
-        return local_formula(v, i, self.names)
+        return local_formula(v, i, self._named((v, *v.children)))
+
+    def _named(self, nodes: Sequence[Value]) -> dict[Value, Expr]:
+        for v in nodes:
+            self.expr(v)
+        return self._names
 
     def formula_with_numbers(self, v: Value, i: int, digits: int = 6) -> Expr:
         """The same formula with numbers: "0.574443·(1 − 0.574443)"."""
@@ -236,8 +253,9 @@ class Description:
                 source[v] = key
         members: dict[Value, str] = {}
         for v in self.order:  # users first: keep what feeds a member of its own box
-            if labels[v][0] is not None:
-                members[v] = labels[v][0]
+            own = labels[v][0]
+            if own is not None:
+                members[v] = own
             if v in members:
                 for c in v.children:
                     if c not in outputs and source.get(c) == members[v]:
@@ -248,8 +266,9 @@ class Description:
                 if is_constant(c):
                     users.setdefault(c, set()).add(members.get(v))
         for c, boxes in users.items():
-            if len(boxes) == 1 and None not in boxes:
-                members[c] = boxes.pop()  # type: ignore[assignment]  # None was just ruled out
+            box = boxes.pop() if len(boxes) == 1 else None
+            if box is not None:
+                members[c] = box
         return members
 
 

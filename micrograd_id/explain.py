@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from micrograd_id.description import Description, describe
 from micrograd_id.engine import Value
-from micrograd_id.notation import PREFIX, PRODUCT, Expr, number, printable
+from micrograd_id.notation import PRODUCT, UNARY, Expr, number, printable
 
 __all__ = ["explain", "Explanation", "count_paths", "Derivation", "MAX_PATHS"]
 
@@ -52,9 +52,8 @@ def explain(root: Value | Description, wrt: Value, *, max_paths: int = MAX_PATHS
     text says why. ``derivation``: a function adding a model's own derivation,
     such as ``micrograd_id.identity.derivation`` (eqs. (1)-(6)).
     """
-    description = root if isinstance(root, Description) else None
-    _check(description.root if description else root, wrt, max_paths, digits, derivation)
-    graph = _Graph(description or describe(root), wrt, digits)
+    _check(root.root if isinstance(root, Description) else root, wrt, max_paths, digits, derivation)
+    graph = _Graph(root if isinstance(root, Description) else describe(root), wrt, digits)
     reference = graph.description.gradients.get(wrt, 0.0)
     lines = [f"{graph.d(graph.root, wrt)} at {graph.name(wrt)} = {wrt.data:.{digits}g}", ""]
     paths = graph.count.get(graph.root, 0)
@@ -113,17 +112,23 @@ def _check(root, wrt, max_paths, digits, derivation):
 
 # ----- the graph, seen from root down to wrt -------------------------------------
 
-def _path_counts(order, wrt, edge=None):
+def _path_counts(order, wrt, edge=None, index=None):
     """{node: number of paths node -> wrt} for the nodes that have at least one.
 
     edge(node, i): False leaves the edge into input i out (to count only some paths).
+    index: {node: position in order}, to start at wrt: only the nodes before it can depend on it.
     """
+    start = index[wrt] if index is not None and wrt in index else len(order) - 1
     count = {}
-    for node in reversed(order):  # children before the nodes computed from them
+    for k in range(start, -1, -1):  # children before the nodes computed from them
+        node = order[k]
         if node is wrt:
             count[node] = 1
             continue
-        n = sum(count.get(child, 0) for i, child in enumerate(node.children) if edge is None or edge(node, i))
+        n = 0
+        for i, child in enumerate(node.children):
+            if child in count and (edge is None or edge(node, i)):
+                n += count[child]
         if n:
             count[node] = n
     return count
@@ -136,7 +141,9 @@ class _Graph:
         self.description = description
         self.root, self.wrt, self.digits = description.root, wrt, digits
         self.order = description.order
-        self.count = _path_counts(self.order, wrt)
+        self.count = _path_counts(self.order, wrt, index=description.index)
+        # only the nodes ordered before wrt can depend on it: every walk below stays among them
+        self.above = self.order[:description.index[wrt] + 1] if wrt in description else []
 
     def name(self, v):
         """v's name in running text."""
@@ -237,7 +244,7 @@ def _segment_text(graph, segment):
 
 def _factor(formula: Expr) -> str:
     """A formula ready to stand in a product: a sum, a difference or a sign gets parentheses."""
-    return f"({formula.text})" if formula.level < PRODUCT or formula.level == PREFIX else formula.text
+    return f"({formula.text})" if formula.level < PRODUCT or formula.level == UNARY else formula.text
 
 
 def _list_paths(graph, lines):
@@ -283,7 +290,7 @@ def _summarise(graph, lines, max_paths):
                  f"are counted, not listed.")
     lines.append("Reverse mode never walks them one by one: it adds them up node by node, from the top "
                  "down. Its last step, one term per use of " + wrt + ":")
-    uses = [(node, i) for node in graph.order for i, c in enumerate(node.children) if c is graph.wrt]
+    uses = [(node, i) for node in graph.above for i, c in enumerate(node.children) if c is graph.wrt]
     upstream = [graph.description.gradients[node] for node, _ in uses]
     from_root = _paths_from_root(graph.order)
     terms = []
@@ -320,7 +327,7 @@ def _paths_from_root(order):
 def _heaviest_path(graph):
     """The path whose product has the largest magnitude, found by dynamic programming."""
     best = {graph.wrt: (1.0, None)}
-    for node in reversed(graph.order):
+    for node in reversed(graph.above):
         if node is graph.wrt or node not in graph.count:
             continue
         local = graph.local(node)
@@ -371,18 +378,18 @@ def _agreement(graph, total, reference):
 
 def _side_inputs(graph):
     """Inputs of the ops on the paths that do not depend on wrt: their terms are 0."""
-    side = []
-    for node in graph.order:
+    side = {}  # a dict keeps the order found and looks up in O(1)
+    for node in graph.above:
         if node in graph.count and node is not graph.wrt:  # wrt's own inputs lie below every path
             for child in node.children:
-                if child not in graph.count and child.label and child not in side:
-                    side.append(child)
+                if child not in graph.count and child.label:
+                    side[child] = True
     if not side:
         return []
     names = [graph.name(v) for v in side]
     shown = ", ".join(names[:_MAX_SIDE_INPUTS]) + (f" and {len(names) - _MAX_SIDE_INPUTS} more"
                                                   if len(names) > _MAX_SIDE_INPUTS else "")
-    wrt, first = graph.name(graph.wrt), side[0]
+    wrt, first = graph.name(graph.wrt), next(iter(side))
     term = f"{graph.d(graph.root, first)} · {graph.d(first, graph.wrt)}"
     return ["", f"No path goes through {shown}: {'it does' if len(names) == 1 else 'they do'} not depend on "
                 f"{wrt}, so a term such as {term} is 0 ({graph.d(first, graph.wrt)} = 0)."]
@@ -397,11 +404,11 @@ def _why_zero(graph, total):
     def nonzero(node, i):
         return graph.local(node)[i] != 0.0
 
-    if _path_counts(graph.order, graph.wrt, nonzero).get(graph.root, 0):
+    if _path_counts(graph.order, graph.wrt, nonzero, graph.description.index).get(graph.root, 0):
         return ["", f"{d} is 0 although some paths have no zero local derivative: their products cancel "
                     f"(or are too small for a float)."]
     reasons = []
-    for node in graph.order:
+    for node in graph.above:
         if node in graph.count and node is not graph.wrt:
             for i, child in enumerate(node.children):
                 if child in graph.count and not nonzero(node, i):

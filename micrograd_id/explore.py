@@ -29,20 +29,19 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_id._files import write_atomic
-from micrograd_id.description import Description, describe
+from micrograd_id.description import Description, values_below
 from micrograd_id.engine import Value
 from micrograd_id.explore_steps import SATURATED, Steps
 from micrograd_id.explore_training import NoPanel, training_panel
 from micrograd_id.explore_words import WORDS
 from micrograd_id.notation import parse_nn_label
-from micrograd_id.viz import DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, _draw, _svg
+from micrograd_id.viz import DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, HIGHLIGHT, check_timeout, draw, svg
 
 __all__ = ["explore", "Explorer"]
 
 # The page writes the graph's numbers itself (four digits, as draw_dot does); the drawing leaves
 # room for the widest of them ("-0.0001234", "-1.234e-05"), whatever the numbers are later.
 WIDEST = "{:+.3e}"
-HIGHLIGHT = "#ff7f0e"     # the colour of what the current step acts on
 _VALUES_PER_BOX = 100     # a collapsed box holds at most about this many Values (a neuron of ~50 inputs)
 _IFRAME_HEIGHT = 820      # px, in a notebook
 _SUFFIXES = (".html", ".htm")
@@ -68,13 +67,14 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
         raise TypeError(f"explore needs a Value to start from, got {type(root).__name__}")
     if history is not None and not isinstance(getattr(history, "rows", None), list):
         raise TypeError(f"history must be a History from train() or None, got {type(history).__name__}")
-    nn_labels = _check_size(root, collapse, max_nodes)
-    if collapse == "auto":
-        collapse = "neuron" if nn_labels else None
-    graph, digraph = _draw(root, True, rankdir=rankdir, fmt=WIDEST, highlight=None, show_constants=True,
-                           collapse=collapse, max_nodes=max_nodes)
-    described = describe(root)
-    order = described.order
+    check_timeout(timeout)
+    if collapse == "auto":  # the nn module's labels sit near the root: look no further than may be drawn
+        near = values_below(root, max_nodes if isinstance(max_nodes, int) else None)
+        collapse = "neuron" if any(parse_nn_label(v.label) for v in near if v.label) else None
+    _refuse_early(root, collapse, max_nodes)
+    graph, digraph = draw(root, True, rankdir=rankdir, fmt=WIDEST, highlight=None, show_constants=True,
+                          collapse=collapse, max_nodes=max_nodes)
+    described = graph.description
     steps = Steps(described, graph.group_of)
     data = {"words": WORDS, "saturated": SATURATED, "nodes": _nodes(graph, steps), "edges": _edges(graph, steps),
             "groups": _groups(graph, steps), "steps": steps.steps, **_numbers(described, steps.edges)}
@@ -82,12 +82,12 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
     data.update(live)
     if history is not None:
         try:
-            data["training"] = training_panel(history, order)
+            data["training"] = training_panel(history, described.order)
         except NoPanel as note:
             data["trainingNote"] = str(note)
-    svg = _svg(digraph, "the explorer's graph", timeout)
+    picture = svg(digraph, "the explorer's graph", timeout)
     title = f"Backprop through {root.label or 'the graph'}"
-    return Explorer(_page(title, svg, data, program))
+    return Explorer(_page(title, picture, data, program))
 
 
 class Explorer:
@@ -119,31 +119,19 @@ class Explorer:
 
 # ----- before any slow work --------------------------------------------------------------
 
-def _check_size(root: Value, collapse: str | None, max_nodes: int | None) -> bool:
-    """Refuse a graph far over max_nodes after visiting only about as many Values; True if nn labels.
+def _refuse_early(root: Value, collapse: str | None, max_nodes: int | None) -> None:
+    """Refuse a graph far over max_nodes after counting about as many Values, before ordering it.
 
-    Each Value is a box of its own unless it collapses into a neuron's box, so
-    without collapsing max_nodes Values are the limit; collapsed, a box holds
-    at most about _VALUES_PER_BOX. The drawing checks the exact count later.
+    Without collapsing, draw() counts max_nodes + 1 Values itself. Collapsed, a box
+    holds at most about _VALUES_PER_BOX Values; the drawing checks the exact count later.
     """
-    seen: set[Value] = set()
-    stack, nn = [root], False
-    while stack:
-        v = stack.pop()
-        if v in seen:
-            continue
-        seen.add(v)
-        nn = nn or parse_nn_label(v.label) is not None
-        if max_nodes is None:
-            continue
-        limit = max_nodes * _VALUES_PER_BOX if nn and collapse is not None else max_nodes
-        if len(seen) > limit:
-            raise ValueError(f"the graph has more than {limit} Values (the explorer stopped counting), "
-                             f"more than max_nodes={max_nodes} boxes: too slow to lay out and too many steps "
-                             f"to follow. Explore a smaller graph, label an nn model's neurons to collapse "
-                             f"them, or raise max_nodes (None removes the limit).")
-        stack.extend(v.children)
-    return nn
+    if collapse is None or max_nodes is None or isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+        return
+    limit = max_nodes * _VALUES_PER_BOX
+    if len(values_below(root, limit)) > limit:
+        raise ValueError(f"the graph has more than {limit} Values, too many for max_nodes={max_nodes} boxes even "
+                         f"with neurons collapsed: too slow to lay out and too many steps to follow. Explore a "
+                         f"smaller graph or raise max_nodes (None removes the limit).")
 
 
 # ----- what the page shows, as data ----------------------------------------------------

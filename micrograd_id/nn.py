@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Union
 from micrograd_id._checks import finite_float
 from micrograd_id._files import write_atomic
 from micrograd_id.engine import Value
+from micrograd_id.notation import nn_label
 
 if TYPE_CHECKING:  # only for the annotations: nn itself does not import numpy
     import numpy as np
@@ -106,8 +107,8 @@ class Neuron(Module):
         rng = rng or random.Random(0)
         self.name = name
         self.activation = activation
-        self.w = [Value(rng.uniform(-1.0, 1.0), label=f"{name}.w{k}") for k in range(nin)]
-        self.b = Value(0.0, label=f"{name}.b")
+        self.w = [Value(rng.uniform(-1.0, 1.0), label=nn_label(name, parameter=k)) for k in range(nin)]
+        self.b = Value(0.0, label=nn_label(name, parameter="b"))
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
@@ -132,7 +133,7 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, activation: str = "relu", name: str = "L0",
                  rng: random.Random | None = None) -> None:
         rng = rng or random.Random(0)
-        self.neurons = [Neuron(nin, activation, f"{name}.N{j}", rng) for j in range(nout)]
+        self.neurons = [Neuron(nin, activation, nn_label(name, j), rng) for j in range(nout)]
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         return [n(x) for n in self.neurons]
@@ -161,7 +162,7 @@ class MLP(Module):
         rng = random.Random(seed)
         sizes = [nin] + nouts
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", f"L{i}", rng)
+            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear", nn_label(i), rng)
             for i in range(len(nouts))
         ]
 

@@ -36,14 +36,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from micrograd_id.engine import Value
+from micrograd_id.engine import Op, Value
 
-__all__ = ["SUM", "PRODUCT", "PREFIX", "POWER", "ATOM", "Expr", "number", "printable", "fill", "operand",
-           "node_names", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
+__all__ = ["SUM", "PRODUCT", "UNARY", "POWER", "ATOM", "Expr", "number", "printable", "fill", "operand",
+           "node_names", "name_of", "operation", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
            "NNLabel", "nn_label", "parse_nn_label"]
 
-# How tightly an expression binds, loosest first (Python's order).
-SUM, PRODUCT, PREFIX, POWER, ATOM = 1, 2, 3, 4, 5
+# How tightly an expression binds, loosest first: Python's order, the levels of Op.precedence.
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 UNKNOWN = 0  # a user's template with an operator not listed here: always bracketed as an operand
 
 MAX_NAME = 32     # an unlabelled node's expression longer than this is shortened
@@ -63,7 +63,7 @@ class Expr(NamedTuple):
 def number(x: float, digits: int = 6) -> Expr:
     """A number as Python's ``g`` format writes it; a negative one binds like a prefix minus."""
     text = f"{x:.{digits}g}" if x != 0.0 else "0"
-    return Expr(text, PREFIX if text.startswith("-") else ATOM)
+    return Expr(text, UNARY if text.startswith("-") else ATOM)
 
 
 def printable(label: str) -> str:
@@ -84,7 +84,7 @@ _SLOT = re.compile(r"\{(\d+|out)\}")
 _OPEN, _CLOSE = "([", ")]"
 # Binary operators: their level, and how tightly an operand must bind (left of it, right of it).
 _BINARY = {"+": (SUM, SUM, SUM), "−": (SUM, SUM, PRODUCT), "·": (PRODUCT, PRODUCT, PRODUCT),
-           "*": (PRODUCT, PRODUCT, PRODUCT), "×": (PRODUCT, PRODUCT, PRODUCT), "/": (PRODUCT, PRODUCT, PREFIX),
+           "*": (PRODUCT, PRODUCT, PRODUCT), "×": (PRODUCT, PRODUCT, PRODUCT), "/": (PRODUCT, PRODUCT, UNARY),
            "^": (POWER, ATOM, ATOM)}
 _COMPARISONS = set("<>=≤≥≠")  # looser than arithmetic: [a + b > 0] needs no brackets inside
 
@@ -107,9 +107,8 @@ def _read(template: str) -> _Template:
     texts, keys = pieces[0::2], pieces[1::2]
     parts: list[str | _Slot] = []
     for k, key in enumerate(keys):
-        left, left_kind = _left_of(texts[k], first=k == 0)
-        right_need = _right_need(texts[k + 1], last=k == len(keys) - 1)
-        needs = max(left_kind, right_need)
+        left, left_needs = _left_of(texts[k], first=k == 0)
+        needs = max(left_needs, _right_needs(texts[k + 1], last=k == len(keys) - 1))
         if texts[k]:
             parts.append(texts[k])
         parts.append(_Slot(key, needs, left in _BINARY))
@@ -138,7 +137,7 @@ def _left_of(text: str, first: bool) -> tuple[str, int]:
     return "", SUM if char in _COMPARISONS else ATOM
 
 
-def _right_need(text: str, last: bool) -> int:
+def _right_needs(text: str, last: bool) -> int:
     """The level an operand needs because of what follows its slot."""
     stripped = text.lstrip(" ")
     if not stripped:
@@ -171,8 +170,10 @@ def _level(text: str) -> int:
         elif depth or bar:
             continue
         elif char in "−-":
-            found.append(PREFIX if _is_sign(stripped[:k]) and k == 0 else
-                         SUM if not _is_sign(stripped[:k]) else ATOM)
+            if k == 0:
+                found.append(UNARY)  # "−x", "−sin(x)"
+            elif not _is_sign(stripped[:k]):
+                found.append(SUM)  # a subtraction; a sign inside, as in x^-2, changes nothing
         elif char == "√" and k == 0:
             found.append(POWER)
         elif char in _BINARY:
@@ -202,16 +203,23 @@ def fill(template: str, operands: Sequence[Expr], out: Expr | None = None) -> Ex
             continue
         if read.level is None:
             level = expr.level
-        bracket = expr.level < part.needs or (part.after_binary and expr.level == PREFIX)
+        bracket = expr.level < part.needs or (part.after_binary and expr.level == UNARY)
         texts.append(f"({expr.text})" if bracket else expr.text)
     return Expr("".join(texts), ATOM if level is None else level)
 
 
 # ----- names of a graph's nodes -----------------------------------------------------------------
 
+def operation(node: Value) -> Op:
+    """The op that made node; ValueError for a leaf, which no op made."""
+    if node.operation is None:
+        raise ValueError(f"{node!r} is a leaf: no op made it, so it has no expression or local derivative")
+    return node.operation
+
+
 def expression(node: Value, names: Mapping[Value, Expr]) -> Expr:
     """The expression that made node, over its inputs' names: "w·x", "sigmoid(w·x)", "(a + b)^2"."""
-    return fill(node.operation.notation, [names[c] for c in node.children])
+    return fill(operation(node).notation, [names[c] for c in node.children])
 
 
 def local_formula(node: Value, i: int, names: Mapping[Value, Expr]) -> Expr:
@@ -220,34 +228,54 @@ def local_formula(node: Value, i: int, names: Mapping[Value, Expr]) -> Expr:
     With names mapping each node to ``number(node.data)`` it is the same formula
     with numbers. Display only: the numbers always come from the op's rule.
     """
-    return fill(node.operation.derivatives[i], [names[c] for c in node.children], names[node])
+    return fill(operation(node).derivatives[i], [names[c] for c in node.children], names[node])
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, Expr]:
-    """A name per node of a graph in topological order (root first).
+    """A name per node of a graph in topological order (root first): see ``name_of``."""
+    names: dict[Value, Expr] = {}
+    for v in reversed(order):  # inputs before the nodes made from them: each is named in one step
+        name_of(v, names)
+    return names
+
+
+def name_of(node: Value, names: dict[Value, Expr]) -> Expr:
+    """node's name, adding it (and any input's it needs) to ``names``, a cache kept by the caller.
 
     A labelled node is called by its label; an unlabelled leaf (a constant) by
     its number; any other node by the expression that made it, over its inputs'
     names. Past MAX_NAME characters the expression keeps only its labelled inputs
     and numbers, the rest shortened to "…" ("… + L2.N0.w2·L1.N2"), so a name stays
-    short and says where the node sits.
+    short and says where the node sits. Only the nodes a name depends on are named:
+    a labelled input stops the descent.
     """
-    names: dict[Value, Expr] = {}
-    for v in reversed(order):  # inputs before the nodes made from them
-        if v.label:
+    stack = [node]
+    while stack:  # depth first without recursion: a chain of any length
+        v = stack[-1]
+        if v in names:
+            stack.pop()
+        elif v.label:
             names[v] = Expr(printable(v.label), ATOM)
         elif not v.children:
             names[v] = number(v.data)
         else:
-            full = expression(v, names)
-            if len(full.text) <= MAX_NAME:
-                names[v] = full
+            missing = [c for c in v.children if c not in names]
+            if missing:
+                stack += missing
                 continue
-            short = [names[c] if c.label or not c.children else Expr(ELLIPSIS, ATOM) for c in v.children]
-            named = fill(v.operation.notation, short)
-            names[v] = named if len(named.text) <= MAX_NAME else fill(
-                v.operation.notation, [Expr(ELLIPSIS, ATOM)] * len(v.children))
-    return names
+            names[v] = _shortened(v, names)
+    return names[node]
+
+
+def _shortened(v: Value, names: Mapping[Value, Expr]) -> Expr:
+    full = expression(v, names)
+    if len(full.text) <= MAX_NAME:
+        return full
+    short = [names[c] if c.label or not c.children else Expr(ELLIPSIS, ATOM) for c in v.children]
+    named = fill(operation(v).notation, short)
+    if len(named.text) <= MAX_NAME:
+        return named
+    return fill(operation(v).notation, [Expr(ELLIPSIS, ATOM)] * len(v.children))
 
 
 # ----- the nn module's labels ------------------------------------------------------------------

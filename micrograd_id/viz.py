@@ -11,8 +11,13 @@ Why it is built this way:
   quotes mean nothing to DOT, so no label can change the graph's structure.
 * Layout, not autodiff, is the cost of a big picture, and edges that skip
   ranks cost most (dot lays out one bend point per skipped rank). Hence the
-  size guard ``max_nodes`` and the collapsed views, which rely on the nn
-  module's labels: ``L{i}.N{j}.w{k}``, ``L{i}.N{j}.b`` and outputs ``L{i}.N{j}``.
+  size guard ``max_nodes`` (a graph far too big is refused after counting
+  max_nodes + 1 Values, before anything else) and the collapsed views, which
+  rely on the nn module's labels: ``L{i}.N{j}.w{k}``, ``L{i}.N{j}.b`` and
+  outputs ``L{i}.N{j}``.
+* Names and formulas come from ``notation`` through one ``Description`` of
+  the graph; ``draw`` takes one, so a page that also explains the graph
+  orders it once.
 * ``render`` runs the layout program itself and writes its bytes with
   ``write_atomic``: a failed layout never leaves a half-written file.
 """
@@ -28,15 +33,18 @@ import subprocess
 import sysconfig
 import warnings
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import graphviz
 
 from micrograd_id._files import write_atomic
-from micrograd_id.engine import Value, local_derivatives, topological_order
-from micrograd_id.notation import local_formula, node_names
+from micrograd_id.description import COLLAPSE_MODES, Description, describe, is_constant, values_below
+from micrograd_id.engine import Value
+from micrograd_id.notation import parse_nn_label
 
-__all__ = ["draw_dot", "render", "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "FORMATS"]
+__all__ = ["draw_dot", "render", "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "DEFAULT_TIMEOUT",
+           "FORMATS", "COLOURS", "HIGHLIGHT", "Drawing", "DrawnGraph", "draw", "svg", "check_timeout"]
 
 # Counted: Values drawn plus bend points. Measured with dot 2.43 on a shared
 # 2-core machine: a 2-12-12-1 MLP (2202) lays out in about 2 s, a 2-16-16-1
@@ -45,7 +53,6 @@ __all__ = ["draw_dot", "render", "GraphvizNotFound", "RenderError", "DEFAULT_MAX
 DEFAULT_MAX_NODES = 3000
 FORMATS = ("png", "svg", "pdf", "dot")
 RANKDIRS = ("LR", "TB", "RL", "BT")
-COLLAPSE_MODES = ("neuron", "layer")
 DEFAULT_TIMEOUT = 60.0
 
 # Layout programs in order of preference, with the formats each can write.
@@ -58,8 +65,9 @@ _SCRIPTS_DIR = sysconfig.get_path("scripts")
 _INSTALL_HINT = ("Install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu), "
                  "`brew install graphviz` (macOS) or `conda install graphviz`")
 
-# One meaning per colour, kept few so the picture reads at a glance.
-_COLOURS = {
+# One meaning per colour, kept few so the picture reads at a glance. Public: the explorer's
+# page styles its graph with the same colours.
+COLOURS = MappingProxyType({
     "leaf": "#dbe9f6",      # blue: an input or parameter you created
     "constant": "#eeeeee",  # grey: a plain number the engine wrapped
     "computed": "#ffffff",  # white: the result of an operation
@@ -71,9 +79,9 @@ _COLOURS = {
     "edge": "#555555",
     "path": "#d62728",      # red: the paths from `highlight` to the root
     "local": "#1f5fa8",     # blue text: a local derivative on an arrow
-}
+})
+HIGHLIGHT = COLOURS["path"]  # what the picture (and the explorer) marks as the highlighted paths
 _SHORT_FORMULA = 20  # longer local-derivative formulas leave only their number on the arrow
-_NN_LABEL = re.compile(r"L(\d+)\.N(\d+)(\.(?:w\d+|b))?")
 
 
 class GraphvizNotFound(graphviz.ExecutableNotFound):
@@ -116,17 +124,35 @@ def draw_dot(root: Value, local_derivatives: bool = False, *, rankdir: str = "LR
     max_nodes: ValueError for graphs that would make Graphviz place more than
         this many things (Values plus bend points of long edges); None: no limit.
     """
-    return _draw(root, local_derivatives, rankdir=rankdir, fmt=fmt, highlight=highlight,
-                 show_constants=show_constants, collapse=collapse, max_nodes=max_nodes)[1]
+    return draw(root, local_derivatives, rankdir=rankdir, fmt=fmt, highlight=highlight,
+                show_constants=show_constants, collapse=collapse, max_nodes=max_nodes).digraph
 
 
-def _draw(root, local_derivatives, *, rankdir, fmt, highlight, show_constants, collapse, max_nodes):
-    """(the graph model, its Digraph): the explorer needs to know which DOT node shows which Value."""
-    _check_draw_options(root, rankdir, fmt, highlight, collapse, max_nodes)
-    graph = _Graph(root, collapse, show_constants, highlight)
+class Drawing(NamedTuple):
+    """A drawing and the model it was drawn from (which DOT node shows which Value)."""
+
+    graph: DrawnGraph
+    digraph: graphviz.Digraph
+
+
+def draw(root: Value | Description, local_derivatives: bool = False, *, rankdir: str = "LR",
+         fmt: str = "{:.4g}", highlight: Value | None = None, show_constants: bool = True,
+         collapse: str | None = None, max_nodes: int | None = DEFAULT_MAX_NODES) -> Drawing:
+    """draw_dot's drawing with its model, from a Value or from a Description of its graph.
+
+    For a view that adds to the picture (the explorer marks the nodes a step
+    acts on): ``graph.node_id(v)`` is the DOT node showing v. Options and
+    errors as draw_dot's.
+    """
+    value = root.root if isinstance(root, Description) else root
+    _check_draw_options(value, rankdir, fmt, highlight, collapse, max_nodes)
+    if max_nodes is not None and collapse is None and not isinstance(root, Description):
+        _refuse_early(value, max_nodes, show_constants)
+    description = root if isinstance(root, Description) else describe(value)
+    graph = DrawnGraph(description, collapse, show_constants, highlight)
     if max_nodes is not None:
         _check_size(graph, max_nodes, collapse)
-    return graph, _Drawing(graph, rankdir, fmt, bool(local_derivatives)).digraph()
+    return Drawing(graph, _Drawing(graph, rankdir, fmt, bool(local_derivatives)).digraph())
 
 
 def render(root: Value, path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT,
@@ -138,12 +164,14 @@ def render(root: Value, path: str | os.PathLike[str], *, timeout: float = DEFAUL
     when ``dot`` is absent, for at most ``timeout`` seconds.
     ``draw_options`` go to ``draw_dot``.
 
-    Errors: ValueError (unknown suffix, graph over ``max_nodes``);
-    FileNotFoundError, PermissionError, IsADirectoryError (path not writable);
-    GraphvizNotFound (no layout program); RenderError (it failed or timed out).
+    Errors: ValueError (unknown suffix, graph over ``max_nodes``, a timeout
+    that is not a positive number); FileNotFoundError, PermissionError,
+    IsADirectoryError (path not writable); GraphvizNotFound (no layout
+    program); RenderError (it failed or timed out).
     """
     path = Path(path)
     fmt = _format_from_suffix(path)
+    check_timeout(timeout)
     _check_output_path(path)
     source = draw_dot(root, **draw_options).source
     if fmt == "dot":
@@ -152,10 +180,18 @@ def render(root: Value, path: str | os.PathLike[str], *, timeout: float = DEFAUL
     return write_atomic(path, _run_layout(program, fmt, source, timeout))
 
 
-def _svg(digraph, what, timeout=DEFAULT_TIMEOUT):
+def svg(digraph: graphviz.Digraph, what: str, timeout: float = DEFAULT_TIMEOUT) -> str:
     """The SVG text of a drawing, for a page that embeds it; GraphvizNotFound names ``what``."""
-    svg = _run_layout(_layout_program("svg", what), "svg", digraph.source, timeout).decode("utf-8")
-    return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: not allowed inside HTML
+    check_timeout(timeout)
+    text = _run_layout(_layout_program("svg", what), "svg", digraph.source, timeout).decode("utf-8")
+    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: not allowed inside HTML
+
+
+def check_timeout(timeout: object) -> float:
+    """timeout as a float, or ValueError: a layout's time limit is a positive number of seconds."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
 
 
 # ----- option checks ----------------------------------------------------------
@@ -181,6 +217,15 @@ def _check_draw_options(root, rankdir, fmt, highlight, collapse, max_nodes):
         raise ValueError(f"max_nodes must be a positive int or None; got {max_nodes!r}")
 
 
+def _refuse_early(root, max_nodes, show_constants):
+    """Without collapsing, every Value is a box (hidden constants aside): count first, stop past the limit."""
+    what = "Values" if show_constants else "Values made by ops"
+    if len(values_below(root, max_nodes, computed_only=not show_constants)) > max_nodes:
+        raise ValueError(f"the graph has more than {max_nodes} {what}, more than max_nodes={max_nodes}: too slow "
+                         f"to lay out and too dense to read. Pass collapse='neuron' (or 'layer') to draw one box "
+                         f"per neuron, or raise max_nodes (None removes the limit).")
+
+
 def _check_size(graph, max_nodes, collapse):
     """ValueError naming the count, the limit and the way out."""
     boxes = graph.box_count
@@ -201,37 +246,44 @@ def _check_size(graph, max_nodes, collapse):
 
 # ----- the graph model: which Values are drawn, and as what --------------------
 
-class _Graph:
-    """The Values below root, sorted into own boxes, hidden constants and group boxes."""
+class DrawnGraph:
+    """The Values below root, sorted into own boxes, hidden constants and group boxes.
 
-    def __init__(self, root, collapse, show_constants, highlight):
-        self.root = root
+    description: the graph's Description; ids: {Value: its DOT node id};
+    node_id(v): the DOT node v is shown in (its own box or its group's);
+    is_drawn(v): True when v has its own box.
+    """
+
+    def __init__(self, description: Description, collapse: str | None, show_constants: bool,
+                 highlight: Value | None) -> None:
+        self.description = description
+        self.root = root = description.root
         self.highlight = highlight
-        self.order = topological_order(root)  # each Value before the ones it was computed from
+        self.order = description.order  # each Value before the ones it was computed from
         self.ids = {v: f"v{i}" for i, v in enumerate(self.order)}
         if highlight is not None and highlight not in self.ids:
             raise ValueError(f"highlight {highlight!r} is not part of the graph below the root")
-        self.group_of = _collapse_groups(self.order, collapse) if collapse else {}
+        self.group_of = description.groups(collapse) if collapse else {}
         if collapse and not self.group_of:
             warnings.warn(f"collapse={collapse!r}: no Value is labelled like 'L0.N0' or 'L0.N0.w0', "
-                          f"so the full graph is drawn", stacklevel=3)
+                          f"so the full graph is drawn", stacklevel=4)
         self.hidden = set() if show_constants else {
             v for v in self.order
-            if _is_constant(v) and v is not root and v is not highlight and v not in self.group_of
+            if is_constant(v) and v is not root and v is not highlight and v not in self.group_of
         }
-        self.on_path = _depends_on(self.order, highlight) if highlight is not None else set()
-        self.groups = {}
+        self.on_path = description.depends_on(highlight) if highlight is not None else set()
+        self.groups: dict[str, list[Value]] = {}
         for v in self.order:
             if v in self.group_of:
                 self.groups.setdefault(self.group_of[v], []).append(v)
         self.box_count = len(self.groups) + sum(1 for v in self.order if self.is_drawn(v))
         self.edges = self._edges()
 
-    def is_drawn(self, v):
+    def is_drawn(self, v: Value) -> bool:
         """True for a Value drawn as its own box (not hidden, not inside a group)."""
         return v not in self.hidden and v not in self.group_of
 
-    def node_id(self, v):
+    def node_id(self, v: Value) -> str:
         """The DOT node a Value is shown in: its own box or its group's."""
         group = self.group_of.get(v)
         return _group_id(group) if group is not None else self.ids[v]
@@ -258,19 +310,6 @@ class _Graph:
                 else:
                     into_groups[(tail, head)] = into_groups.get((tail, head), False) or on_path
         return edges + [(tail, head, on_path, None) for (tail, head), on_path in into_groups.items()]
-
-
-def _is_constant(v):
-    return not v.children and not v.label
-
-
-def _depends_on(order, target):
-    """The Values computed from target (target included): the chain rule's paths."""
-    found = set()
-    for v in reversed(order):  # children before the Values computed from them
-        if v is target or any(c in found for c in v.children):
-            found.add(v)
-    return found
 
 
 def _bend_points(edges):
@@ -306,52 +345,6 @@ def _bend_points(edges):
     return min(sum(max(rank[head] - rank[tail] - 1, 0) for tail, head, *_ in edges) for rank in (early, late))
 
 
-def _nn_label(label, collapse):
-    """(group key, is_parameter) for a label of the nn module's convention, else (None, False)."""
-    match = _NN_LABEL.fullmatch(label)
-    if not match:
-        return None, False
-    layer, neuron, parameter = match.groups()
-    return (f"L{layer}.N{neuron}" if collapse == "neuron" else f"L{layer}"), parameter is not None
-
-
-def _collapse_groups(order, collapse):
-    """{Value: group key} for every Value inside a neuron (or layer).
-
-    Inside a group: its labelled parameters and outputs, and the Values on the
-    way from the one to the other (products, sums, activation). Outputs are
-    boundaries, so the next layer stays out, and so does whatever computed a
-    neuron's inputs. Unlabelled numbers used only inside one group go with it.
-    """
-    labels = {v: _nn_label(v.label, collapse) for v in order}
-    outputs = {v for v, (key, is_parameter) in labels.items() if key and not is_parameter}
-    source = {}  # the one group whose parameters a Value was computed from
-    for v in reversed(order):  # children first
-        key = labels[v][0]
-        if key is None:
-            keys = {source[c] for c in v.children if c in source and c not in outputs}
-            key = keys.pop() if len(keys) == 1 else None
-        if key is not None:
-            source[v] = key
-    members = {}
-    for v in order:  # parents first: keep what feeds a member of its own group
-        if labels[v][0] is not None:
-            members[v] = labels[v][0]
-        if v in members:
-            for c in v.children:
-                if c not in outputs and source.get(c) == members[v]:
-                    members[c] = members[v]
-    users = {}
-    for v in order:
-        for c in v.children:
-            if _is_constant(c):
-                users.setdefault(c, set()).add(members.get(v))
-    for c, groups in users.items():
-        if len(groups) == 1 and None not in groups:
-            members[c] = groups.pop()
-    return members
-
-
 def _natural_order(key):
     """'L1.N10' after 'L1.N9': compare the numbers as numbers."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key)]
@@ -364,18 +357,17 @@ def _group_id(key):
 # ----- drawing ----------------------------------------------------------------
 
 class _Drawing:
-    """Turns a _Graph into a graphviz.Digraph with escaped HTML-like labels."""
+    """Turns a DrawnGraph into a graphviz.Digraph with escaped HTML-like labels."""
 
     def __init__(self, graph, rankdir, fmt, local_derivatives):
         self.graph = graph
         self.fmt = fmt
-        # Readable names for the formulas on the arrows, the ones explain() prints.
-        self.names = node_names(graph.order) if local_derivatives else None
+        self.local_derivatives = local_derivatives
         self.dot = graphviz.Digraph(
             graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                         "nodesep": "0.25", "ranksep": "0.35", "labelloc": "b"},
             node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "plain"},
-            edge_attr={"color": _COLOURS["edge"], "arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "10"},
+            edge_attr={"color": COLOURS["edge"], "arrowsize": "0.7", "fontname": "Helvetica", "fontsize": "10"},
         )
 
     def digraph(self):
@@ -386,16 +378,17 @@ class _Drawing:
         for key in sorted(self.graph.groups, key=_natural_order):
             self._group_node(key, self.graph.groups[key])
         for tail, head, on_path, use in self.graph.edges:
-            style = {"color": _COLOURS["path"], "penwidth": "2.2"} if on_path else {}
-            if use is not None and self.names is not None:
-                style.update(label=_html(self._local_text(*use)), fontcolor=_COLOURS["local"])
+            style = {"color": COLOURS["path"], "penwidth": "2.2"} if on_path else {}
+            if use is not None and self.local_derivatives:
+                style.update(label=_html(self._local_text(*use)), fontcolor=COLOURS["local"])
             self.dot.edge(tail, head, **style)
         return self.dot
 
     def _local_text(self, v, i):
         """∂(op)/∂(input i) on its arrow: "x = 1" where the formula is short, else the number."""
-        number = self._number(local_derivatives(v)[i])
-        formula = _unwrapped(local_formula(v, i, self.names).text)
+        description = self.graph.description
+        number = self._number(description.local(v)[i])
+        formula = description.formula(v, i).text  # the names and formulas explain() prints
         if len(formula) > _SHORT_FORMULA or _is_number(formula):  # "1", "−1": the number says it all
             return number
         return f"{_escape(formula)} = {number}"
@@ -403,12 +396,12 @@ class _Drawing:
     def _caption(self):
         root = _escape(self.graph.root.label) or "the root"
         text = f"data: forward value; <B>grad</B>: d({root})/d(node), filled in by backward()"
-        if self.names is not None:
-            text += (f'<BR/><FONT COLOR="{_COLOURS["local"]}">on an arrow into an operation: its local '
+        if self.local_derivatives:
+            text += (f'<BR/><FONT COLOR="{COLOURS["local"]}">on an arrow into an operation: its local '
                      f"derivative ∂(op)/∂(input); grad of the input += grad of the op's output × it</FONT>")
         if self.graph.highlight is not None:
             name = _escape(self.graph.highlight.label) or "the highlighted Value"
-            text += (f'<BR/><FONT COLOR="{_COLOURS["path"]}">red: every path from {name} to {root}; '
+            text += (f'<BR/><FONT COLOR="{COLOURS["path"]}">red: every path from {name} to {root}; '
                      f"the chain rule sums over them</FONT>")
         return f'<FONT POINT-SIZE="10">{text}</FONT>'
 
@@ -419,23 +412,23 @@ class _Drawing:
         """Label on the left, data above grad on the right: narrow boxes, aligned numbers."""
         fill = self._fill(v)
         label = f'<TD ROWSPAN="2" BGCOLOR="{fill}"><B>{_escape(v.label)}</B></TD>' if v.label else ""
-        data_fill = _COLOURS["computed"] if v.label else fill
+        data_fill = COLOURS["computed"] if v.label else fill
         data = f'<TD ALIGN="LEFT" BGCOLOR="{data_fill}">data {self._number(v.data)}</TD>'
-        grad = f'<TD ALIGN="LEFT" BGCOLOR="{_COLOURS["grad"]}"><B>grad {self._number(v.grad)}</B></TD>'
+        grad = f'<TD ALIGN="LEFT" BGCOLOR="{COLOURS["grad"]}"><B>grad {self._number(v.grad)}</B></TD>'
         rows = f"<TR>{label}{data}</TR><TR>{grad}</TR>"
         self.dot.node(self.graph.ids[v], self._table(rows, [v], thick=v is self.graph.highlight))
         if v.children:
             on_path = any(c in self.graph.on_path for c in v.children)
             self.dot.node(self.graph.ids[v] + "_op", _html(self._op_text(v)), shape="ellipse", style="filled",
-                          fillcolor=_COLOURS["op"], color=_COLOURS["path"] if on_path else "#999999",
+                          fillcolor=COLOURS["op"], color=COLOURS["path"] if on_path else "#999999",
                           penwidth="2" if on_path else "1", margin="0.04,0.02", height="0.3")
 
     def _fill(self, v):
         if v is self.graph.root:
-            return _COLOURS["root"]
+            return COLOURS["root"]
         if v.children:
-            return _COLOURS["computed"]
-        return _COLOURS["constant"] if _is_constant(v) else _COLOURS["leaf"]
+            return COLOURS["computed"]
+        return COLOURS["constant"] if is_constant(v) else COLOURS["leaf"]
 
     def _op_text(self, v):
         """The op's symbol, with hidden constants written where they stand: "0.5 ×", "exp(2)"."""
@@ -449,20 +442,21 @@ class _Drawing:
 
     def _group_node(self, key, members):
         """Title; output data and grad; number of parameters and their largest |grad|."""
-        params = [v for v in members if _nn_label(v.label, "neuron")[1]]
-        outputs = [v for v in members if _NN_LABEL.fullmatch(v.label) and v not in params]
+        labels = {v: parse_nn_label(v.label) for v in members}
+        params = [v for v in members if labels[v] and labels[v].parameter is not None]
+        outputs = [v for v in members if labels[v] and labels[v].parameter is None]
         inner = len(members) - len(params) - len(outputs)
         title = f"<B>{_escape(key)}</B>" + (f", {len(outputs)} neurons" if len(outputs) > 1 else "")
         title += f'<FONT POINT-SIZE="9"> (+{_count(inner, "inner Value")})</FONT>'
-        rows = [f'<TD COLSPAN="2" BGCOLOR="{_COLOURS["box"]}">{title}</TD>']
+        rows = [f'<TD COLSPAN="2" BGCOLOR="{COLOURS["box"]}">{title}</TD>']
         if len(outputs) == 1:
             rows.append(f"<TD>out {self._number(outputs[0].data)}</TD>"
-                        f'<TD BGCOLOR="{_COLOURS["grad"]}"><B>grad {self._number(outputs[0].grad)}</B></TD>')
+                        f'<TD BGCOLOR="{COLOURS["grad"]}"><B>grad {self._number(outputs[0].grad)}</B></TD>')
         elif outputs:
-            rows.append(f'<TD COLSPAN="2" BGCOLOR="{_COLOURS["grad"]}">outputs: max |grad| '
+            rows.append(f'<TD COLSPAN="2" BGCOLOR="{COLOURS["grad"]}">outputs: max |grad| '
                         f"{self._max_abs_grad(outputs, key)}</TD>")
         if params:
-            rows.append(f'<TD COLSPAN="2" BGCOLOR="{_COLOURS["grad"]}">{_count(len(params), "param")}: '
+            rows.append(f'<TD COLSPAN="2" BGCOLOR="{COLOURS["grad"]}">{_count(len(params), "param")}: '
                         f"max |grad| {self._max_abs_grad(params, key)}</TD>")
         table = "".join(f"<TR>{row}</TR>" for row in rows)
         # ordering=in keeps the boxes feeding this one in the order written (N0, N1, ...); set on
@@ -480,20 +474,9 @@ class _Drawing:
 
     def _table(self, rows, values, thick):
         """A box's HTML-like table; red border when any of its Values is on a highlighted path."""
-        border = _COLOURS["path"] if any(v in self.graph.on_path for v in values) else _COLOURS["border"]
+        border = COLOURS["path"] if any(v in self.graph.on_path for v in values) else COLOURS["border"]
         return _html(f'<TABLE BORDER="{3 if thick else 0}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
                      f'COLOR="{border}">{rows}</TABLE>')
-
-
-def _unwrapped(formula):
-    """A formula standing alone on an arrow needs no outer parentheses: "(a + b)" -> "a + b"."""
-    if formula.startswith("(") and formula.endswith(")"):
-        depth = 0
-        for k, char in enumerate(formula):
-            depth += (char == "(") - (char == ")")
-            if depth == 0:
-                return formula[1:-1] if k == len(formula) - 1 else formula
-    return formula
 
 
 def _is_number(text):

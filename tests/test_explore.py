@@ -150,16 +150,6 @@ def test_the_page_is_refused_under_another_suffix(tmp_path):
     assert explore(E).save(tmp_path / "p.HTM").exists()
 
 
-def test_a_big_graph_is_refused_before_it_is_ordered(monkeypatch):
-    from micrograd_id import description
-    x = Value(0.5, label="x")
-    for _ in range(20_000):
-        x = x * 1.0
-    monkeypatch.setattr(description, "topological_order", lambda root: pytest.fail("ordered the graph first"))
-    with pytest.raises(ValueError, match="max_nodes=3000"):
-        explore(x)
-
-
 def test_histories_it_cannot_use_are_refused_clearly_or_left_out_with_a_note():
     from micrograd_id.train import History, fit
     net, E = identity_net_error()
@@ -194,6 +184,28 @@ def test_an_mlp_is_drawn_collapsed_and_a_too_big_graph_gets_draw_dots_error():
         explore(loss, collapse=None, max_nodes=10)
     with pytest.raises(TypeError, match="explore needs a Value"):
         explore(1.0)
+
+
+def test_a_million_node_chain_is_refused_before_it_is_ordered(monkeypatch):
+    import micrograd_id.description as description
+
+    v = Value(0.5, label="x")
+    for _ in range(1_000_000):
+        v = v * 1.0
+
+    def no_ordering(root):
+        raise AssertionError("the graph was ordered before the size check")
+
+    monkeypatch.setattr(description, "topological_order", no_ordering)
+    with pytest.raises(ValueError, match="more than 3000 Values.*max_nodes=3000"):
+        explore(v)
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), 0.0, -5, "60"])
+def test_a_timeout_that_is_not_a_positive_number_is_refused_first(timeout):
+    _, E = identity_net_error()
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        explore(E, timeout=timeout)
 
 
 def test_without_dot_the_error_says_so(monkeypatch):

@@ -1,6 +1,7 @@
 """Tests for micrograd_id.viz: the DOT it writes, escaping, rendering, errors."""
 
 import html
+import math
 import os
 import random
 import re
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import Value
+from micrograd_id.engine import local_derivatives, topological_order
 from micrograd_id.identity import hand_gradient
 from micrograd_id import losses, viz
 from micrograd_id.viz import DEFAULT_MAX_NODES, GraphvizNotFound, RenderError, _escape, draw_dot, render
@@ -312,9 +314,32 @@ def test_size_guard_names_the_count_the_limit_and_the_way_out():
     with pytest.raises(ValueError) as caught:
         draw_dot(loss, max_nodes=100)
     message = str(caught.value)
-    count = int(re.search(r"has (\d+) Values", message).group(1))
-    assert count > 100 and "max_nodes=100" in message and "collapse='neuron'" in message
-    assert len(nodes(draw_dot(loss, max_nodes=None).source)) > count  # None lifts the limit
+    assert "more than 100 Values" in message and "max_nodes=100" in message and "collapse='neuron'" in message
+    assert len(nodes(draw_dot(loss, max_nodes=None).source)) > 100  # None lifts the limit
+
+
+def test_a_million_node_chain_is_refused_after_counting_past_the_limit(monkeypatch):
+    import micrograd_id.description as description
+
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(1_000_000):
+        v = v * 1.0
+    def no_ordering(root):  # noqa: E306
+        raise AssertionError("the graph was ordered before the size check")
+
+    monkeypatch.setattr(description, "topological_order", no_ordering)
+    for show_constants in (True, False):
+        with pytest.raises(ValueError, match="more than 3000 Values.*max_nodes=3000"):
+            draw_dot(v, show_constants=show_constants)
+    assert len(description.values_below(v, 3000)) == 3001
+
+
+@pytest.mark.parametrize("timeout", [math.nan, 0, -1.0, "60", True])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(tmp_path, timeout):
+    E, _ = identity_net()
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        render(E, tmp_path / "graph.png", timeout=timeout)
 
 
 def recurrence(steps):
@@ -633,9 +658,9 @@ def test_local_derivatives_label_every_arrow_into_an_op_with_the_engines_number(
     E, w = identity_net(w=0.3, x=1.0)
     source = draw_dot(E, local_derivatives=True).source
     labels = edge_labels(source)
-    order = viz.topological_order(E)
+    order = topological_order(E)
     ids = {v: f"v{i}" for i, v in enumerate(order)}
-    expected = {(ids[c], ids[v] + "_op"): d for v in order for c, d in zip(v.children, viz.local_derivatives(v))}
+    expected = {(ids[c], ids[v] + "_op"): d for v in order for c, d in zip(v.children, local_derivatives(v))}
     assert set(labels) == set(expected)
     for edge, text in labels.items():
         assert text.split(" = ")[-1] == f"{expected[edge]:.4g}"
