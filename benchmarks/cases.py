@@ -17,11 +17,9 @@ import report
 
 GC_MODES = ("default", "off")
 BATCH = 8          # samples in benchmark 1
-MOONS = 100        # samples in benchmark 2
 LEARNING_RATE = 0.05
 MLP_TITLE = "1. MLP 2-16-16-1, batch of 8, forward + backward"
-TRAINING_TITLE = f"2. Training: {MOONS} two-moons samples"
-IDENTITY_TITLE = "3. Identity network, forward + backward"
+IDENTITY_TITLE = "2. Identity network, forward + backward"
 INSTRUCTION_CASES = {"mlp": MLP_TITLE, "identity": IDENTITY_TITLE}  # counted by callgrind (workers.py)
 
 
@@ -41,8 +39,10 @@ class Timing:
 
 
 def timed_block(fn, number, gc_off):
-    """Seconds per call of fn over `number` calls, starting from a collected heap.
+    """CPU seconds per call of fn over `number` calls, starting from a collected heap.
 
+    CPU time (this process's, all its threads) rather than wall time: what
+    other work on the machine does while this process waits is not counted.
     With gc_off the collector is disabled for the block: micrograd's cycles
     then stay until the untimed gc.collect() that starts the next block.
     """
@@ -50,10 +50,10 @@ def timed_block(fn, number, gc_off):
     if gc_off:
         gc.disable()
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             fn()
-        return (time.perf_counter() - start) / number
+        return (time.process_time() - start) / number
     finally:
         gc.enable()
 
@@ -85,7 +85,7 @@ def batch_data():
     return [[float(a), float(b)] for a, b in X], [1.0 if i % 2 else -1.0 for i in range(BATCH)]
 
 
-def two_moons(n=MOONS, noise=0.1, seed=0):
+def two_moons(n, noise=0.1, seed=0):
     """Two interleaved half circles (labels -1 and +1) with Gaussian noise; numpy only."""
     import numpy as np
 
@@ -100,7 +100,7 @@ def two_moons(n=MOONS, noise=0.1, seed=0):
     return [[float(a), float(b)] for a, b in X], y
 
 
-# ----- benchmarks 1-3: one callable per library ----------------------------------------------
+# ----- benchmarks 1 and 2: one callable per library ----------------------------------------------
 
 def mlp_batch_case(lib, weights):
     """Benchmark 1: zero grads, forward 8 samples through 2-16-16-1, squared error, backward."""
@@ -116,26 +116,8 @@ def mlp_batch_case(lib, weights):
     return step
 
 
-def training_case(lib, weights):
-    """Benchmark 2: step() = one full-batch SGD step of a fresh 2-16-16-1 on two moons (hinge loss)."""
-    X, Y = two_moons()
-    scale = 1.0 / len(X)
-    model, params = lib.mlp(weights)
-    sgd = lib.sgd(params, LEARNING_RATE)
-
-    def step():
-        lib.zero_grad(params)
-        margins = [(1 + -y * model(x)).relu() for x, y in zip(X, Y)]
-        loss = contenders.chain_sum(margins) * scale
-        loss.backward()
-        sgd()
-        return lib.data(loss)
-
-    return step
-
-
 def identity_case(lib):
-    """Benchmark 3: the identity network y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2, at x = 1, in Value ops."""
+    """Benchmark 2: the identity network y_hat = sigmoid(w*x), E = 1/2 (y_hat - x)**2, at x = 1, in Value ops."""
     step, _ = lib.identity_net(0.3)
     return lambda: list(step(1.0))
 
@@ -151,34 +133,18 @@ def agreement(results):
 
 
 def speed_cases(libs, settings, log):
-    """Rows for benchmarks 1-3 in both GC modes, after checking the libraries agree.
-
-    Training is timed per SGD step, `train_steps` steps per block on one
-    model, and reported for all `train_steps` together.
-    """
+    """Rows for benchmarks 1 and 2 in both GC modes, after checking the libraries agree."""
     weights = contenders.reference_weights()
-    steps, repeats = settings["train_steps"], settings["repeats"]
-
-    def train_losses(lib):  # every loss of `steps` steps from the same start
-        step = training_case(lib, weights)
-        return [step() for _ in range(steps)]
-
-    cases = [  # title, make a callable for a library, its numbers to compare, calls per block, repeats, scale
-        (MLP_TITLE, lambda lib: mlp_batch_case(lib, weights),
-         lambda lib: mlp_batch_case(lib, weights)(), None, repeats, 1),
-        (f"{TRAINING_TITLE}, {steps} SGD steps (full batch)",
-         lambda lib: training_case(lib, weights), train_losses, steps, settings["train_repeats"], steps),
-        (IDENTITY_TITLE, identity_case, lambda lib: identity_case(lib)(),
-         None, repeats, 1),
+    cases = [  # title, make a callable for a library, its numbers to compare
+        (MLP_TITLE, lambda lib: mlp_batch_case(lib, weights), lambda lib: mlp_batch_case(lib, weights)()),
+        (IDENTITY_TITLE, identity_case, lambda lib: identity_case(lib)()),
     ]
     rows, checks = [], []
-    for title, make, numbers, number, case_repeats, scale in cases:
+    for title, make, numbers in cases:
         checks.append((title, agreement({name: numbers(lib) for name, lib in libs.items()})))
         fns = {name: make(lib) for name, lib in libs.items()}
         for mode in GC_MODES:
-            timings = time_interleaved(fns, mode == "off", case_repeats, settings["block_seconds"], number)
-            for t in timings.values():
-                t.median, t.min = t.median * scale, t.min * scale
+            timings = time_interleaved(fns, mode == "off", settings["repeats"], settings["block_seconds"])
             rows.append((title, mode, timings))
             log(report.speed_line(title, mode, timings))
     return rows, checks

@@ -1,11 +1,11 @@
-"""Compiled graphs (micrograd_id.compiled) against micrograd, the interpreted engine and PyTorch.
+"""Compiled graphs (micrograd_id.compiled) on floats against micrograd, the interpreted engine and PyTorch.
 
 The graph of each case is recorded and compiled once; a step is then one call
-of the compiled function: on floats (the MLP batch of 8, the identity network)
-or on numpy arrays holding the whole batch (two moons, 100 samples), which is
-what a user of scalar autodiff can switch to without leaving Python. Beside
-them runs the vectorised PyTorch a user would switch to instead: the same
-weights in a float64 ``torch.nn.Sequential``, the whole batch as one tensor.
+of the compiled function on floats (the MLP batch of 8 with its samples baked
+in, the identity network). Beside the MLP runs the vectorised PyTorch a user
+would switch to instead: the same weights in a float64 ``torch.nn.Sequential``,
+the whole batch as one tensor. (Compiled graphs on arrays, in training, are
+in training_cases.py.)
 """
 
 import cases
@@ -13,7 +13,7 @@ import contenders
 
 from micrograd_id.compiled import compile_graph
 
-FAST = ("compiled", "numpy batch")  # the row's compiled contender, which the ratios divide by
+FAST = "compiled"  # the contender the ratios divide by
 SEQUENTIAL = "torch nn.Sequential"
 
 
@@ -24,35 +24,6 @@ def _mlp_graph(weights):
     X, Y = cases.batch_data()
     loss = contenders.chain_sum([(model(x) - y) ** 2 for x, y in zip(X, Y)])
     return loss, params
-
-
-def _moons_graph(weights):
-    """(compiled graph, parameters, x0, x1, y) for benchmark 2's loss, one sample recorded, run on arrays."""
-    import numpy as np
-
-    from micrograd_id import Value
-
-    lib = contenders.MicrogradId()
-    model, params = lib.mlp(weights)
-    x0, x1, y = Value(0.0, label="x0"), Value(0.0, label="x1"), Value(1.0, label="y")
-    margin = (1 + -y * model([x0, x1])).relu()
-    X, Y = cases.two_moons()
-    graph = compile_graph(margin, params + [x0, x1, y], wrt=params)
-    return graph, params, np.array(X)[:, 0], np.array(X)[:, 1], np.array(Y)
-
-
-def moons_step(weights):
-    """Benchmark 2's full-batch SGD step on numpy arrays through the compiled graph; returns the loss."""
-    moons, params, x0, x1, y = _moons_graph(weights)
-    scale = 1.0 / len(y)
-
-    def step():
-        value, grads = moons(*[p.data for p in params], x0, x1, y)
-        for p, g in zip(params, grads):
-            p.data -= cases.LEARNING_RATE * g * scale
-        return value.sum() * scale
-
-    return step
 
 
 def sequential_mlp_batch(torch, weights):
@@ -79,26 +50,6 @@ def sequential_mlp_batch(torch, weights):
     return step, numbers
 
 
-def sequential_training(torch, weights):
-    """Benchmark 2 in torch.nn.Sequential: one full-batch SGD step of the hinge loss; returns the loss."""
-    model = contenders.torch_sequential(torch, weights)
-    X, Y = cases.two_moons()
-    X, Y = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
-    params = list(model.parameters())
-    scale = 1.0 / len(Y)
-
-    def step():
-        model.zero_grad(set_to_none=True)
-        loss = (1 + -Y * model(X).squeeze(1)).relu().sum() * scale
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= cases.LEARNING_RATE * p.grad
-        return loss.item()
-
-    return step
-
-
 def compiled_cases(libs, settings, log):
     """([(title, mode, {name: Timing})], checks, (compile Timing, interpreted step Timing))."""
     weights = contenders.reference_weights()
@@ -116,20 +67,6 @@ def compiled_cases(libs, settings, log):
         numbers[SEQUENTIAL] = sequential_numbers()
     checks.append((f"{cases.MLP_TITLE}: compiled, {SEQUENTIAL}", cases.agreement(numbers)))
     rows += _timed(f"{cases.MLP_TITLE}, compiled", fns, settings, log)
-
-    fns = {name: cases.training_case(lib, weights) for name, lib in libs.items()}
-    fns["numpy batch"] = moons_step(weights)
-    makers = {"micrograd_id": lambda: cases.training_case(libs["micrograd_id"], weights),
-              "numpy batch": lambda: moons_step(weights)}
-    if torch is not None:
-        fns[SEQUENTIAL] = sequential_training(torch, weights)
-        makers[SEQUENTIAL] = lambda: sequential_training(torch, weights)
-    losses = {}
-    for name, make in makers.items():  # three steps from the same start in each
-        step = make()
-        losses[name] = [float(step()) for _ in range(3)]
-    checks.append((f"{cases.TRAINING_TITLE}, 3 SGD steps: numpy batch, {SEQUENTIAL}", cases.agreement(losses)))
-    rows += _timed(f"{cases.TRAINING_TITLE}, one SGD step, numpy batch", fns, settings, log)
 
     from micrograd_id import Value
 
@@ -155,7 +92,7 @@ def _timed(title, fns, settings, log):
     rows = []
     for mode in cases.GC_MODES:
         timings = cases.time_interleaved(fns, mode == "off", settings["repeats"], settings["block_seconds"])
-        fast = next(timings[name] for name in FAST if name in timings)
+        fast = timings[FAST]
         ratios = ", ".join(f"{name} {t.median / fast.median:.1f}×" for name, t in timings.items() if t is not fast)
         log(f"{title} | GC {mode}: " + ", ".join(f"{n} {cases.report.ms(t.median)} ms" for n, t in timings.items())
             + " | time / compiled: " + ratios)

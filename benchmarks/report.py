@@ -54,14 +54,40 @@ def machine():
 
 
 def _fast(timings):
-    return next(timings[name] for name in ("compiled", "numpy batch") if name in timings)
+    return timings["compiled"]
+
+
+def _all_timings(report):
+    for rows in (report["speed"], report["compiled"]):
+        for _, _, timings in rows:
+            yield from timings.values()
+    for rows in report.get("training", {}).values():
+        for _, timings in rows:
+            yield from timings.values()
 
 
 def noise(report):
     """(median, largest) spread of the timed blocks over every timed cell: how much the machine moved."""
-    spreads = sorted(t.spread() for rows in (report["speed"], report["compiled"])
-                     for _, _, timings in rows for t in timings.values() if len(t.samples) > 1)
+    spreads = sorted(t.spread() for t in _all_timings(report) if len(t.samples) > 1)
     return (spreads[len(spreads) // 2], spreads[-1]) if spreads else (0.0, 0.0)
+
+
+TORCH, BY_HAND = "torch nn.Sequential", "numpy by hand"
+
+
+def training_headline(report):
+    """(what, ratio) for the training step: torch over compiled, compiled over numpy by hand, per batch and GC mode."""
+    lines = []
+    for mode in report["gc_modes"]:
+        for n, rows in report.get("training", {}).items():
+            timings = dict(rows)[mode]
+            compiled = timings["compiled"]
+            if TORCH in timings:
+                lines.append((f"Training step, batch {n}, GC {mode}: torch nn.Sequential / compiled",
+                              timings[TORCH].median / compiled.median))
+            lines.append((f"Training step, batch {n}, GC {mode}: compiled / numpy by hand",
+                          compiled.median / timings[BY_HAND].median))
+    return lines
 
 
 def headline(report):
@@ -78,14 +104,55 @@ def headline(report):
     compiling, one, _ = report["compile_time"]
     lines.append(("compile_graph of benchmark 1's graph / one interpreted forward + backward",
                   compiling.median / one.median))
-    return lines
+    return lines + training_headline(report)
+
+
+def fit_text(report):
+    fitted, last = report["fit"]
+    return (f"fit(compiled=True), 100 two-moons samples, 100 epochs (compile time included): "
+            f"{fitted.median:.2f} s CPU (min {fitted.min:.2f} s); last epoch: loss {last['loss']:.2e}, "
+            f"accuracy {last['accuracy']:.2f}")
 
 
 def summary(report):
     low, high = noise(report)
-    return (["Ratios:"] + [f"  {what}: {value:.1f}×" for what, value in headline(report)]
+    return (["Ratios:"] + [f"  {what}: {value:.2f}×" for what, value in headline(report)] + [fit_text(report)]
             + [f"Noise: timed blocks of one cell spread by {low:.0%} of their median (median cell), "
                f"{high:.0%} at most"])
+
+
+def training_markdown(report):
+    """The training-step section: every contender at every batch size, ratios side by side."""
+    batches = list(report.get("training", {}))
+    if not batches:
+        return []
+    lines = ["", "## Speed: a training step at batch " + ", ".join(map(str, batches)), "",
+             "One SGD step (zero the gradients, forward, mean hinge loss, backward, update) of the",
+             "2-16-16-1 MLP on two-moons samples, from the same weights in every contender (their losses",
+             "over three steps agree, see the checks below):", "",
+             "- *compiled*: `compile_graph` of one sample's loss, called on the batch's columns as numpy",
+             "  arrays; the parameters stay in one array that `SGD.update` moves (what",
+             "  `fit(compiled=True)` does);",
+             "- *torch nn.Sequential*: PyTorch in float64 with `torch.optim.SGD`, the batch as one tensor;",
+             "- *numpy by hand*: the network and its backward pass written out in numpy, one matrix product",
+             "  per layer and direction: the practical limit of Python with numpy;",
+             "- *micrograd_id* (the interpreted engine) and *micrograd* 0.1.0: a graph of scalar Values.", "",
+             "Each cell is the median time of a step and, after ÷, that time over the compiled step's",
+             "(above 1: the compiled step is faster).", ""]
+    for mode in report["gc_modes"]:
+        columns = {n: dict(report["training"][n])[mode] for n in batches}
+        names = list(columns[batches[0]])
+        header = " | ".join(f"batch {n} ms | ÷ compiled" for n in batches)
+        lines += [f"GC {mode}:", "", f"| contender | {header} |", "|---|" + "---:|---:|" * len(batches)]
+        for name in names:
+            cells = []
+            for n in batches:
+                t, fast = columns[n][name], columns[n]["compiled"]
+                cells.append(f"{ms(t.median)} | {t.median / fast.median:.2f}")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines += [f"{fit_text(report)}.", ""]
+    return lines
 
 
 def markdown(report):
@@ -115,7 +182,8 @@ def markdown(report):
         "differences are listed at the end of the speed section). The libraries run interleaved in one",
         f"process: a block of calls of one, then of the next, {s['repeats']} blocks each of about "
         f"{s['block_seconds']} s",
-        f"({s['train_repeats']} for the {s['train_steps']}-step training run); a cell is the median time per step over its blocks.",
+        "(at least one call); a cell is the median time per step over its blocks. Times are CPU time of",
+        "the process (`time.process_time`), so moments when other work had the processor are not counted.",
         "",
         "A **ratio** is one contender's time divided by another's, measured side by side: 5× means",
         "five times faster. Read the ratios, not the milliseconds: the machine is shared with other",
@@ -131,28 +199,32 @@ def markdown(report):
         "around each block (both modes start each block from a `gc.collect()`). The difference is large",
         "for micrograd: its backward closures hold their output node, so its graphs are reference",
         "cycles that only the collector frees, while micrograd_id's are freed at once by reference",
-        "counting. Importing PyTorch also puts some 145,000 objects on the heap, which every full",
-        "collection walks, so *GC default* is slower for all the libraries here than without it.",
+        "counting (micrograd_id's `train` and `fit` pause the collector for their loops for that reason).",
+        "Importing PyTorch puts some 145,000 objects on the heap, which every full collection would",
+        "walk, slowing every library for torch merely being loaded; so the run calls `gc.freeze()` right",
+        "after the imports, which moves every object alive then out of the collector's sight.",
         "",
         "## The cases",
         "",
         "1. **MLP 2-16-16-1, batch of 8**: zero the gradients, forward 8 fixed samples through a",
         "   2-16-16-1 ReLU network (337 parameters), sum the squared errors, backward.",
-        "2. **Training on two moons**: full-batch SGD on 100 two-moons samples with the hinge loss",
-        f"   (micrograd's demo): {s['train_steps']} steps from the same start, reported per run of steps.",
-        "3. **Identity network**: one weight, ŷ = sigmoid(w·x), E = ½(ŷ − y)², forward and backward, in",
+        "2. **Identity network**: one weight, ŷ = sigmoid(w·x), E = ½(ŷ − y)², forward and backward, in",
         "   each library's plain scalar ops (micrograd has no module for it).",
+        "3. **Training step**: one SGD step of the same MLP on a batch of "
+        + ", ".join(map(str, s["batches"])) + " two-moons samples",
+        "   with the mean hinge loss (micrograd's demo), in every way a user could write it (below).",
         "",
         "PyTorch (*torch*) runs the first two in the scalar style: 0-d float64 tensors in Python loops,",
-        "the very ops of micrograd's neurons. That is the per-op cost compared here. The compiled",
-        "section adds the PyTorch a user would switch to for speed: `torch.nn.Sequential` on the whole",
-        "batch as one float64 tensor. PyTorch runs on one thread (`torch.set_num_threads(1)`), like the",
-        "Python libraries: on this shared machine its worker threads only waited for each other (the",
-        "two-moons step took some 15× longer on two threads than on one).",
+        "the very ops of micrograd's neurons. That is the per-op cost compared there. The compiled and",
+        "training sections add the PyTorch a user would switch to for speed: `torch.nn.Sequential` on",
+        "the whole batch as one float64 tensor. PyTorch runs on one thread (`torch.set_num_threads(1)`),",
+        "like the Python libraries: on this shared machine its worker threads only waited for each other",
+        "(a two-moons step once took some 15× longer on two threads than on one).",
         "",
         "## In short",
         "",
-        *[f"- {what}: **{value:.1f}×**" for what, value in headline(report)],
+        *[f"- {what}: **{value:.2f}×**" for what, value in headline(report)],
+        f"- {fit_text(report)}",
         "",
         "## Speed: the interpreted engine",
         "",
@@ -169,10 +241,8 @@ def markdown(report):
     compiling, one, source_lines = report["compile_time"]
     lines += ["", "## Speed: compiled graphs (`micrograd_id.compiled`)", "",
               "`compile_graph` records a graph once and writes it out as straight-line Python; a step is",
-              "then one call of that function. *compiled* calls it on floats (cases 1 and 3), *numpy",
-              "batch* on numpy arrays holding all 100 samples of case 2 at once (one value per sample,",
-              "each gradient summed over the batch), which a user of scalar autodiff can do without",
-              "leaving Python. *torch nn.Sequential* is the vectorised PyTorch model with the same",
+              "then one call of that function, here on floats (cases 1 and 2; on arrays in the training",
+              "section below). *torch nn.Sequential* is the vectorised PyTorch model with the same",
               "weights. The last column is each contender's time over the compiled step's: above 1, the",
               "compiled graph is faster.", "",
               "| case | GC | contender | ms | its time / compiled |", "|---|---|---|---:|---:|"]
@@ -181,6 +251,7 @@ def markdown(report):
         for name, t in timings.items():
             lines.append(f"| {title} | {mode} | {name} | {ms(t.median)} | "
                          + ("1 (the compiled step)" if t is fast else ratio(t, fast)) + " |")
+    lines += training_markdown(report)
     lines += ["", f"Compiling case 1's graph (`compile_graph`, {source_lines:,} lines of source) took "
               f"{compiling.median * 1e3:.0f} ms, {compiling.median / one.median:.1f}× one interpreted forward + "
               f"backward of it ({ms(one.median)} ms, the two interleaved, GC default): it pays for itself after",

@@ -3,11 +3,12 @@
     .venv/bin/python benchmarks/run.py           # full run (`make bench`); writes docs/benchmarks.md
     .venv/bin/python benchmarks/run.py --quick   # small repeats and sizes; prints only
 
-The cases are in cases.py (timed in this process) and compiled_cases.py
-(compiled graphs), the subprocess jobs in workers.py (chains, memory,
-instruction counts), the text in report.py. Every timed case runs twice:
-with Python's default garbage collector (what users get) and with it off
-(the raw cost of the ops).
+The cases are in cases.py (timed in this process), compiled_cases.py
+(compiled graphs on floats) and training_cases.py (a training step at three
+batch sizes, against PyTorch and numpy), the subprocess jobs in workers.py
+(chains, memory, instruction counts), the text in report.py. Every timed
+case runs twice: with Python's default garbage collector (what users get)
+and with it off (the raw cost of the ops).
 """
 
 import argparse
@@ -22,16 +23,17 @@ import compiled_cases
 import contenders
 import memory
 import report
+import training_cases
 import workers
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 LIBRARIES = ("micrograd_id", "micrograd", "torch")
 SETTINGS = {
-    "full": dict(repeats=7, block_seconds=0.25, train_repeats=3, train_steps=20, chain_depth=1_000_000,
+    "full": dict(repeats=7, block_seconds=0.25, batches=training_cases.BATCHES, fit_repeats=5, chain_depth=1_000_000,
                  depth_cap=1_000_000, memory_nodes=200_000, memory_steps=100_000, render_repeats=3,
                  instruction_steps={"mlp": 10, "identity": 5000}),
-    "quick": dict(repeats=2, block_seconds=0.05, train_repeats=1, train_steps=3, chain_depth=100_000,
+    "quick": dict(repeats=2, block_seconds=0.05, batches=(8, 100), fit_repeats=1, chain_depth=100_000,
                   depth_cap=100_000, memory_nodes=50_000, memory_steps=10_000, render_repeats=1,
                   instruction_steps={"mlp": 2, "identity": 500}),
 }
@@ -54,6 +56,12 @@ def main(argv=None):
         parser.error("micrograd_id does not import: run from the repository after `make setup`")
     for name, why in missing.items():
         print(f"{name}: {why}; left out", file=sys.stderr)
+    # Importing torch leaves some 145,000 objects on the heap, which every full collection would walk,
+    # taxing the other libraries for torch being loaded: move them out of the collector's sight.
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
     def log(line):
         print(line, flush=True)
@@ -70,6 +78,8 @@ def main(argv=None):
     results["eq6"] = cases.identity_matches_eq6()
     results["compiled"], compiled_checks, results["compile_time"] = compiled_cases.compiled_cases(libs, settings, log)
     results["checks"] += compiled_checks
+    results["training"], training_checks, results["fit"] = training_cases.training_cases(libs, settings, log)
+    results["checks"] += training_checks
     results["chains"], results["depths"], results["memories"] = workers.chain_cases(list(libs), settings, log)
     results["modes"] = cases.engine_mode_cases(settings, log)
     results["renders"] = cases.render_cases(settings, log)

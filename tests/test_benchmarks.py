@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import cases  # noqa: E402
 import contenders  # noqa: E402
+import training_cases  # noqa: E402
 import workers  # noqa: E402
 
 from micrograd_id import engine  # noqa: E402
@@ -33,18 +34,6 @@ def test_mlp_batch_case_gives_the_same_loss_and_gradients(other):
     numbers = {name: cases.mlp_batch_case(lib, weights)() for name, lib in libs.items()}
     assert len(numbers["micrograd_id"]) == 1 + 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1  # loss + every parameter
     assert cases.agreement(numbers) < 1e-12
-
-
-@pytest.mark.parametrize("other", ["micrograd", "torch"])
-def test_training_case_gives_the_same_losses(other):
-    libs = loaded("micrograd_id", other)
-    weights = contenders.reference_weights()
-    losses = {}
-    for name, lib in libs.items():
-        step = cases.training_case(lib, weights)
-        losses[name] = [step() for _ in range(3)]
-    assert losses["micrograd_id"][2] < losses["micrograd_id"][0]  # the steps do descend
-    assert cases.agreement(losses) < 1e-12
 
 
 @pytest.mark.parametrize("other", ["micrograd", "torch"])
@@ -79,8 +68,29 @@ def test_torch_sequential_computes_what_the_engine_does():
     _, numbers = compiled_cases.sequential_mlp_batch(torch, weights)
     assert cases.agreement({"micrograd_id": cases.mlp_batch_case(libs["micrograd_id"], weights)(),
                             "sequential": numbers()}) < 1e-12
-    steps = {"micrograd_id": cases.training_case(libs["micrograd_id"], weights),
-             "sequential": compiled_cases.sequential_training(torch, weights),
-             "numpy batch": compiled_cases.moons_step(weights)}
-    losses = {name: [float(step()) for _ in range(3)] for name, step in steps.items()}
+
+
+@pytest.mark.parametrize("n", [1, 8, 13])
+def test_every_training_step_contender_takes_the_same_steps(n):
+    """compiled, numpy by hand, torch nn.Sequential + optim.SGD, micrograd_id and micrograd: the same losses."""
+    libs = loaded("micrograd_id", "micrograd", "torch")
+    made = training_cases.makers(libs, contenders.reference_weights(), n)
+    assert set(made) == {"compiled", "numpy by hand", "torch nn.Sequential", "micrograd_id", "micrograd"}
+    losses = {name: training_cases.losses_of(make, steps=4) for name, make in made.items()}
+    assert losses["micrograd_id"][3] < losses["micrograd_id"][0]  # the steps do descend
     assert cases.agreement(losses) < 1e-12
+
+
+def test_the_training_report_puts_the_ratios_side_by_side():
+    import report
+
+    timing = cases.Timing([1.0, 1.2])
+    results = {"gc_modes": ("default",), "fit": (cases.Timing([0.5]), {"loss": 0.01, "accuracy": 1.0}),
+               "training": {n: [("default", {"compiled": cases.Timing([0.5]), "torch nn.Sequential": timing,
+                                             "numpy by hand": cases.Timing([0.25])})] for n in (8, 100)}}
+    text = "\n".join(report.training_markdown(results))
+    assert "| contender | batch 8 ms | ÷ compiled | batch 100 ms | ÷ compiled |" in text
+    assert "| torch nn.Sequential | 1,100 | 2.20 | 1,100 | 2.20 |" in text
+    assert "| numpy by hand | 250.000 | 0.50 | 250.000 | 0.50 |" in text
+    assert ("Training step, batch 8, GC default: compiled / numpy by hand", 2.0) in report.training_headline(results)
+

@@ -99,6 +99,9 @@ def test_a_non_finite_error_stops_training_and_names_the_step():
     (dict(xs=[0, 1], steps=-1), ValueError, "steps must be a whole number >= 0"),
     (dict(xs=[0, 1], steps=2.5), ValueError, "steps must be a whole number >= 0"),
     (dict(xs=[0, 1], lr=0), ValueError, "lr must be > 0, got 0"),
+    (dict(xs=1.0), TypeError, r"xs must be a sequence of samples, e\.g\. xs=\[0, 1\], got float 1\.0"),
+    (dict(xs="01"), TypeError, "xs must be a sequence of samples, e.g. xs=.*got str '01'"),
+    (dict(xs=[0, 1], ys=0.5), TypeError, "ys must be a sequence of samples, e.g. ys=.*got float 0.5"),
 ])
 def test_bad_arguments_are_refused_before_any_step(kwargs, error, message):
     net = IdentityNet(w=0.3)
@@ -159,3 +162,21 @@ def test_a_history_made_by_hand_takes_its_parameters_as_given():
     hist = History([{"step": 0, "w": 1.0, "dE/dw": 0.5}], parameters=["w"], lr=0.1)
     assert (hist.parameters, hist.lr, hist.momentum) == (["w"], 0.1, 0.0)
     assert History().parameters == [] and History().lr is None
+
+
+def test_the_collector_is_paused_while_training_and_restored_after_an_error():
+    import gc
+
+    seen = []
+
+    class Spy(IdentityNet):
+        def __call__(self, x):
+            seen.append(gc.isenabled())
+            return super().__call__(x)
+
+    assert gc.isenabled()
+    train(Spy(w=0.3), xs=[0, 1], steps=3)
+    assert gc.isenabled() and seen == [False] * 3
+    with pytest.raises(FloatingPointError, match="step 0"):
+        train(Spy(w=1e-300), xs=[1e300], ys=[1e10], lr=0.1, steps=3)
+    assert gc.isenabled()

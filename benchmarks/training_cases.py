@@ -1,0 +1,177 @@
+"""One training step of the 2-16-16-1 MLP at batch 8, 100 and 1000, in every way a user could write it.
+
+A step is: zero the gradients, forward the batch of two-moons samples, the
+mean hinge loss, backward, one SGD update of every parameter, all from the
+same weights, so every contender computes the same losses step after step
+(checked before timing). The contenders:
+
+- *compiled*: micrograd_id's ``compile_graph`` of one sample's loss, replayed
+  on the batch's columns as numpy arrays, the parameters kept in one array
+  that ``optim.SGD.update`` moves (what ``fit(compiled=True)`` does);
+- *torch nn.Sequential*: the same network in PyTorch, float64, the batch as
+  one tensor, ``torch.optim.SGD``: what a user switches to for speed;
+- *numpy by hand*: the network and its backward pass written out in numpy,
+  one matrix product per layer: the practical limit in Python;
+- *micrograd_id* (the interpreted engine) and *micrograd* 0.1.0: a graph of
+  scalar Values per step, as in micrograd's moons demo.
+
+Then ``fit(compiled=True)`` end to end: 100 two-moons samples, 100 epochs,
+compile time included.
+"""
+
+import time
+
+import cases
+import contenders
+
+COMPILED, SEQUENTIAL, BY_HAND = "compiled", "torch nn.Sequential", "numpy by hand"
+BATCHES = (8, 100, 1000)
+TITLE = "Training step, MLP 2-16-16-1"
+FIT_EPOCHS = 100
+
+
+def interpreted_step(lib, weights, n):
+    """micrograd_id's or micrograd's Values: step() builds the batch's graph, backward, SGD; returns the loss."""
+    X, Y = cases.two_moons(n)
+    scale = 1.0 / n
+    model, params = lib.mlp(weights)
+    sgd = lib.sgd(params, cases.LEARNING_RATE)
+
+    def step():
+        lib.zero_grad(params)
+        margins = [(1 + -y * model(x)).relu() for x, y in zip(X, Y)]
+        loss = contenders.chain_sum(margins) * scale
+        loss.backward()
+        sgd()
+        return lib.data(loss)
+
+    return step
+
+
+def compiled_step(weights, n):
+    """compile_graph of one sample's hinge loss, called on the batch as arrays; the optimiser's update on an array."""
+    import numpy as np
+
+    from micrograd_id import Value
+    from micrograd_id.compiled import compile_graph
+    from micrograd_id.optim import SGD
+
+    model, params = contenders.MicrogradId().mlp(weights)
+    x0, x1, y = Value(0.0, label="x0"), Value(0.0, label="x1"), Value(1.0, label="y")
+    graph = compile_graph((1 + -y * model([x0, x1])).relu(), params + [x0, x1, y], wrt=params)
+    X, Y = cases.two_moons(n)
+    columns = [np.array(X)[:, 0], np.array(X)[:, 1], np.array(Y)]
+    sgd = SGD(params, lr=cases.LEARNING_RATE)
+    data = np.array([p.data for p in params])
+    scale = 1.0 / n
+
+    def step():
+        nonlocal data
+        losses, grads = graph(*data.tolist(), *columns)
+        data = sgd.update(data, np.array(grads) * scale)
+        return losses.sum() * scale
+
+    return step
+
+
+def sequential_step(torch, weights, n):
+    """torch.nn.Sequential in float64 with torch.optim.SGD: the batch as one (n, 2) tensor."""
+    model = contenders.torch_sequential(torch, weights)
+    X, Y = cases.two_moons(n)
+    X, Y = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
+    sgd = torch.optim.SGD(model.parameters(), lr=cases.LEARNING_RATE)
+    scale = 1.0 / n
+
+    def step():
+        sgd.zero_grad(set_to_none=True)
+        loss = (1 + -Y * model(X).squeeze(1)).relu().sum() * scale
+        loss.backward()
+        sgd.step()
+        return loss.detach()
+
+    return step
+
+
+def by_hand_step(weights, n):
+    """The same network in numpy, forward and backward written out: one matrix product per layer and direction."""
+    import numpy as np
+
+    layers = [(np.array([ws for ws, _ in layer]), np.array([b for _, b in layer])) for layer in weights]
+    X, Y = cases.two_moons(n)
+    X, Y = np.array(X), np.array(Y)
+    scale, lr = 1.0 / n, cases.LEARNING_RATE
+
+    def step():
+        inputs, sums, h = [], [], X
+        for i, (W, b) in enumerate(layers):
+            inputs.append(h)
+            z = h @ W.T + b
+            sums.append(z)
+            h = np.maximum(z, 0.0) if i < len(layers) - 1 else z
+        margin = 1.0 - Y * h[:, 0]
+        dh = (-Y * (margin > 0.0) * scale)[:, None]  # d(mean hinge)/d(score)
+        for i in reversed(range(len(layers))):
+            W, b = layers[i]
+            dz = dh if i == len(layers) - 1 else dh * (sums[i] > 0.0)
+            dh = dz @ W
+            layers[i] = (W - lr * (dz.T @ inputs[i]), b - lr * dz.sum(axis=0))
+        return np.maximum(margin, 0.0).sum() * scale
+
+    return step
+
+
+def makers(libs, weights, n):
+    """{contender: a function making a fresh step() for batch n} for what is installed."""
+    made = {COMPILED: lambda: compiled_step(weights, n), BY_HAND: lambda: by_hand_step(weights, n)}
+    if "torch" in libs:
+        made[SEQUENTIAL] = lambda: sequential_step(libs["torch"].torch, weights, n)
+    for name in ("micrograd_id", "micrograd"):
+        if name in libs:
+            made[name] = lambda lib=libs[name]: interpreted_step(lib, weights, n)
+    return made
+
+
+def losses_of(make, steps=3):
+    """The losses of the first `steps` steps from the same start, as floats."""
+    step = make()
+    return [float(step()) for _ in range(steps)]
+
+
+def fit_seconds(repeats):
+    """CPU seconds of fit(compiled=True) on 100 two-moons samples for 100 epochs (median, min), its accuracy."""
+    from micrograd_id.data import make_moons
+    from micrograd_id.nn import MLP
+    from micrograd_id.train import fit
+
+    X, y = make_moons(100, noise=0.1, seed=0)
+    samples = []
+    for _ in range(repeats):
+        model = MLP(*contenders.MLP_SIZES, seed=0)
+        start = time.process_time()
+        history = fit(model, X, y, epochs=FIT_EPOCHS, progress=False, compiled=True)
+        samples.append(time.process_time() - start)
+    return cases.Timing(samples), history.rows[-1]
+
+
+def training_cases(libs, settings, log):
+    """({batch: [(mode, {contender: Timing})]}, checks, (fit Timing, last row))."""
+    weights = contenders.reference_weights()
+    results, checks = {}, []
+    for n in settings["batches"]:
+        made = makers(libs, weights, n)
+        check = {name: losses_of(make) for name, make in made.items()}
+        checks.append((f"{TITLE}, batch {n}, 3 SGD steps: every contender", cases.agreement(check)))
+        steps = {name: make() for name, make in made.items()}
+        results[n] = []
+        for mode in cases.GC_MODES:
+            timings = cases.time_interleaved(steps, mode == "off", settings["repeats"], settings["block_seconds"])
+            results[n].append((mode, timings))
+            fast = timings[COMPILED]
+            log(f"{TITLE}, batch {n} | GC {mode}: "
+                + ", ".join(f"{name} {cases.report.ms(t.median)} ms" for name, t in timings.items())
+                + " | time / compiled: "
+                + ", ".join(f"{name} {t.median / fast.median:.2f}×" for name, t in timings.items() if t is not fast))
+    fitted = fit_seconds(settings["fit_repeats"])
+    log(f"fit(compiled=True), 100 moons, {FIT_EPOCHS} epochs: {fitted[0].median:.2f} s "
+        f"(min {fitted[0].min:.2f} s), last epoch {fitted[1]}")
+    return results, checks, fitted
