@@ -33,8 +33,8 @@ from micrograd_id import engine
 from micrograd_id._checks import real_float
 from micrograd_id.engine import AnomalyError, Value
 from micrograd_id.ops import HELPERS, Helpers, Op
-from micrograd_id.planning import Plan
-from micrograd_id.program import FUNCTION, PythonProgram, Slot
+from micrograd_id.planning import Plan, Slot
+from micrograd_id.program import FUNCTION, PythonProgram
 from micrograd_id.tracing import (
     JavaScriptPrinter,
     Symbol,
@@ -100,6 +100,14 @@ def _stack_rows(*rows: Any) -> np.ndarray:
     return np.stack(np.broadcast_arrays(*rows)).reshape(len(rows), -1)
 
 
+def _rows_like(block: np.ndarray, *rows: Any) -> np.ndarray:
+    """Rows of gradients as a block shaped like ``block`` (summed over the samples if block has one column)."""
+    stacked = _stack_rows(*rows)
+    if block.shape[1] == 1 and stacked.shape[1] > 1:
+        return stacked.sum(axis=1, keepdims=True)
+    return np.broadcast_to(stacked, block.shape)
+
+
 def _checker(on_arrays: bool, messages: list[str]) -> Callable[[Any, int], None]:
     def check(value: Any, k: int) -> None:
         finite = bool(np.isfinite(value).all()) if on_arrays else math.isfinite(value)
@@ -112,7 +120,8 @@ def _checker(on_arrays: bool, messages: list[str]) -> Callable[[Any, int], None]
 def _function(program: PythonProgram, on_arrays: bool) -> Callable[..., Any]:
     """The program's function, with its names bound to the float or the array versions."""
     namespace: dict[str, Any] = {
-        "__builtins__": {"abs": abs}, "inf": math.inf, "nan": math.nan, "np": np, "stack_rows": _stack_rows,
+        "inf": math.inf, "nan": math.nan, "np": np, "stack_rows": _stack_rows,
+        "rows_like": _rows_like,
         "helpers": NUMPY_HELPERS if on_arrays else HELPERS,
         "ops": types.SimpleNamespace(**{name: _array_forward(op) if on_arrays else op.forward
                                         for op, name in program.forwards.items()}),
@@ -147,23 +156,17 @@ class CompiledGraph:
     """
 
     def __init__(self, output: Value, inputs: Sequence[Value], wrt: Sequence[Value], also: Sequence[Value]) -> None:
-        plan = Plan(output, inputs, wrt, also, layers=True)
+        self._plan = Plan(output, inputs, wrt, also, layers=True)
         self.inputs, self.wrt, self.also = list(inputs), list(wrt), list(also)
-        floats = PythonProgram(plan, on_floats=True)
-        arrays = PythonProgram(plan, on_floats=False)
-        self.source: str = arrays.source
-        self.scalar_source: str = PythonProgram(plan, on_floats=False, layers=False).source if plan.layers \
-            else arrays.source
-        self.slots: list[Slot] = arrays.slots
-        self._on_floats = _function(floats, on_arrays=False)
-        self._on_arrays = _function(arrays, on_arrays=True)
-        self._checked = {kind: PythonProgram(plan, on_floats=kind == "floats", checks=True)
-                         for kind in ("floats", "arrays")}
-        self._scalar_arrays = PythonProgram(plan, on_floats=False, layers=False) if plan.layers else arrays
-        self._scalar_function: Callable[..., Any] | None = None if plan.layers else self._on_arrays
+        self.slots: list[Slot] = self._plan.slots
+        # Each program is written and compiled the first time it is needed: most uses need one of them.
+        self._programs: dict[str, PythonProgram] = {}
+        self._functions: dict[str, Callable[..., Any]] = {}
+        self._on_floats = self._function("floats")
         position = {x: i for i, x in enumerate(self.inputs)}
         self._wrt_index = [position[x] for x in self.wrt]
-        self._block_inputs = {i for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
+        self._block_inputs = {int(i) for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
+        self._where_scalar: dict[int, tuple[int, int | None]] = {i: (i, None) for i in range(len(self.inputs))}
         self._where: dict[int, tuple[int, int | None]] = {}  # input -> (slot, index in the flattened slot)
         for s, slot in enumerate(self.slots):
             if slot.kind == "input":
@@ -171,6 +174,33 @@ class CompiledGraph:
             else:
                 for flat, i in enumerate(slot.positions.flat):
                     self._where[int(i)] = (s, flat)
+
+    _KINDS = {  # name -> (on floats, layers, checks)
+        "floats": (True, False, False), "arrays": (False, True, False), "scalar": (False, False, False),
+        "checked floats": (True, False, True), "checked arrays": (False, False, True)}
+
+    def _program(self, kind: str) -> PythonProgram:
+        if kind == "scalar" and not self._plan.layers:
+            kind = "arrays"  # the same program
+        if kind not in self._programs:
+            on_floats, layers, checks = self._KINDS[kind]
+            self._programs[kind] = PythonProgram(self._plan, on_floats=on_floats, layers=layers, checks=checks)
+        return self._programs[kind]
+
+    def _function(self, kind: str) -> Callable[..., Any]:
+        if kind not in self._functions:
+            self._functions[kind] = _function(self._program(kind), on_arrays=not self._KINDS[kind][0])
+        return self._functions[kind]
+
+    @property
+    def source(self) -> str:
+        """The program that runs on numpy arrays: layers as matrix products, the rest one op a line."""
+        return self._program("arrays").source
+
+    @property
+    def scalar_source(self) -> str:
+        """The same graph one op a line, no layers: the scalar program the matrix products stand for."""
+        return self._program("scalar").source
 
     def __repr__(self) -> str:
         lines = self.source.count("\n")
@@ -180,61 +210,52 @@ class CompiledGraph:
         """(value, [∂value/∂x for x in wrt]) at these input values (floats, or numpy arrays)."""
         if len(values) != len(self.inputs):
             raise TypeError(f"this compiled graph takes {len(self.inputs)} input value(s), got {len(values)}")
-        if any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
-            return self._call_arrays(values)
-        if not set(map(type, values)) <= {float}:  # the common case is checked at C speed
+        if not set(map(type, values)) <= {float}:  # the common case, checked at C speed
+            if any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
+                return self._call_arrays(values)
             values = tuple(real_float(v, "an input value") for v in values)
         if _anomaly_detection():
-            return self._checked_function("floats")(*values)
+            return self._function("checked floats")(*values)
         return self._on_floats(*values)
-
-    def _checked_function(self, kind: str) -> Callable[..., Any]:
-        program = self._checked[kind]
-        if not callable(program):
-            self._checked[kind] = _function(program, on_arrays=kind == "arrays")  # type: ignore[assignment]
-        return self._checked[kind]  # type: ignore[return-value]
 
     # ----- arrays -------------------------------------------------------------------------------
 
     def _call_arrays(self, values: Sequence[Any]) -> tuple[Any, ...]:
         arrays = [_as_array(v, i) for i, v in enumerate(values)]
         if _anomaly_detection():  # one line per op, each checked
-            batch = _batch_shape([a for a in arrays])
-            result = self._checked_function("arrays")(*arrays)
-            return self._per_input(result, arrays, batch, [[g] for g in result[1]], by_input=True)
+            batch = _batch_shape(arrays)
+            with np.errstate(all="ignore"):  # the checks name what turns inf or nan
+                result = self._function("checked arrays")(*arrays)
+            return self._per_input(result, arrays, batch, self._where_scalar)
         if any(arrays[i].ndim for i in self._block_inputs):  # a parameter per sample: no matrix of them
-            return self._call_scalar_arrays(arrays)
+            batch = _batch_shape(arrays)
+            with np.errstate(all="ignore"):
+                result = self._function("scalar")(*arrays)
+            return self._per_input(result, arrays, batch, self._where_scalar)
         batch = _batch_shape([a for i, a in enumerate(arrays) if i not in self._block_inputs])
         size = math.prod(batch)
         flat = [a if a.ndim == 0 or i in self._block_inputs else np.broadcast_to(a, batch).reshape(size)
                 for i, a in enumerate(arrays)]
         with np.errstate(all="ignore"):  # as the engine's rules: inf and nan, not errors
-            result = self._on_arrays(*self.pack(flat))
-        return self._per_input(result, arrays, batch, result[1], by_input=False)
-
-    def _call_scalar_arrays(self, arrays: list[np.ndarray]) -> tuple[Any, ...]:
-        if self._scalar_function is None:
-            self._scalar_function = _function(self._scalar_arrays, on_arrays=True)
-        batch = _batch_shape(arrays)
-        with np.errstate(all="ignore"):
-            result = self._scalar_function(*[a if a.ndim == 0 else np.broadcast_to(a, batch) for a in arrays])
-        return self._per_input(result, arrays, batch, result[1], by_input=False)
+            result = self._function("arrays")(*self.pack(flat))
+        return self._per_input(result, arrays, batch, self._where)
 
     def _per_input(self, result: tuple[Any, ...], arrays: list[np.ndarray], batch: tuple[int, ...],
-                   grads: Sequence[Any], *, by_input: bool) -> tuple[Any, ...]:
-        """The program's result as the caller's: a value per sample, each gradient summed to its input's shape."""
-        value, *kept = result[0], *result[2:]
-        out = []
-        for k, i in enumerate(self._wrt_index):
-            if by_input:
-                g = grads[k][0]
-            else:
-                s, flat = self._where[i]
-                g = grads[s]
-                if flat is not None:
-                    out.append(float(np.ravel(g)[flat]))
-                    continue
-            out.append(_sum_to(g, batch, arrays[i].shape))
+                   where: dict[int, tuple[int, int | None]]) -> tuple[Any, ...]:
+        """The program's result as the caller's: a value per sample, each gradient summed to its input's shape.
+
+        where: input -> (the program's slot holding it, its index in a block or None).
+        """
+        value, grads, *kept = result
+        out, blocks = [], {}  # a block's gradients as a list of floats, made once per block
+        for i in self._wrt_index:
+            s, flat = where[i]
+            if flat is None:
+                out.append(_sum_to(grads[s], batch, arrays[i].shape))
+                continue
+            if s not in blocks:
+                blocks[s] = np.ravel(grads[s]).tolist()
+            out.append(blocks[s][flat])
         if kept:
             return _per_sample(value, batch), out, [_per_sample(v, batch) for v in kept[0]]
         return _per_sample(value, batch), out
@@ -248,8 +269,8 @@ class CompiledGraph:
             if slot.kind == "input":
                 packed.append(values[int(slot.positions)])
             else:
-                numbers = [real_float(values[i], "a parameter of a layer") for i in slot.positions.flat]
-                packed.append(np.array(numbers).reshape(slot.positions.shape))
+                packed.append(np.array([values[i] for i in slot.positions.flat], dtype=float)
+                              .reshape(slot.positions.shape))
         return packed
 
     def unpack(self, packed: Sequence[Any]) -> list[Any]:
@@ -274,7 +295,7 @@ class CompiledGraph:
         if _anomaly_detection():
             self(*self.unpack(packed))  # raises AnomalyError naming the op, if the numbers have one
         with np.errstate(all="ignore"):
-            value, grads, *kept = self._on_arrays(*packed)
+            value, grads, *kept = self._function("arrays")(*packed)
         for s, (slot, arg) in enumerate(zip(self.slots, packed)):
             g = grads[s]
             if slot.kind == "input" and g is not None and np.ndim(arg) == 0 and np.ndim(g) > 0:
@@ -321,6 +342,16 @@ def _sum_to(g: Any, batch: tuple[int, ...], shape: tuple[int, ...]) -> Any:
     return float(g) if g.ndim == 0 else np.array(g)
 
 
+def _checked_inputs(function: str, output: Value, inputs: Sequence[Value]) -> list[Value]:
+    inputs = engine.check_inputs(function, output, inputs)
+    for x in inputs:
+        if x.operation is not None:
+            raise ValueError(f"{function}() inputs must be leaves; {x!r} was made by op {x.op!r}")
+    if len(set(inputs)) != len(inputs):
+        raise ValueError(f"{function}() got the same input twice")
+    return inputs
+
+
 def compile_graph(output: Value, inputs: Sequence[Value], wrt: Sequence[Value] | None = None, *,
                   also: Sequence[Value] = ()) -> CompiledGraph:
     """The graph below ``output`` as straight-line Python over ``inputs``; see the module's docstring.
@@ -333,14 +364,9 @@ def compile_graph(output: Value, inputs: Sequence[Value], wrt: Sequence[Value] |
     also: other nodes of the graph whose values a call returns too, as a
     third item: ``value, grads, [values of also]``.
     """
-    inputs = engine.check_inputs("compile_graph", output, inputs)
+    inputs = _checked_inputs("compile_graph", output, inputs)
     wrt = list(inputs) if wrt is None else engine.check_inputs("compile_graph", output, wrt)
-    for x in inputs:
-        if x.operation is not None:
-            raise ValueError(f"compile_graph() inputs must be leaves; {x!r} was made by op {x.op!r}")
     input_set = set(inputs)
-    if len(input_set) != len(inputs):
-        raise ValueError("compile_graph() got the same input twice")
     outside = [x for x in wrt if x not in input_set]
     if outside:
         raise ValueError(f"compile_graph() wrt must be among the inputs; {outside[0]!r} is not")
@@ -362,7 +388,7 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
     ``mgid`` functions of ops.JS_HELPERS, which the page includes once). A
     domain error gives NaN. An op without a ``js`` form: ValueError naming it.
     """
-    inputs = engine.check_inputs("to_javascript", output, inputs)
+    inputs = _checked_inputs("to_javascript", output, inputs)
     order = engine.topological_order(output)[::-1]
     name: dict[Value, str] = {x: f"x{i}" for i, x in enumerate(inputs)}
     lines = []

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
 
 from micrograd_id.engine import Value, topological_order
 from micrograd_id.ops import ADD, MUL, Op
 from micrograd_id.tracing import Symbol, trace_rule
 
-__all__ = ["Plan", "Layer", "Neuron"]
+__all__ = ["Plan", "Layer", "Neuron", "Slot"]
 
 
 @dataclass
@@ -58,7 +61,21 @@ class Layer:
         return [n.bias for n in self.neurons if n.bias is not None]
 
 
-Unit = Value | Layer  # what one step of the program computes: one node, or a whole layer
+@dataclass
+class Slot:
+    """One argument of the program on arrays: a single input, or a layer's weights or biases stacked.
+
+    positions: the inputs it holds (positions in ``inputs``), in its shape:
+    () for a single input, (neurons, inputs of the layer) for weights,
+    (neurons, 1) for biases (a column, added to every sample's column).
+    """
+
+    kind: str  # "input", "weights" or "biases"
+    positions: np.ndarray
+    layer: int = -1  # the layer of a weights or biases slot
+
+
+Unit = Union[Value, Layer]  # what one step of the program computes: one node, or a whole layer
 
 
 class Plan:
@@ -85,6 +102,8 @@ class Plan:
         self.layer_of = {node: layer for layer in self.layers for node in layer.members}
         self.scalar_units: list[Unit] = [node for node in order if self.computed(node)]
         self.units = self._unit_order() if self.layers else self.scalar_units
+        self.scalar_slots = [Slot("input", np.array(i)) for i in range(len(self.inputs))]
+        self.slots = self._slots() if self.layers else self.scalar_slots
 
     def computed(self, node: Value) -> bool:
         """Whether the program computes node (an op over some input), rather than taking or baking it in."""
@@ -210,6 +229,26 @@ class Plan:
             inner.append(z)
         inner = [node for node in inner if node is not output]
         return Neuron(output, z, [w for w, _ in pairs], us, bias, inner)
+
+    def _slots(self) -> list[Slot]:
+        """The program's arguments: each layer's weights and biases where their first one is among the inputs."""
+        position = {x: i for i, x in enumerate(self.inputs)}
+        block: dict[Value, tuple[Layer, str]] = {}
+        for layer in self.layers:
+            block.update({w: (layer, "weights") for row in layer.weights() for w in row})
+            block.update({b: (layer, "biases") for b in layer.biases()})
+        slots, placed = [], set()
+        for i, x in enumerate(self.inputs):
+            if x not in block:
+                slots.append(Slot("input", np.array(i)))
+                continue
+            layer, kind = block[x]
+            if (layer.index, kind) in placed:
+                continue
+            placed.add((layer.index, kind))
+            rows = layer.weights() if kind == "weights" else [[b] for b in layer.biases()]
+            slots.append(Slot(kind, np.array([[position[p] for p in row] for row in rows]), layer.index))
+        return slots
 
     # ----- the order of the program ------------------------------------------------------------
 

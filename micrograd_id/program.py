@@ -21,19 +21,16 @@ import builtins
 import keyword
 import operator
 import re
-from dataclasses import dataclass
-
-import numpy as np
 
 from micrograd_id.engine import Value
 from micrograd_id.ops import ATOM, SUM, Op
-from micrograd_id.planning import Layer, Plan
+from micrograd_id.planning import Layer, Plan, Slot
 from micrograd_id.tracing import Printed, PythonPrinter, Symbol, comment, python_number
 
-__all__ = ["FUNCTION", "GLOBALS", "Slot", "PythonProgram", "identifier"]
+__all__ = ["FUNCTION", "GLOBALS", "PythonProgram", "identifier"]
 
 FUNCTION = "forward_backward"
-GLOBALS = ("ops", "rules", "helpers", "np", "inf", "nan", "stack_rows", "check")
+GLOBALS = ("ops", "rules", "helpers", "np", "inf", "nan", "stack_rows", "rows_like", "check")
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")  # what a label may become as a name
 _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"math", FUNCTION, *GLOBALS}
 _FOLD_LIMIT = 64  # ops in one expression at most: deep chains stay within the parser's limits
@@ -63,20 +60,6 @@ class _Names:
             name, k = f"{base}_{k}", k + 1
         self.taken.add(name)
         return name
-
-
-@dataclass
-class Slot:
-    """One argument of the program: a single input, or a layer's weights or biases stacked.
-
-    positions: the inputs it holds (positions in ``inputs``), in its shape:
-    () for a single input, (neurons, inputs of the layer) for weights,
-    (neurons, 1) for biases (a column, added to every sample's column).
-    """
-
-    name: str
-    kind: str  # "input", "weights" or "biases"
-    positions: np.ndarray
 
 
 def _derivative_text(op: Op, i: int, names: list[str], out: str) -> str:
@@ -117,7 +100,6 @@ class PythonProgram:
         self.names = _Names(_RESERVED)
         self.printer = PythonPrinter({}, self._forward_call)
         self.name: dict[Value, str] = {}  # node -> its variable, row of a block, or literal
-        self.slots: list[Slot] = []
         self._name_nodes()
         self._write()
         self.source = "\n".join(self.lines) + "\n"
@@ -143,33 +125,14 @@ class PythonProgram:
             else:
                 name[node] = self.names.fresh(identifier(node.label), f"v{counter}")
                 counter += 1
-        position = {x: i for i, x in enumerate(plan.inputs)}
-        placed: set[int] = set()
-        in_layer = {}
-        for layer in self.layers:
-            for w in (x for row in layer.weights() for x in row):
-                in_layer[w] = (layer, "weights")
-            for b in layer.biases():
-                in_layer[b] = (layer, "biases")
         self.layer_names: dict[int, dict[str, str]] = {}
         for layer in self.layers:
             k = layer.index
             self.layer_names[k] = {part: self.names.fresh(None, f"{part}{k}") for part in ("W", "b", "U", "Z")}
-        for x in plan.inputs:
-            if x in in_layer:
-                layer, kind = in_layer[x]
-                key = (layer.index, kind)
-                if hash(key) in placed:
-                    continue
-                placed.add(hash(key))
-                if kind == "weights":
-                    positions = np.array([[position[w] for w in row] for row in layer.weights()])
-                else:
-                    positions = np.array([[position[b]] for b in layer.biases()])
-                self.slots.append(Slot(self.layer_names[layer.index]["W" if kind == "weights" else "b"], kind,
-                                       positions))
-            else:
-                self.slots.append(Slot(name[x], "input", np.array(position[x])))
+        self.slots: list[Slot] = plan.slots if self.layers else plan.scalar_slots
+        self.arguments = [name[plan.inputs[int(slot.positions)]] if slot.kind == "input"
+                          else self.layer_names[slot.layer]["W" if slot.kind == "weights" else "b"]
+                          for slot in self.slots]
 
     def _op_attribute(self, op: Op) -> str:
         if op not in self.op_attributes:
@@ -195,8 +158,7 @@ class PythonProgram:
 
     def _write(self) -> None:
         plan, name = self.plan, self.name
-        arguments = [slot.name for slot in self.slots] if not self.on_floats else [name[x] for x in plan.inputs]
-        self.lines.append(f"def {FUNCTION}({', '.join(arguments)}):")
+        self.lines.append(f"def {FUNCTION}({', '.join(self.arguments)}):")
         self.lines.append("    # forward: each value computed after the values it uses; an unlabelled value used once")
         self.lines.append("    # and not read by the backward pass is written inside that op's line (the same order)")
         self.folded: dict[Value, tuple[Symbol, int, list[str]]] = {}  # node -> (expression, ops in it, notes)
@@ -227,12 +189,12 @@ class PythonProgram:
         if self.on_floats:
             return [self.grad[x] if x in self.assigned else "0.0" for x in self.plan.wrt]
         results, wanted = [], set(self.plan.wrt)
-        for slot in self.slots:
+        for slot, argument in zip(self.slots, self.arguments):
             if slot.kind == "input":
                 x = self.plan.inputs[int(slot.positions)]
                 results.append((self.grad[x] if x in self.assigned else "0.0") if x in wanted else "None")
             else:
-                results.append(f"d_{slot.name}" if slot.name in self.layer_results else "None")
+                results.append(f"d_{argument}" if argument in self.layer_results else "None")
         return results
 
     # ----- forward ------------------------------------------------------------------------------
@@ -255,7 +217,7 @@ class PythonProgram:
             return
         note = self._note(node) + (f"; inside, in order: {', '.join(notes)}" if notes else "")
         self._line(f"{self.name[node]} = {self.printer.text(expression)}", note, limit=100 if not notes else 240)
-        self._check(self.name[node], f"forward of op {node.op!r} gave {{}} ({self.name[node]} in the compiled graph)")
+        self._check(self.name[node], f"forward of op {node.op!r} gave {{}} for {self.name[node]} (compiled graph)")
 
     def _note(self, node: Value) -> str:
         """The comment of node's op: its symbol and local derivatives, on its inputs' names."""
@@ -304,7 +266,7 @@ class PythonProgram:
 
     # ----- backward -----------------------------------------------------------------------------
 
-    def _set_grad(self, node: Value, text: str, note: str) -> None:
+    def _set_grad(self, node: Value, text: str, note: str, op: Op | None = None) -> None:
         """Add text to node's gradient (the first contribution sets it)."""
         if node not in self.grad:
             self.grad[node] = self.names.fresh(f"d_{self.name[node].replace('[', '_').rstrip(']')}", "d")
@@ -313,7 +275,8 @@ class PythonProgram:
         # the very array another gradient was set to (d_x1 = d_v2 after a +).
         self.assigned.add(node)
         self._line(f"{self.grad[node]} = {total}", note)
-        self._check(self.grad[node], f"backward gave gradient {{}} for {self.name[node]} in the compiled graph")
+        by = f"of op {op.name!r} " if op is not None else ""
+        self._check(self.grad[node], f"backward {by}gave gradient {{}} for input {self.name[node]} (compiled graph)")
 
     def _backward_lines(self, node: Value) -> None:
         op, name, plan = node.operation, self.name, self.plan
@@ -341,7 +304,7 @@ class PythonProgram:
                 self.grad[child] = text
                 self.assigned.add(child)
                 continue
-            self._set_grad(child, text, f"∂{name[node]}/∂{args[i]} = {_derivative_text(op, i, args, name[node])}")
+            self._set_grad(child, text, f"∂{name[node]}/∂{args[i]} = {_derivative_text(op, i, args, name[node])}", op)
 
     def _layer_backward(self, layer: Layer) -> None:
         k, names, plan = layer.index, self.layer_names[layer.index], self.plan
@@ -350,7 +313,8 @@ class PythonProgram:
             return
         parts = list(self.block_grads[k])
         if any(r in self.assigned for r in rows):
-            parts.append(f"stack_rows({', '.join(self.grad[r] if r in self.assigned else '0.0' for r in rows)})")
+            row_grads = ", ".join(self.grad[r] if r in self.assigned else "0.0" for r in rows)
+            parts.append(f"rows_like({block}, {row_grads})")
         if not parts:
             return
         d_block = self.names.fresh(f"d_{block}", "d_block")

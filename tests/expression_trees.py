@@ -53,20 +53,30 @@ class OutOfDomain(Exception):
 
 
 def trees(n_inputs, max_leaves=10, unary=UNARY):
-    """A hypothesis strategy for trees over inputs 0 .. n_inputs-1, with the unary ops in ``unary``."""
+    """A hypothesis strategy for trees over inputs 0 .. n_inputs-1, with the unary ops in ``unary``.
+
+    Each inner node draws its op first, every op equally likely (so each of
+    the 19 is drawn about as often as any other), then its operands: a binary
+    op may take a plain number on either side.
+    """
     leaves = st.tuples(st.just("x"), st.integers(0, n_inputs - 1))
 
     def extend(children):
-        number = lambda values: st.tuples(st.just("c"), st.sampled_from(values))  # noqa: E731
-        arithmetic = st.sampled_from(["+", "-", "*", "/"])
-        return st.one_of(
-            st.tuples(st.sampled_from(sorted(unary)), children),
-            st.tuples(st.sampled_from(sorted(BINARY)), children, children),
-            st.tuples(arithmetic, number(NUMBERS), children),
-            st.tuples(arithmetic, children, number(NUMBERS)),
-            st.tuples(st.just("**"), children, number(EXPONENTS)),
-            st.tuples(st.just("**"), number(BASES), children),
-        )
+        def number(values):
+            return st.tuples(st.just("c"), st.sampled_from(values))
+
+        def node(op):
+            if op in unary:
+                return st.tuples(st.just(op), children)
+            if op == "**":
+                return st.one_of(st.tuples(st.just(op), children, children),
+                                 st.tuples(st.just(op), children, number(EXPONENTS)),
+                                 st.tuples(st.just(op), number(BASES), children))
+            return st.one_of(st.tuples(st.just(op), children, children),
+                             st.tuples(st.just(op), number(NUMBERS), children),
+                             st.tuples(st.just(op), children, number(NUMBERS)))
+
+        return st.sampled_from(sorted(unary) + sorted(BINARY)).flatmap(node)
 
     return st.recursive(leaves, extend, max_leaves=max_leaves)
 
@@ -111,17 +121,17 @@ def in_domain(op, *operands):
             raise OutOfDomain("power of a base near or below 0")
 
 
-def evaluate(tree, leaves, check=None):
-    """The tree's value built from ``leaves`` (a list of Values or tensors)."""
+def evaluate(tree, leaves, check=None, table=UNARY):
+    """The tree's value built from ``leaves`` (a list of Values or tensors); ``table``: the unary ops."""
     kind = tree[0]
     if kind == "x":
         return leaves[tree[1]]
     if kind == "c":
         return tree[1]
-    operands = [evaluate(child, leaves, check) for child in tree[1:]]
+    operands = [evaluate(child, leaves, check, table) for child in tree[1:]]
     if check is not None:
         check(kind, *operands)
-    return (UNARY[kind] if len(operands) == 1 else BINARY[kind])(*operands)
+    return (table[kind] if len(operands) == 1 else BINARY[kind])(*operands)
 
 
 def show(tree):

@@ -172,7 +172,9 @@ def test_a_power_with_a_value_exponent_calls_its_rule():
     cg = compile_graph(out, [a, b])
     assert "rules." in cg.source  # the rule branches on its numbers: called, not written out
     assert cg(1.7, 0.6) == (out.data, grad(out, [a, b]))
-    assert cg(0.0, 2.0) == (0.0, grad(Value(0.0) ** Value(2.0), [Value(0.0)]) + [0.0])
+    a0, b0 = Value(0.0), Value(2.0)
+    at_zero = a0 ** b0
+    assert cg(0.0, 2.0) == (0.0, grad(at_zero, [a0, b0])) == (0.0, [0.0, 0.0])  # flat in b at a = 0
     with pytest.raises(ValueError, match="not real"):
         cg(-2.0, 0.5)
 
@@ -208,7 +210,7 @@ def test_bad_arguments_are_clear_errors():
     cg = compile_graph(out, [x])
     with pytest.raises(TypeError, match="takes 1 input"):
         cg(1.0, 2.0)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="an input value"):
         cg("abc")
 
 

@@ -9,6 +9,7 @@ import math
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from micrograd_id import Value, define_op, grad
@@ -118,3 +119,22 @@ def test_a_user_op_without_a_javascript_form_is_named():
     plain = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)), rule=lambda g, out, a: (g * 0.5,))
     with pytest.raises(ValueError, match="op 'softplus' has no JavaScript form"):
         to_javascript(plain(x), [x], [x])
+
+
+def test_a_user_op_with_a_javascript_form_runs_in_the_page(page):
+    x = Value(0.5, label="x")
+    sign = define_op("sign", forward=lambda a: 5.0 * a, rule=lambda g, out, a: (5.0 * g,), js="(5 * {0})")
+    out = abs(x) * sign(x)  # named like the helper abs's rule calls: it stays the user's op
+    nodes = nodes_of(out)
+    values, grads = run(page, to_javascript(out, [x], nodes), [-3.0])
+    y = Value(-3.0)
+    expected = abs(y) * sign(y)
+    assert values[0] == expected.data and grads[nodes.index(x)] == grad(expected, [y])[0]
+
+
+def test_a_user_op_whose_rule_is_not_arithmetic_is_named():
+    x = Value(0.5, label="x")
+    softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
+                         rule=lambda g, out, a: (g * (1.0 - np.exp(-out)),), js="Math.log1p(Math.exp({0}))")
+    with pytest.raises(ValueError, match="op 'softplus' has a rule the page cannot run"):
+        to_javascript(softplus(x), [x], [x])
