@@ -605,6 +605,36 @@ def test_non_finite_numbers_show_as_text(open_page):
     assert "inf" in page.locator("#train-values").text_content()
 
 
+def test_on_a_big_graph_the_selected_box_gets_the_inputs(open_page):
+    model = MLP(2, [4, 1], seed=0)
+    page = open_page(explore(half_squared_error(model([0.5, -1.0]), 1.0)))
+    assert page.locator("#live-inputs input").count() == 0  # 15 labelled leaves: more than 12
+    assert "Click a box" in page.locator("#live-note").text_content()
+    page.get_by_role("button", name="Fit").click()
+    page.locator("g.node", has=page.locator("title", has_text="g_L1_N0")).first.click()
+    labels = [f"L1.N0.w{k}" for k in range(4)] + ["L1.N0.b"]
+    assert [page.get_by_label(label, exact=True).count() for label in labels] == [1] * 5
+    bias = page.get_by_label("L1.N0.b", exact=True)
+    bias.fill("5")
+    bias.dispatch_event("change")
+    for p in model.parameters():
+        if p.label == "L1.N0.b":
+            p.data = 5.0
+    E = half_squared_error(model([0.5, -1.0]), 1.0)
+    assert f"E = {E.data:.6g}" in page.locator("#live-readout").text_content()
+
+
+def test_the_active_box_is_in_view_at_every_step_of_an_mlp(open_page):
+    model = MLP(2, [16, 16, 1], seed=0)
+    page = open_page(explore(half_squared_error(model([0.5, -1.0]), 1.0)))
+    n = int(status(page).split(" of ")[1])
+    graph = page.get_by_label("Computation graph")
+    for k in range(1, n + 1):
+        press_next(page)
+        frame = graph.bounding_box()
+        assert all(inside(box.bounding_box(), frame) for box in page.locator("[data-active]").all()), f"step {k}"
+
+
 def test_a_screenshot_of_an_mlp_mid_backward(open_page, tmp_path):
     model = MLP(2, [16, 16, 1], seed=0)
     page = open_page(explore(half_squared_error(model([0.5, -1.0]), 1.0)))

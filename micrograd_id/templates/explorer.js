@@ -446,6 +446,7 @@
     var shown = leaves.length <= data.liveAll ? leaves : leaves.filter(function (i) {
       return selected !== null && (nodes[i].box === selected);
     });
+    shown.sort(function (i, j) { return naturally(nodes[i].leaf, nodes[j].leaf); });
     var inputs = shown.map(function (i) {
       var label = make("label", "", nodes[i].leaf + " "), input = make("input");
       input.type = "number"; input.step = "any"; input.value = String(leafValues[i]); input.dataset.node = i;
@@ -461,7 +462,10 @@
       return label;
     });
     $("live-inputs").replaceChildren.apply($("live-inputs"), inputs);
-    if (!inputs.length) $("live-note").textContent = program ? WORDS.liveSelect : data.liveNote;
+    $("live-note").textContent = !program ? data.liveNote : inputs.length ? WORDS.liveOn : WORDS.liveSelect;
+  }
+  function naturally(a, b) {  // "L0.N0.w2" before "L0.N0.w10"
+    return a.localeCompare(b, undefined, {numeric: true});
   }
   function readout() {
     if (!program) { $("live-readout").textContent = ""; return; }
@@ -480,7 +484,6 @@
     readout();
     show(current);
   }
-  $("live-note").textContent = program ? WORDS.liveOn : data.liveNote;
   liveInputs();
   readout();
 
