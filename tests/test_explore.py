@@ -635,6 +635,21 @@ def test_the_active_box_is_in_view_at_every_step_of_an_mlp(open_page):
         assert all(inside(box.bounding_box(), frame) for box in page.locator("[data-active]").all()), f"step {k}"
 
 
+def test_without_live_mode_the_page_steps_and_says_why_in_one_line(open_page):
+    softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
+                         rule=lambda g, out, a: (g * (1.0 - math.exp(-out)),))
+    w = Value(0.3, label="w")
+    out = softplus(w) * 2.0
+    out.label = "out"
+    page = open_page(explore(out))
+    assert "softplus" in page.locator("#live-note").text_content()
+    page.locator("g.node", has=page.locator("title", has_text=re.compile(r"^v\d+$"))).last.click()
+    assert page.locator("#live-inputs input").count() == 0
+    press_next(page, int(status(page).split(" of ")[1]))
+    assert f"grad {2.0 * (1.0 - math.exp(-math.log1p(math.exp(0.3)))):.4g}" in \
+        page.get_by_label("Computation graph").text_content()
+
+
 def test_a_screenshot_of_an_mlp_mid_backward(open_page, tmp_path):
     model = MLP(2, [16, 16, 1], seed=0)
     page = open_page(explore(half_squared_error(model([0.5, -1.0]), 1.0)))

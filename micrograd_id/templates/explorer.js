@@ -10,7 +10,7 @@
   var programs = typeof EXPLORER_LIVE === "undefined" ? null : EXPLORER_LIVE;  // eslint-disable-line no-undef
   var live = programs && data.live;
   var WORDS = data.words, nodes = data.nodes, edges = data.edges, groups = data.groups;
-  var PLAY_INTERVAL_MS = 1100, SVGNS = "http://www.w3.org/2000/svg";
+  var PLAY_INTERVAL_MS = 1100;
 
   function $(id) { return document.getElementById(id); }
   function make(tag, className, text) {
@@ -443,8 +443,8 @@
     sums();
   }
   function liveInputs() {
-    var shown = leaves.length <= data.liveAll ? leaves : leaves.filter(function (i) {
-      return selected !== null && (nodes[i].box === selected);
+    var shown = !program ? [] : leaves.length <= data.liveAll ? leaves : leaves.filter(function (i) {
+      return selected !== null && nodes[i].box === selected;
     });
     shown.sort(function (i, j) { return naturally(nodes[i].leaf, nodes[j].leaf); });
     var inputs = shown.map(function (i) {
