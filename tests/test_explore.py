@@ -378,8 +378,10 @@ def test_the_training_slider_redraws_the_chart_and_loads_the_step_into_the_graph
     _, E = identity_net_error()
     history = train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=6)
     page = open_page(explore(E, history))
-    assert "does not move w" in page.locator("#train-step-line").text_content()  # x = 0: ∂E/∂w = 0
     slider = page.get_by_label("Training step")
+    assert slider.input_value() == "1"  # the step the graph shows: x = 1, w = 0.3 (step 0 was x = 0)
+    slider.fill("0")
+    assert "does not move w" in page.locator("#train-step-line").text_content()  # x = 0: ∂E/∂w = 0
     slider.fill("1")
     assert "E along w" in page.locator("#chart").text_content()
     assert page.locator("#chart .curve").count() == 1 and page.locator("#chart .tangent").count() == 1

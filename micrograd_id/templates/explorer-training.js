@@ -186,5 +186,11 @@ function explorerTraining(ctx) {  // eslint-disable-line no-unused-vars
   });
   slider.addEventListener("input", function () { showStep(Number(slider.value)); load(Number(slider.value)); });
   replayAt(T.lr);
-  showStep(0);
+  // Start at the step the graph above shows (its inputs and parameters), if the history has it.
+  var shown = steps.findIndex(function (s) {
+    var leaves = leavesAt(s.feed, s.p);
+    return Object.keys(leaves).every(function (i) { return leaves[i] === ctx.leafValues[i]; });
+  });
+  slider.value = String(Math.max(shown, 0));
+  showStep(Math.max(shown, 0));
 }
