@@ -74,6 +74,8 @@ def values_below(root: Value, limit: int | None, *, computed_only: bool = False)
 class Description:
     """A recorded graph as the views see it; every part is computed once, on first use.
 
+    A snapshot: describe the graph again after changing a Value's data.
+
     order     the nodes, root first, each before the nodes it was computed from
     index     {node: its position in order}
     names     {node: Expr}: labels, numbers for constants, short expressions otherwise
@@ -210,7 +212,8 @@ class Description:
         if d != 0.0:
             return None
         if v.op == "relu":
-            return (f"relu is inactive: its input {name} = {_num(child.data)} ≤ 0, so its slope is 0 "
+            where = f" ({v.label})" if v.label else ""
+            return (f"relu is inactive{where}: its input {name} = {_num(child.data)} ≤ 0, so its slope is 0 "
                     f"and nothing passes back through it.")
         formula = self.formula(v, i).text
         if v.op == "*" and len(v.children) == 2:

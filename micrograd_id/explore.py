@@ -69,7 +69,7 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
         raise TypeError(f"history must be a History from train() or None, got {type(history).__name__}")
     check_timeout(timeout)
     if collapse == "auto":  # the nn module's labels sit near the root: look no further than may be drawn
-        near = values_below(root, max_nodes if isinstance(max_nodes, int) else None)
+        near = values_below(root, max_nodes if isinstance(max_nodes, int) else DEFAULT_MAX_NODES)
         collapse = "neuron" if any(parse_nn_label(v.label) for v in near if v.label) else None
     _refuse_early(root, collapse, max_nodes)
     graph, digraph = draw(root, True, rankdir=rankdir, fmt=WIDEST, highlight=None, show_constants=True,

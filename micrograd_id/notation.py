@@ -244,9 +244,9 @@ def name_of(node: Value, names: dict[Value, Expr]) -> Expr:
 
     A labelled node is called by its label; an unlabelled leaf (a constant) by
     its number; any other node by the expression that made it, over its inputs'
-    names. Past MAX_NAME characters the expression keeps only its labelled inputs
-    and numbers, the rest shortened to "…" ("… + L2.N0.w2·L1.N2"), so a name stays
-    short and says where the node sits. Only the nodes a name depends on are named:
+    names. Past MAX_NAME characters the expression keeps its labelled inputs, its
+    numbers and its short inputs, the rest shortened to "…" ("… + L2.N0.w2·L1.N2"),
+    so a name stays short and says where the node sits. Only the nodes a name depends on are named:
     a labelled input stops the descent.
     """
     stack = [node]
@@ -271,7 +271,8 @@ def _shortened(v: Value, names: Mapping[Value, Expr]) -> Expr:
     full = expression(v, names)
     if len(full.text) <= MAX_NAME:
         return full
-    short = [names[c] if c.label or not c.children else Expr(ELLIPSIS, ATOM) for c in v.children]
+    short = [names[c] if c.label or not c.children or len(names[c].text) <= MAX_NAME // 2 else Expr(ELLIPSIS, ATOM)
+             for c in v.children]
     named = fill(operation(v).notation, short)
     if len(named.text) <= MAX_NAME:
         return named

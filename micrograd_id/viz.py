@@ -188,8 +188,8 @@ def svg(digraph: graphviz.Digraph, what: str, timeout: float = DEFAULT_TIMEOUT) 
 
 
 def check_timeout(timeout: object) -> float:
-    """timeout as a float, or ValueError: a layout's time limit is a positive number of seconds."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+    """timeout as a float, or ValueError: a layout's time limit is a positive, finite number of seconds."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     return float(timeout)
 

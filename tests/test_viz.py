@@ -335,7 +335,7 @@ def test_a_million_node_chain_is_refused_after_counting_past_the_limit(monkeypat
     assert len(description.values_below(v, 3000)) == 3001
 
 
-@pytest.mark.parametrize("timeout", [math.nan, 0, -1.0, "60", True])
+@pytest.mark.parametrize("timeout", [math.nan, math.inf, 0, -1.0, "60", True])
 def test_a_timeout_that_is_not_a_positive_number_is_refused(tmp_path, timeout):
     E, _ = identity_net()
     with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
