@@ -194,27 +194,60 @@ def section_bias_explain():
     return code(f">>> print(explain(E, wrt=net.b))   # x = 0, b = 0\n{text[:text.index('No path goes')].rstrip()}")
 
 
-def section_compiled_source():
-    text = io.StringIO()
+# The snippets §10 shows, run as written: each section executes its snippet and prints what it printed.
+COMPILED_SOURCE = """\
+from micrograd_id import Value
+from micrograd_id.compiled import compile_graph
+from micrograd_id.identity import IdentityNet
+from micrograd_id.losses import half_squared_error
+
+net = IdentityNet(w=0.3)
+x, y = Value(1.0, label="x"), Value(1.0, label="y")  # the compiled graph's inputs: Values, so they have names
+E = half_squared_error(net(x), y)
+cg = compile_graph(E, inputs=[net.w, x, y], wrt=[net.w])
+print(cg.source)
+"""
+COMPILED_MLP = """\
+from micrograd_id.compiled import compile_graph
+from micrograd_id.losses import half_squared_error
+from micrograd_id.nn import MLP
+
+model = MLP(2, [4, 4, 1], seed=1, activation="tanh")  # §9's network and sample
+loss = half_squared_error(model([1.0, -2.0]), 1.0)
+cg = compile_graph(loss, inputs=model.parameters())
+"""
+
+
+def _run(snippet):
+    """What the snippet prints, and its variables."""
+    text, names = io.StringIO(), {}
     with contextlib.redirect_stdout(text):
-        cli.main(["compile", "--w", str(W0), "--x", "1"])
-    return "```python\n>>> cg = compile_graph(E, inputs=[net.w, x, y], wrt=[net.w]); print(cg.source)\n" + \
-        text.getvalue().rstrip() + "\n```"
+        exec(snippet, names)  # noqa: S102 - the tutorial's own snippet
+    return text.getvalue(), names
+
+
+def section_compiled_source():
+    printed, _ = _run(COMPILED_SOURCE)
+    return "```python\n" + COMPILED_SOURCE + "```\n\n```python\n" + printed.rstrip() + "\n```"
 
 
 def section_compiled_mlp():
-    from micrograd_id.compiled import compile_graph
-
-    model = MLP(2, [16, 16, 1], seed=0)
-    loss = half_squared_error(model([0.5, -1.0]), 1.0)
-    params = model.parameters()
-    lines = compile_graph(loss, params).source.splitlines()
-    backward = next(i for i, line in enumerate(lines) if "# backward" in line)
+    """The scalar program of §9's network: its first lines, one neuron a line."""
+    _, names = _run(COMPILED_MLP)
+    lines = names["cg"].scalar_source.splitlines()
     signature = lines[0].split(", ")
-    ret = lines[-1].split(", ")
-    excerpt = [", ".join(signature[:3]) + ", …, " + signature[-1]] + lines[1:7] + ["    …"] + \
-        lines[backward:backward + 8] + ["    …"] + lines[-3:-1] + [", ".join(ret[:4]) + ", …, " + ret[-1]]
-    return "```python\n" + "\n".join(excerpt) + f"\n```\n\n{len(lines):,} lines for {len(params)} parameters."
+    backward = next(i for i, line in enumerate(lines) if "# backward" in line)
+    excerpt = [", ".join(signature[:3]) + ", …, " + signature[-1]] + \
+        [line.split("  # ")[0].rstrip() for line in lines[3:12]] + ["    …"]
+    return "```python\n" + COMPILED_MLP + ">>> print(cg.scalar_source)   # the first lines\n" + \
+        "\n".join(excerpt) + f"\n```\n\n{len(lines)} lines: {backward - 3} forward, the rest backward."
+
+
+def section_compiled_layers():
+    """The same graph's layer form: what runs on arrays."""
+    _, names = _run(COMPILED_MLP)
+    source = names["cg"].source
+    return "```python\n>>> print(cg.source)\n" + source.rstrip() + f"\n```\n\n{source.count(chr(10))} lines."
 
 
 def section_compiled_branch():
@@ -251,6 +284,7 @@ def section_forward_mode():
 
 TUTORIAL_SECTIONS = {
     "compiled-source": section_compiled_source, "compiled-mlp": section_compiled_mlp,
+    "compiled-layers": section_compiled_layers,
     "compiled-branch": section_compiled_branch,
     "nodes": section_nodes, "explain": section_explain, "compare": section_compare,
     "sign": section_sign, "taylor": section_taylor, "descent": section_descent, "x0": section_x0, "explain-x0": section_explain_x0,

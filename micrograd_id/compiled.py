@@ -39,6 +39,7 @@ from micrograd_id.tracing import (
     JavaScriptPrinter,
     Symbol,
     Untraceable,
+    javascript_number,
     placeholders,
     symbol,
     trace_branches,
@@ -166,14 +167,17 @@ class CompiledGraph:
         position = {x: i for i, x in enumerate(self.inputs)}
         self._wrt_index = [position[x] for x in self.wrt]
         self._block_inputs = {int(i) for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
-        self._where_scalar: dict[int, tuple[int, int | None]] = {i: (i, None) for i in range(len(self.inputs))}
-        self._where: dict[int, tuple[int, int | None]] = {}  # input -> (slot, index in the flattened slot)
-        for s, slot in enumerate(self.slots):
+        # Where each input's gradient is in a program's result: (position, index in a block or None).
+        self._where_scalar: dict[int, tuple[int, int | None]] = {i: (k, None) for k, i in enumerate(self._wrt_index)}
+        self._where: dict[int, tuple[int, int | None]] = {}
+        self._returned = self._plan.returned(self.slots)
+        for k, s in enumerate(self._returned):
+            slot = self.slots[s]
             if slot.kind == "input":
-                self._where[int(slot.positions)] = (s, None)
+                self._where[int(slot.positions)] = (k, None)
             else:
                 for flat, i in enumerate(slot.positions.flat):
-                    self._where[int(i)] = (s, flat)
+                    self._where[int(i)] = (k, flat)
 
     _KINDS = {  # name -> (on floats, layers, checks)
         "floats": (True, False, False), "arrays": (False, True, False), "scalar": (False, False, False),
@@ -253,8 +257,8 @@ class CompiledGraph:
             if flat is None:
                 out.append(_sum_to(grads[s], batch, arrays[i].shape))
                 continue
-            if s not in blocks:
-                blocks[s] = np.ravel(grads[s]).tolist()
+            if s not in blocks:  # a block outside the output's reach returns 0.0: as many zeros
+                blocks[s] = np.broadcast_to(grads[s], self.slots[self._returned[s]].positions.shape).ravel().tolist()
             out.append(blocks[s][flat])
         if kept:
             return _per_sample(value, batch), out, [_per_sample(v, batch) for v in kept[0]]
@@ -295,11 +299,16 @@ class CompiledGraph:
         if _anomaly_detection():
             self(*self.unpack(packed))  # raises AnomalyError naming the op, if the numbers have one
         with np.errstate(all="ignore"):
-            value, grads, *kept = self._function("arrays")(*packed)
-        for s, (slot, arg) in enumerate(zip(self.slots, packed)):
-            g = grads[s]
-            if slot.kind == "input" and g is not None and np.ndim(arg) == 0 and np.ndim(g) > 0:
+            value, returned, *kept = self._function("arrays")(*packed)
+        grads: list[Any] = [None] * len(self.slots)
+        for s, g in zip(self._returned, returned):
+            slot = self.slots[s]
+            if slot.kind != "input":
+                grads[s] = np.broadcast_to(g, slot.positions.shape)
+            elif np.ndim(packed[s]) == 0 and np.ndim(g) > 0:
                 grads[s] = float(np.sum(g))
+            else:
+                grads[s] = g
         return (value, grads, *kept)
 
 
@@ -397,11 +406,12 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
             continue
         name[node] = f"v{len(name)}"
         if node.operation is None:
-            lines.append(f"  const {name[node]} = {JavaScriptPrinter({}).text(_number(node.data))};")
+            lines.append(f"  const {name[node]} = {javascript_number(node.data)};")
         else:
             forward = _js_forward(node.operation, [name[c] for c in node.children])
             lines.append(f"  const {name[node]} = {forward};")
     grad = {node: f"d{k}" for k, node in enumerate(order)}
+    rules: dict[Op, list[Symbol]] = {}  # each op's rule, written down once
     lines.append(f"  let {', '.join(f'{grad[n]} = 0' for n in order)};")
     lines.append(f"  {grad[output]} = 1;")
     for node in reversed(order):
@@ -409,9 +419,11 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
         if op is None:
             continue
         children = [name[c] for c in node.children]
+        if op not in rules:
+            rules[op] = _js_rule(op)
         printer = JavaScriptPrinter({"g": grad[node], "out": name[node], **{str(i): c for i, c in enumerate(children)}})
-        for child, text in zip(node.children, _js_rule(op, printer)):
-            lines.append(f"  {grad[child]} += {text};")
+        for child, expression in zip(node.children, rules[op]):
+            lines.append(f"  {grad[child]} += {printer.text(expression)};")
     missing = [v for v in nodes if v not in name]
     if missing:
         raise ValueError(f"to_javascript() nodes must be in the output's graph; {missing[0]!r} is not")
@@ -422,33 +434,29 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
         f"\n  return {{values: [{values}], grads: [{grads}]}};\n}}"
 
 
-def _number(x: float) -> Symbol:
-    return Symbol("number", x)
-
-
 def _js_forward(op: Op, args: list[str]) -> str:
     if op.js is None:
         raise ValueError(f"op {op.name!r} has no JavaScript form: give define_op(..., js=...)")
     return "(" + op.js.format(*(f"({a})" for a in args)) + ")"
 
 
-def _js_rule(op: Op, printer: JavaScriptPrinter) -> list[str]:
-    """op's rule as JavaScript: traced; a rule that branches on its numbers, one branch per outcome."""
+def _js_rule(op: Op) -> list[Symbol]:
+    """op's rule as expressions over placeholders; a rule that branches on its numbers, one branch per outcome."""
     if not op.builtin:  # the user's rule: written down if it is plain arithmetic on its inputs
         g, out, inputs = placeholders(op.arity)
         try:
-            return [printer.text(symbol(d)) for d in op.rule(g, out, *inputs)]
+            return [symbol(d) for d in op.rule(g, out, *inputs)]
         except (Untraceable, TypeError, AttributeError) as error:
             raise ValueError(f"op {op.name!r} has a rule the page cannot run (it is not plain arithmetic: "
                              f"{error})") from error
     traced = trace_rule(op, [None] * op.arity)
     if traced is not None:
-        return [printer.text(d) for d in traced]
-    paths = trace_branches(op)
-    texts = []
+        return traced
+    paths = trace_branches(op)  # JavaScript's c ? a : b picks the branch on the page's numbers
+    expressions = []
     for i in range(op.arity):
         expression = paths[-1][1][i]
         for conditions, grads in reversed(paths[:-1]):
             expression = Symbol("select", conditions, grads[i], expression) if conditions else grads[i]
-        texts.append(printer.text(expression))
-    return texts
+        expressions.append(expression)
+    return expressions

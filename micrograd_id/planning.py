@@ -84,8 +84,8 @@ class Plan:
     def __init__(self, output: Value, inputs: Sequence[Value], wrt: Sequence[Value], also: Sequence[Value],
                  *, layers: bool) -> None:
         self.output, self.inputs, self.wrt, self.also = output, list(inputs), list(wrt), list(also)
-        self.input_set, self.also_set = set(inputs), set(also)
-        self.order = order = topological_order(output)[::-1]  # each node after the nodes it is computed from
+        self.input_set, self.also_set, self.wrt_set = set(inputs), set(also), set(wrt)
+        self.order = order = forward_order(output)
         wanted = set(wrt)
         self.depends: dict[Value, bool] = {}  # whether the node depends on an input (else it is a constant)
         self.needs: dict[Value, bool] = {}  # whether a gradient in wrt flows through it
@@ -101,6 +101,8 @@ class Plan:
         self.layers = self._find_layers() if layers else []
         self.layer_of = {node: layer for layer in self.layers for node in layer.members}
         self.scalar_units: list[Unit] = [node for node in order if self.computed(node)]
+        # Backward in the engine's order, so that on floats each gradient adds its terms as the engine does.
+        self.scalar_backward: list[Value] = [node for node in topological_order(output) if self.computed(node)]
         self.units = self._unit_order() if self.layers else self.scalar_units
         self.scalar_slots = [Slot("input", np.array(i)) for i in range(len(self.inputs))]
         self.slots = self._slots() if self.layers else self.scalar_slots
@@ -168,7 +170,7 @@ class Plan:
             if neuron is None:
                 continue
             claimed.update(neuron.inner)
-            key = (frozenset(neuron.u), op if neuron.z is not node else None, neuron.bias is None)
+            key = (frozenset(map(self._same, neuron.u)), op if neuron.z is not node else None, neuron.bias is None)
             groups.setdefault(key, []).append(neuron)
         position = {node: k for k, node in enumerate(self.order)}
         parameter = {x: k for k, x in enumerate(self.inputs)}
@@ -180,14 +182,19 @@ class Plan:
             u = next(([n.output for n in earlier.neurons] for earlier in layers
                       if {n.output for n in earlier.neurons} == set(neurons[0].u)), neurons[0].u)
             for n in neurons:  # each neuron's weights in the order of u
-                by_u = dict(zip(n.u, n.weights))
-                n.weights, n.u = [by_u[x] for x in u], list(u)
+                by_u = dict(zip(map(self._same, n.u), n.weights))
+                n.weights, n.u = [by_u[self._same(x)] for x in u], list(u)
             first = neurons[0]
             layer = Layer(len(layers), neurons, list(u),
                           first.output.operation if first.z is not first.output else None, first.bias is not None)
             layer.members = {node for n in neurons for node in (n.output, *n.inner)}
             layers.append(layer)
         return layers
+
+    def _same(self, u: Value) -> object:
+        """What makes two neurons' inputs the same: the node, or for a constant its number
+        (``model([1.0, -2.0])`` makes a new Value of 1.0 for each neuron)."""
+        return ("constant", repr(u.data)) if self.constant(u) else u
 
     def _single(self, node: Value) -> bool:
         """Used by one op only, and not asked for by the caller: may vanish into a layer."""
@@ -223,12 +230,17 @@ class Plan:
             else:
                 return None
         us = [u for _, u in pairs]
-        if not pairs or len(set(us)) != len(us) or any(u in self.input_set and u in free for u in us):
+        if not pairs or len(set(map(self._same, us))) != len(us) or any(u in free for u in us):
             return None
         if activation is not None:
             inner.append(z)
         inner = [node for node in inner if node is not output]
         return Neuron(output, z, [w for w, _ in pairs], us, bias, inner)
+
+    def returned(self, slots: list[Slot]) -> list[int]:
+        """The slots whose gradients a program returns: those holding an input of wrt."""
+        return [s for s, slot in enumerate(slots)
+                if any(self.inputs[int(i)] in self.wrt_set for i in slot.positions.flat)]
 
     def _slots(self) -> list[Slot]:
         """The program's arguments: each layer's weights and biases where their first one is among the inputs."""
@@ -281,3 +293,25 @@ class Plan:
         if isinstance(unit, Layer):
             return list(unit.u)
         return list(unit.children)
+
+
+def forward_order(root: Value) -> list[Value]:
+    """Every node below root, each after the nodes it is computed from, first operands first.
+
+    The engine's topological order reversed would do as well; this one reads
+    as the code was written (neuron 0 before neuron 1). Iterative, as the engine's.
+    """
+    order: list[Value] = []
+    done: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in done:
+            continue
+        if ready or not node.children:
+            done.add(node)
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node.children) if child not in done)
+    return order

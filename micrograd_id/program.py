@@ -8,7 +8,8 @@ inside the line of the op that uses it, so a neuron is one line.
 
 The program's global names are few and fixed: ``ops`` (the op forwards it
 calls), ``rules`` (the rules it calls), ``helpers`` (the rules' helper
-table), ``np``, ``inf``, ``nan``, ``stack_rows`` and ``check``. An op's
+table), ``np``, ``inf``, ``nan``, ``stack_rows`` and ``rows_like`` (a
+layer's rows as one block) and ``check`` (detect_anomaly). An op's
 name, however a user spelled it ("sign", "np", "a b"), is an attribute of
 ``ops``, never a variable, so it cannot collide with another op, a helper
 or a label. What the names stand for is the caller's: floats (the engine's
@@ -80,10 +81,11 @@ class PythonProgram:
 
     on_floats: forwards that can refuse an input are called (``ops.log(x)``,
     ``ops.pow2(x)``) rather than written out, and the program returns the
-    gradients of ``plan.wrt`` in order. Otherwise the program returns one
-    gradient per ``slots`` entry (None for a slot outside wrt) and writes
-    layers as matrix products. checks: a ``check(value, k)`` after every
-    line, for detect_anomaly (``messages[k]`` says which op).
+    gradients of ``plan.wrt`` in order. Otherwise it takes one argument per
+    slot, returns a gradient for each slot holding an input of wrt
+    (``plan.returned``) and, with layers, writes them as matrix products.
+    checks: a ``check(value, k)`` after every line, for detect_anomaly
+    (``messages[k]`` says which op), and nothing folded into another line.
     """
 
     def __init__(self, plan: Plan, *, on_floats: bool, layers: bool = True, checks: bool = False) -> None:
@@ -177,7 +179,7 @@ class PythonProgram:
         self.lines.append("    # an op's d times its local derivative is added to each input's d")
         if plan.needs[output]:
             self._set_grad(output, "1.0", f"∂{name[output]}/∂{name[output]} = 1")
-        for unit in reversed(self.units):
+        for unit in (reversed(self.units) if self.layers else self.plan.scalar_backward):
             if isinstance(unit, Layer):
                 self._layer_backward(unit)
             elif plan.needs[unit]:
@@ -186,15 +188,17 @@ class PythonProgram:
         self.lines.append(f"    return {name[output]}, [{', '.join(self._results())}]{kept}")
 
     def _results(self) -> list[str]:
+        """The gradients returned: of wrt in order on floats, else of each slot holding an input of wrt."""
         if self.on_floats:
             return [self.grad[x] if x in self.assigned else "0.0" for x in self.plan.wrt]
-        results, wanted = [], set(self.plan.wrt)
-        for slot, argument in zip(self.slots, self.arguments):
+        results = []
+        for s in self.plan.returned(self.slots):
+            slot, argument = self.slots[s], self.arguments[s]
             if slot.kind == "input":
                 x = self.plan.inputs[int(slot.positions)]
-                results.append((self.grad[x] if x in self.assigned else "0.0") if x in wanted else "None")
+                results.append(self.grad[x] if x in self.assigned else "0.0")
             else:
-                results.append(f"d_{argument}" if argument in self.layer_results else "None")
+                results.append(f"d_{argument}" if argument in self.layer_results else "0.0")
         return results
 
     # ----- forward ------------------------------------------------------------------------------
@@ -257,9 +261,9 @@ class PythonProgram:
 
     def _layer_input(self, layer: Layer) -> str:
         """The name of the block U the layer multiplies: a previous layer's block as it is, else stacked rows."""
-        for other in self.layers:
-            if [n.output for n in other.neurons] == layer.u:
-                return self.block[other.index]
+        source = self._source_layer(layer)
+        if source is not None:
+            return self.block[source.index]
         U = self.layer_names[layer.index]["U"]
         self._line(f"{U} = stack_rows({', '.join(self.name[u] for u in layer.u)})", "the layer's inputs, a row each")
         return U
@@ -354,6 +358,7 @@ class PythonProgram:
                     self._set_grad(u, f"{d_u}[{i}]", f"row {i} of {d_u}")
 
     def _source_layer(self, layer: Layer) -> Layer | None:
+        """The layer whose block is exactly this layer's inputs, row for row, if there is one."""
         for other in self.layers:
             if [n.output for n in other.neurons] == layer.u:
                 return other
@@ -362,7 +367,6 @@ class PythonProgram:
     def _input_block(self, layer: Layer) -> str:
         source = self._source_layer(layer)
         return self.block[source.index] if source is not None else self.layer_names[layer.index]["U"]
-
 
 
 def _count(n: int, what: str) -> str:

@@ -21,14 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
-from typing import Any, Union
+from typing import Any
 
 from micrograd_id.ops import ATOM, HELPERS, POWER, PRODUCT, SUM, UNARY, Helpers, Op
 
 __all__ = ["Symbol", "symbol", "Untraceable", "RECORDING", "trace_rule", "trace_branches", "placeholders",
            "PythonPrinter", "JavaScriptPrinter", "Printed", "python_number", "javascript_number", "comment"]
 
-Number = Union[int, float]
 Printed = tuple[str, int]  # source text and how tightly it binds (ops.SUM ... ops.ATOM)
 
 
@@ -41,8 +40,10 @@ class Symbol:
 
     ``kind`` is one of "name" (``parts = (key,)``), "number" (``(value,)``),
     "binary" (``(operator, left, right)``), "neg" (``(operand,)``), "helper"
-    (``(field, *arguments)``: a call to a Helpers function) and "forward"
-    (``(op, *arguments)``: an op's forward value).
+    (``(field, *arguments)``: a call to a Helpers function), "forward"
+    (``(op, *arguments)``: an op's forward value), and for rules traced down
+    their branches "compare" (``(operator, left, right)``) and "select"
+    (``(conditions with their outcomes, then, otherwise)``).
     """
 
     __slots__ = ("kind", "parts")

@@ -178,3 +178,14 @@ def test_random_expressions_with_hostile_ops_give_the_engines_numbers_or_its_err
     cg = compile_graph(out, leaves)
     expected = engine_outcome(lambda *xs: evaluate(tree, list(xs), table=WITH_USER_OPS), point)
     assert same_outcome(compiled_outcome(cg, point), expected), (show(tree), point, expected)
+
+
+def test_bad_arrays_are_clear_errors():
+    w, x = Value(1.0, label="w"), Value(2.0, label="x")
+    cg = compile_graph(w * x, [w, x])
+    with pytest.raises(ValueError, match=r"do not broadcast together: shapes \(3,\), \(4,\)"):
+        cg(np.ones(3), np.ones(4))
+    with pytest.raises(TypeError, match="input value 1 must be a real number or an array of them"):
+        cg(1.0, [[1.0, 2.0], [3.0]])
+    with pytest.raises(TypeError, match="input value 0 must be a real number or an array of them"):
+        cg(np.array(["a"]), 1.0)

@@ -1,13 +1,11 @@
 """to_javascript: the graph as a JavaScript function, run in Chromium, gives the engine's numbers.
 
-Driven through playwright with the system's Chromium; skipped only when either
-is missing, and never when MICROGRAD_ID_REQUIRE_BROWSER=1 (CI).
+Driven through playwright with the system's Chromium (conftest's ``chromium``
+fixture: skipped only when either is missing, never in CI).
 """
 
 import json
 import math
-import os
-import shutil
 
 import numpy as np
 import pytest
@@ -16,26 +14,10 @@ from micrograd_id import Value, define_op, grad
 from micrograd_id.compiled import to_javascript
 from micrograd_id.ops import JS_HELPERS, OPS, power_op
 
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-
 
 @pytest.fixture(scope="module")
-def page():
-    required = os.environ.get("MICROGRAD_ID_REQUIRE_BROWSER") == "1"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if required:
-            raise
-        pytest.skip("playwright is not installed (extra dev)")
-    if CHROMIUM is None:
-        if required:
-            pytest.fail("Chromium is not installed; apt-get install chromium")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield browser.new_page()
-        browser.close()
+def page(chromium):
+    return chromium.new_page()
 
 
 def run(page, source, arguments):

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd_id import Value, define_op, grad
 from micrograd_id.compiled import compile_graph
@@ -196,3 +198,56 @@ def test_parameters_given_per_sample_fall_back_to_the_scalar_program():
     first = params[0].data
     values, grads = cg(0.5, -1.0, np.array([first, first + 0.1]), *[p.data for p in params[1:]])
     assert values[0] == pytest.approx(loss.data, rel=1e-12) and np.shape(grads[2]) == (2,)
+
+
+LAYER_ACTIVATIONS = ["tanh", "sigmoid", "relu", "exp", "arctan", "sin", None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=2, max_size=3), st.sampled_from(LAYER_ACTIVATIONS),
+       st.booleans(), st.randoms(use_true_random=False))
+def test_random_hand_built_networks_keep_the_engines_numbers(sizes, act, bias, rng):
+    """Networks of Values written as a learner might: terms in any order, w·u or u·w, sum() or +."""
+    n_in = sizes[0]
+    params, layers = [], []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        rows = []
+        for _ in range(fan_out):
+            rows.append(([len(params) + k for k in range(fan_in)], len(params) + fan_in if bias else None))
+            params.extend(rng.uniform(-1, 1) for _ in range(fan_in + (1 if bias else 0)))
+        layers.append(rows)
+
+    def build(leaves):
+        xs, ps = leaves[:n_in], leaves[n_in:]
+        values = xs
+        for depth, rows in enumerate(layers):
+            outs = []
+            for weights, b in rows:
+                terms = [ps[w] * u if rng_order[w] else u * ps[w] for w, u in zip(weights, values)]
+                terms = [terms[i] for i in orders[weights[0]]]
+                if b is not None:
+                    terms.insert(len(terms) // 2, ps[b])
+                z = sum(terms[1:], terms[0]) if len(terms) > 1 else terms[0]
+                last = depth == len(layers) - 1
+                outs.append(z if act is None or last else getattr(z, act)())
+            values = outs
+        return sum(v * (k + 1.0) for k, v in enumerate(values))
+
+    rng_order = [rng.random() < 0.5 for _ in params]
+    orders = {}
+    for rows in layers:
+        for weights, _ in rows:
+            order = list(range(len(weights)))
+            rng.shuffle(order)
+            orders[weights[0]] = order
+    values = [rng.uniform(-1, 1) for _ in range(n_in)] + params
+    leaves = [Value(v) for v in values]
+    out = build(leaves)
+    cg = compile_graph(out, leaves)
+    assert cg(*values) == (out.data, grad(out, leaves))
+    columns = [np.array([rng.uniform(-1, 1) for _ in range(4)]) for _ in range(n_in)] + params
+    expected_values, expected_grads = per_sample(build, leaves, np.broadcast_arrays(*columns))
+    got_values, got_grads = cg(*columns)
+    assert close(got_values, expected_values)
+    for i, g in enumerate(got_grads):
+        assert close(g, expected_grads[:, i] if i < n_in else expected_grads[:, i].sum()), (i, cg.source)
