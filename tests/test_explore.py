@@ -33,9 +33,6 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's d
 pytestmark = needs_dot
 HOSTILE = ['</script><script>window.pwned = 1</script>', '<img src=x onerror="window.pwned = 2">',
            "<!--", "\u2028 & \u2029 ]]>"]
-CHROMIUM = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 def page_data(page):
@@ -252,27 +249,8 @@ def test_the_page_works_from_an_installed_wheel(tmp_path):
 
 # ----- in a real browser ---------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def browser():
-    required = os.environ.get("MICROGRAD_ID_REQUIRE_BROWSER") == "1"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if required:
-            raise
-        pytest.skip("playwright is not installed (extra dev)")
-    if CHROMIUM is None:
-        if required:
-            pytest.fail("Chromium is not installed; apt-get install chromium")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def open_page(browser, tmp_path):
+def open_page(chromium, tmp_path):
     """Save an Explorer, open it from disk; fail the test on a console error, a page error or a request.
 
     The page's Content-Security-Policy is bypassed: the escaping alone must make hostile
@@ -282,7 +260,7 @@ def open_page(browser, tmp_path):
 
     def open_(explorer, name="page.html", width=1280):
         path = explorer.save(tmp_path / name)
-        page = browser.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
+        page = chromium.new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("request", lambda request: None if request.url == path.as_uri() else errors.append(request.url))
@@ -664,7 +642,7 @@ def test_a_screenshot_of_an_mlp_mid_backward(open_page, tmp_path):
     page.screenshot(path=str(tmp_path / "mlp.png"))
 
 
-def test_a_notebook_cell_shows_the_page(browser, tmp_path):
+def test_a_notebook_cell_shows_the_page(chromium, tmp_path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     notebook = nbformat.v4.new_notebook()
@@ -675,7 +653,7 @@ def test_a_notebook_cell_shows_the_page(browser, tmp_path):
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     html = notebook.cells[0].outputs[0]["data"]["text/html"]
     (tmp_path / "cell.html").write_text(f"<!DOCTYPE html><html><body>{html}</body></html>", encoding="utf-8")
-    page = browser.new_page()
+    page = chromium.new_page()
     page.goto((tmp_path / "cell.html").as_uri())
     frame = page.frame_locator("iframe")
     frame.get_by_role("button", name="Next step").click()
