@@ -197,8 +197,10 @@ class Steps:
                 "table": table, "active": [self.index[m] for m in members],
                 "focus": sorted({self.index[self.edges[k][2]] for k in edges if self.edges[k][2] not in inside}),
                 "passed": edges, "inner": [self.index[m] for m in members]}
-        if predict is not None or edges:
-            step["predict"] = predict if predict is not None else edges[0]
+        if predict is not None:
+            step["predict"], step["sum"] = predict, "Σ"  # the question names the weighted sum as the lines do
+        elif edges:
+            step["predict"] = edges[0]
         return step
 
 

@@ -68,10 +68,10 @@
     return kind === "forward" ? {kind: kind, node: i, active: [i], focus: children, computed: [i]}
                               : {kind: kind, node: i, active: [i], focus: children, passed: ks, predict: ks[0]};
   }
-  function slots(k) {  // what the op sentences say about edge k (the arrow into input c of node i)
+  function slots(k, inputName) {  // what the op sentences say about edge k (the arrow into input c of node i)
     var i = edges[k][0], c = edges[k][1], g = numbers.grads[i];
     return {op: nodes[i].op, name: nodes[i].name, out: operand(i), root: ROOT,
-            "in": operand(c), inName: nodes[c].name, formula: edges[k][2], value: format(numbers.values[c], 6),
+            "in": inputName || operand(c), inName: inputName || nodes[c].name, formula: edges[k][2], value: format(numbers.values[c], 6),
             d: format(numbers.locals[k], 6), dOp: format(numbers.locals[k], 6, true), gOp: format(g, 6, true),
             before: format(before[k], 6, true), after: format(after[k], 6), c: format(numbers.products[k], 6),
             uses: uses[c], seen: seen[k]};
@@ -278,7 +278,7 @@
       $("open-box").dataset.box = box;
     }
     $("predict").hidden = !pending;
-    if (pending) $("predict-question").textContent = fill(WORDS.ask, slots(step.predict));
+    if (pending) $("predict-question").textContent = fill(WORDS.ask, slots(step.predict, step.sum));
     $("verdict").hidden = !step.verdict || pending;
     if (step.verdict) $("verdict").textContent = step.verdict;
   }
@@ -308,7 +308,7 @@
       var sign = truth > 0 ? 1 : truth < 0 ? -1 : 0, guess = Number(button.dataset.sign);
       var value = $("predict-value").value, words = [guess === sign ? WORDS.right : WORDS.wrong];
       if (value !== "" && isFinite(Number(value))) words.push(fill(WORDS.yourValue, {value: format(Number(value), 6)}));
-      words.push(fill(WORDS.answer, slots(step.predict)));
+      words.push(fill(WORDS.answer, slots(step.predict, step.sum)));
       step.verdict = words.join(" ");
       $("predict-value").value = "";
       show(current);
