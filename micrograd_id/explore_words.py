@@ -7,6 +7,8 @@ from __future__ import annotations
 
 WORDS: dict[str, object] = {
     "status": "step {k} of {n}",
+    "play": "Play",
+    "pause": "Pause",
     # one operation's step: {name} a node's name, {out} and {in} the op's output and input as operands
     "forwardTitle": "Forward: {name}",
     "forward": "{name} = {numbers} = {value}",

@@ -320,11 +320,11 @@
   function stop() {
     if (timer !== null) clearInterval(timer);
     timer = null;
-    $("play").textContent = "Play";
+    $("play").textContent = WORDS.play;
   }
   function play() {
     if (current === flat.length - 1) show(0);
-    $("play").textContent = "Pause";
+    $("play").textContent = WORDS.pause;
     timer = setInterval(function () {
       show(current + 1);
       if (current === flat.length - 1) stop();
