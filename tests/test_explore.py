@@ -159,6 +159,9 @@ def test_histories_it_cannot_use_are_refused_clearly_or_left_out_with_a_note():
                  optimizer=SGD(model.parameters(), lr=0.1), epochs=2)
     data = page_data(explore(E, fitted))
     assert "training" not in data and "fit() records one loss per epoch" in data["trainingNote"]
+    recorded = History(train(IdentityNet(0.3), xs=[1.0], lr=1.0, steps=3).rows)  # as read back from a file
+    training = page_data(explore(E, recorded))["training"]
+    assert training["lr"] is None and training["replay"] and [p["name"] for p in training["parameters"]] == ["w"]
     other = train(IdentityNet(0.3, bias=0.0), xs=[1.0], lr=1.0, steps=3)  # b is no leaf of E's graph
     training = page_data(explore(E, other))["training"]
     assert not training["replay"] and "b is not a labelled leaf" in training["notes"][0]
@@ -458,6 +461,19 @@ def test_changing_a_leaf_recomputes_every_number_in_the_page(open_page):
     graph = page.get_by_label("Computation graph").text_content()
     assert "data 0.03616" in graph and "grad -0.05288" in graph
     assert "w.grad = 0 + (-0.0528771) · 1 = -0.0528771" in page.locator("#lines").text_content()
+
+
+def test_a_history_without_its_learning_rate_replays_at_the_rate_typed(open_page):
+    from micrograd_id.train import History
+    _, E = identity_net_error()
+    history = History(train(IdentityNet(0.3), xs=[0.0, 1.0], lr=2.0, steps=6).rows)  # no lr recorded
+    page = open_page(explore(E, history))
+    assert "does not say which learning rate" in page.locator("#regime").text_content()
+    rate = page.get_by_label("Learning rate")
+    rate.fill("2")
+    rate.dispatch_event("change")
+    page.get_by_label("Training step").fill("5")
+    assert page.locator("#train-values td").nth(2).text_content() == f"{history.rows[5]['w']:.6g}"
 
 
 def test_the_learning_rate_replays_training_with_trains_numbers(open_page):
