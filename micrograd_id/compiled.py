@@ -23,6 +23,7 @@ runs on arrays; ``scalar_source`` the same graph one op a line.
 from __future__ import annotations
 
 import math
+import operator
 import types
 from collections.abc import Sequence
 from typing import Any, Callable
@@ -166,29 +167,34 @@ class CompiledGraph:
         self._on_floats = self._function("floats")
         position = {x: i for i, x in enumerate(self.inputs)}
         self._wrt_index = [position[x] for x in self.wrt]
-        self._block_inputs = {int(i) for slot in self.slots if slot.kind != "input" for i in slot.positions.flat}
-        # Where each input's gradient is in a program's result: (position, index in a block or None).
-        self._where_scalar: dict[int, tuple[int, int | None]] = {i: (k, None) for k, i in enumerate(self._wrt_index)}
-        self._where: dict[int, tuple[int, int | None]] = {}
+        self._slot_inputs = [slot.positions.ravel().tolist() for slot in self.slots]
+        self._block_inputs = [i for slot, held in zip(self.slots, self._slot_inputs) if slot.kind != "input"
+                              for i in held]
+        in_block = set(self._block_inputs)
+        self._take_blocks = operator.itemgetter(*self._block_inputs, *self._block_inputs[:1]) \
+            if self._block_inputs else None  # one more, so the result is a tuple even for one
+        self._data_inputs = [i for i in range(len(self.inputs)) if i not in in_block]
+        # The array program returns the gradients of some slots, a block's as a matrix. Laid out one
+        # number per input held, in the order returned, wrt's gradients are at these places:
         self._returned = self._plan.returned(self.slots)
-        for k, s in enumerate(self._returned):
-            slot = self.slots[s]
-            if slot.kind == "input":
-                self._where[int(slot.positions)] = (k, None)
-            else:
-                for flat, i in enumerate(slot.positions.flat):
-                    self._where[int(i)] = (k, flat)
+        place: dict[int, int] = {}
+        for s in self._returned:
+            for i in self._slot_inputs[s]:
+                place[i] = len(place)
+        self._gather = operator.itemgetter(*[place[i] for i in self._wrt_index]) if self.wrt else None
 
-    _KINDS = {  # name -> (on floats, layers, checks)
-        "floats": (True, False, False), "arrays": (False, True, False), "scalar": (False, False, False),
-        "checked floats": (True, False, True), "checked arrays": (False, False, True)}
+    _KINDS = {  # name -> (on floats, layers, checks, strict)
+        "floats": (True, False, False, False), "strict floats": (True, False, False, True),
+        "arrays": (False, True, False, False), "scalar": (False, False, False, False),
+        "checked floats": (True, False, True, True), "checked arrays": (False, False, True, False)}
 
     def _program(self, kind: str) -> PythonProgram:
         if kind == "scalar" and not self._plan.layers:
             kind = "arrays"  # the same program
         if kind not in self._programs:
-            on_floats, layers, checks = self._KINDS[kind]
-            self._programs[kind] = PythonProgram(self._plan, on_floats=on_floats, layers=layers, checks=checks)
+            on_floats, layers, checks, strict = self._KINDS[kind]
+            self._programs[kind] = PythonProgram(self._plan, on_floats=on_floats, layers=layers, checks=checks,
+                                                 strict=strict)
         return self._programs[kind]
 
     def _function(self, kind: str) -> Callable[..., Any]:
@@ -220,72 +226,76 @@ class CompiledGraph:
             values = tuple(real_float(v, "an input value") for v in values)
         if _anomaly_detection():
             return self._function("checked floats")(*values)
-        return self._on_floats(*values)
+        try:
+            return self._on_floats(*values)
+        except (ArithmeticError, ValueError):  # a / or ** refused: again with the forwards, for their message
+            return self._function("strict floats")(*values)
 
     # ----- arrays -------------------------------------------------------------------------------
 
     def _call_arrays(self, values: Sequence[Any]) -> tuple[Any, ...]:
-        arrays = [_as_array(v, i) for i, v in enumerate(values)]
-        if _anomaly_detection():  # one line per op, each checked
+        arrays = [v if type(v) is float else _as_array(v, i) for i, v in enumerate(values)]
+        anomaly = _anomaly_detection()
+        if anomaly or not self._scalar_parameters(arrays):
+            # One line per op: each checked (detect_anomaly), or a parameter given per sample (no matrix of them).
+            kind = "checked arrays" if anomaly else "scalar"
             batch = _batch_shape(arrays)
-            with np.errstate(all="ignore"):  # the checks name what turns inf or nan
-                result = self._function("checked arrays")(*arrays)
-            return self._per_input(result, arrays, batch, self._where_scalar)
-        if any(arrays[i].ndim for i in self._block_inputs):  # a parameter per sample: no matrix of them
-            batch = _batch_shape(arrays)
-            with np.errstate(all="ignore"):
-                result = self._function("scalar")(*arrays)
-            return self._per_input(result, arrays, batch, self._where_scalar)
-        batch = _batch_shape([a for i, a in enumerate(arrays) if i not in self._block_inputs])
+            with np.errstate(all="ignore"):  # the engine's rules give inf and nan, not errors; checks name them
+                value, grads, *kept = self._function(kind)(*arrays)
+            out = [_sum_to(g, batch, np.shape(arrays[i])) for g, i in zip(grads, self._wrt_index)]
+            return self._per_sample(value, kept, batch, out)
+        batch = _batch_shape([arrays[i] for i in self._data_inputs])
         size = math.prod(batch)
-        flat = [a if a.ndim == 0 or i in self._block_inputs else np.broadcast_to(a, batch).reshape(size)
-                for i, a in enumerate(arrays)]
+        for i in self._data_inputs:  # each sample a column of the layers' blocks
+            if np.ndim(arrays[i]):
+                arrays[i] = np.broadcast_to(arrays[i], batch).reshape(size)
         with np.errstate(all="ignore"):  # as the engine's rules: inf and nan, not errors
-            result = self._function("arrays")(*self.pack(flat))
-        return self._per_input(result, arrays, batch, self._where)
+            value, grads, *kept = self._function("arrays")(*self.pack(arrays))
+        numbers: list[Any] = []
+        for g, s in zip(grads, self._returned):
+            slot = self.slots[s]
+            if slot.kind == "input":
+                numbers.append(_sum_to(g, batch, np.shape(values[int(slot.positions)])))
+            else:  # a block out of the output's reach returns 0.0: as many zeros
+                numbers.extend(np.broadcast_to(g, slot.positions.shape).ravel().tolist())
+        out = [] if self._gather is None else list(self._gather(numbers)) if len(self.wrt) > 1 \
+            else [self._gather(numbers)]
+        return self._per_sample(value, kept, batch, out)
 
-    def _per_input(self, result: tuple[Any, ...], arrays: list[np.ndarray], batch: tuple[int, ...],
-                   where: dict[int, tuple[int, int | None]]) -> tuple[Any, ...]:
-        """The program's result as the caller's: a value per sample, each gradient summed to its input's shape.
+    def _scalar_parameters(self, arrays: list[Any]) -> bool:
+        """Whether every input held in a layer's block is one number (floats checked at C speed)."""
+        if self._take_blocks is None:
+            return True
+        held = self._take_blocks(arrays)
+        return set(map(type, held)) <= {float} or not any(np.ndim(a) for a in held)
 
-        where: input -> (the program's slot holding it, its index in a block or None).
-        """
-        value, grads, *kept = result
-        out, blocks = [], {}  # a block's gradients as a list of floats, made once per block
-        for i in self._wrt_index:
-            s, flat = where[i]
-            if flat is None:
-                out.append(_sum_to(grads[s], batch, arrays[i].shape))
-                continue
-            if s not in blocks:  # a block outside the output's reach returns 0.0: as many zeros
-                blocks[s] = np.broadcast_to(grads[s], self.slots[self._returned[s]].positions.shape).ravel().tolist()
-            out.append(blocks[s][flat])
+    @staticmethod
+    def _per_sample(value: Any, kept: list[Any], batch: tuple[int, ...], grads: list[Any]) -> tuple[Any, ...]:
         if kept:
-            return _per_sample(value, batch), out, [_per_sample(v, batch) for v in kept[0]]
-        return _per_sample(value, batch), out
+            return _per_sample(value, batch), grads, [_per_sample(v, batch) for v in kept[0]]
+        return _per_sample(value, batch), grads
 
     # ----- the fast entry ---------------------------------------------------------------------
 
     def pack(self, values: Sequence[Any]) -> list[Any]:
         """One value per input (in the order of ``inputs``) as the arguments of ``run_packed``, a slot each."""
         packed = []
-        for slot in self.slots:
+        for slot, held in zip(self.slots, self._slot_inputs):
             if slot.kind == "input":
-                packed.append(values[int(slot.positions)])
+                packed.append(values[held[0]])
             else:
-                packed.append(np.array([values[i] for i in slot.positions.flat], dtype=float)
-                              .reshape(slot.positions.shape))
+                packed.append(np.array([values[i] for i in held], dtype=float).reshape(slot.positions.shape))
         return packed
 
     def unpack(self, packed: Sequence[Any]) -> list[Any]:
         """``pack`` undone: one value per input, in the order of ``inputs`` (a block's entries as floats)."""
         values: list[Any] = [None] * len(self.inputs)
-        for slot, arg in zip(self.slots, packed):
+        for slot, held, arg in zip(self.slots, self._slot_inputs, packed):
             if slot.kind == "input":
-                values[int(slot.positions)] = arg
+                values[held[0]] = arg
             else:
-                for i, x in zip(slot.positions.flat, np.ravel(arg).tolist()):
-                    values[int(i)] = x
+                for i, x in zip(held, np.ravel(arg).tolist()):
+                    values[i] = x
         return values
 
     def run_packed(self, *packed: Any) -> tuple[Any, ...]:
@@ -320,11 +330,11 @@ def _as_array(value: Any, i: int) -> np.ndarray:
     return array
 
 
-def _batch_shape(arrays: Sequence[np.ndarray]) -> tuple[int, ...]:
+def _batch_shape(arrays: Sequence[Any]) -> tuple[int, ...]:
     try:
-        return np.broadcast_shapes(*(a.shape for a in arrays))
+        return np.broadcast_shapes(*map(np.shape, arrays))
     except ValueError:
-        shapes = ", ".join(str(a.shape) for a in arrays)
+        shapes = ", ".join(str(np.shape(a)) for a in arrays)
         raise ValueError(f"the input arrays do not broadcast together: shapes {shapes}") from None
 
 

@@ -24,7 +24,7 @@ import operator
 import re
 
 from micrograd_id.engine import Value
-from micrograd_id.ops import ATOM, SUM, Op
+from micrograd_id.ops import ATOM, DIV, SUM, Op
 from micrograd_id.planning import Layer, Plan, Slot
 from micrograd_id.tracing import Printed, PythonPrinter, Symbol, comment, python_number
 
@@ -36,10 +36,26 @@ _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")  # what a label may beco
 _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"math", FUNCTION, *GLOBALS}
 _FOLD_LIMIT = 64  # ops in one expression at most: deep chains stay within the parser's limits
 
-# The forwards that are exactly their code template on floats and never refuse an input. Every
-# other op's forward is called on floats (so a domain error, a division by zero or an overflow
-# raises the engine's own error); on numpy arrays its template runs.
+# The forwards that are exactly their code template on floats and never refuse an input.
 _TOTAL_ON_FLOATS = (operator.add, operator.sub, operator.mul, operator.neg, abs)
+
+
+def _template_on_floats(op: Op, strict: bool) -> bool:
+    """Whether the float program writes op's code template out rather than calling its forward.
+
+    strict: only where the template never refuses an input (so every error is the
+    forward's own, with the engine's message). Otherwise also where the template
+    refuses exactly when the forward does, by an exception of the same type:
+    a division (ZeroDivisionError) and a power with an integer exponent
+    (ZeroDivisionError, OverflowError); the caller reruns the strict program
+    for the engine's message. A power with any other exponent is never
+    written out on floats: Python gives a complex number where the forward raises.
+    """
+    if op.code is None or not op.builtin:
+        return False
+    if op.forward in _TOTAL_ON_FLOATS:
+        return True
+    return not strict and (op is DIV or (op.power is not None and float(op.power).is_integer()))
 
 
 def identifier(wanted: str) -> str | None:
@@ -49,13 +65,14 @@ def identifier(wanted: str) -> str | None:
 
 
 class _Names:
-    """Unique identifiers in one name space."""
+    """Unique identifiers in one name space; a wanted name that is reserved there gets the fallback."""
 
     def __init__(self, reserved: set[str] | frozenset[str] = frozenset()) -> None:
+        self.reserved = frozenset(reserved)
         self.taken = set(reserved)
 
     def fresh(self, wanted: str | None, fallback: str) -> str:
-        base = wanted if wanted and wanted not in _RESERVED else fallback
+        base = wanted if wanted and wanted not in self.reserved else fallback
         name, k = base, 2
         while name in self.taken:
             name, k = f"{base}_{k}", k + 1
@@ -71,25 +88,27 @@ def _derivative_text(op: Op, i: int, names: list[str], out: str) -> str:
 
 
 def _op_attribute(op: Op) -> str | None:
-    if op.power is not None:
-        return identifier("pow" + format(op.power, "g").replace("-", "m").replace(".", "_"))
-    return identifier(op.name)
+    """The name of op's forward and rule as attributes of ``ops`` and ``rules``: its own, if it can be one."""
+    wanted = identifier("pow" + format(op.power, "g").replace("-", "m").replace(".", "_")) \
+        if op.power is not None else identifier(op.name)
+    return None if wanted is None or wanted.startswith("_") else wanted  # never a dunder of the namespace
 
 
 class PythonProgram:
     """The source of one compiled graph, and the ops and rules it calls.
 
     on_floats: forwards that can refuse an input are called (``ops.log(x)``,
-    ``ops.pow2(x)``) rather than written out, and the program returns the
-    gradients of ``plan.wrt`` in order. Otherwise it takes one argument per
+    ``ops.pow0_5(x)``; with strict, also ``/`` and integer powers) rather than
+    written out, and the program returns the gradients of ``plan.wrt`` in order. Otherwise it takes one argument per
     slot, returns a gradient for each slot holding an input of wrt
     (``plan.returned``) and, with layers, writes them as matrix products.
     checks: a ``check(value, k)`` after every line, for detect_anomaly
     (``messages[k]`` says which op), and nothing folded into another line.
     """
 
-    def __init__(self, plan: Plan, *, on_floats: bool, layers: bool = True, checks: bool = False) -> None:
-        self.plan, self.on_floats, self.checks = plan, on_floats, checks
+    def __init__(self, plan: Plan, *, on_floats: bool, layers: bool = True, checks: bool = False,
+                 strict: bool = False) -> None:
+        self.plan, self.on_floats, self.checks, self.strict = plan, on_floats, checks, strict or checks
         self.layers = plan.layers if layers and not on_floats and not checks else []
         self.units = plan.units if self.layers else plan.scalar_units
         self.layer_results: set[str] = set()
@@ -143,7 +162,7 @@ class PythonProgram:
 
     def _forward_call(self, op: Op) -> str | None:
         """``ops.NAME`` if the program calls op's forward; None where its template is written out."""
-        if op.code is not None and not (self.on_floats and op.forward not in _TOTAL_ON_FLOATS):
+        if op.code is not None and (not self.on_floats or _template_on_floats(op, self.strict)):
             return None
         self.forwards[op] = self._op_attribute(op)
         return f"ops.{self.forwards[op]}"

@@ -189,3 +189,15 @@ def test_bad_arrays_are_clear_errors():
         cg(1.0, [[1.0, 2.0], [3.0]])
     with pytest.raises(TypeError, match="input value 0 must be a real number or an array of them"):
         cg(np.array(["a"]), 1.0)
+
+
+def test_a_user_ops_code_template_runs_on_arrays_and_its_forward_on_floats():
+    twice = define_op("np", forward=lambda a: math.exp(a) * 2.0, rule=lambda g, out, a: (g * out,),
+                      code="np.exp({0}) * 2.0")
+    x = Value(0.3, label="x")
+    out = twice(x * x) + x
+    cg = compile_graph(out, [x])
+    assert "np.exp(v0) * 2.0" in cg.source and "rules.np(" in cg.source  # the template; the rule by its name
+    assert cg(0.3) == (out.data, grad(out, [x]))
+    values, (dx,) = cg(np.array([0.3, -0.2]))
+    assert values[0] == pytest.approx(out.data, rel=1e-15) and dx[0] == pytest.approx(grad(out, [x])[0], rel=1e-15)

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_id import Value, define_op, grad
+from micrograd_id import Value, define_op, detect_anomaly, grad
+from micrograd_id.engine import AnomalyError
 from micrograd_id.compiled import compile_graph
 from micrograd_id.nn import MLP
 from micrograd_id.ops import OPS, power_op
@@ -251,3 +252,20 @@ def test_random_hand_built_networks_keep_the_engines_numbers(sizes, act, bias, r
     assert close(got_values, expected_values)
     for i, g in enumerate(got_grads):
         assert close(g, expected_grads[:, i] if i < n_in else expected_grads[:, i].sum()), (i, cg.source)
+
+
+def test_also_returns_a_neurons_value_per_sample_and_anomalies_are_named_in_the_packed_entry():
+    model = MLP(2, [3, 1], seed=1)
+    x = [Value(0.5, label="x0"), Value(-1.0, label="x1")]
+    out = model(x)
+    loss = out * x[0].log()  # log(0) = -inf at the second sample
+    params = model.parameters()
+    cg = compile_graph(loss, [*x, *params], wrt=params, also=[out])
+    X = np.array([[0.5, 0.0], [-1.0, 2.0]])
+    values, grads, (outs,) = cg(*X, *[p.data for p in params])
+    for k in range(2):
+        sample = model([float(v) for v in X[:, k]])
+        assert outs[k] == pytest.approx(sample.data, rel=1e-12)
+    packed = cg.pack([*X, *[p.data for p in params]])
+    with detect_anomaly(), pytest.raises(AnomalyError, match="op 'log'"):
+        cg.run_packed(*packed)
