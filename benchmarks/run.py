@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 LIBRARIES = ("micrograd_id", "micrograd", "torch")
 SETTINGS = {
-    "full": dict(repeats=7, block_seconds=0.25, batches=training_cases.BATCHES, fit_repeats=5, chain_depth=1_000_000,
-                 depth_cap=1_000_000, memory_nodes=200_000, memory_steps=100_000, render_repeats=3,
+    "full": dict(repeats=7, block_seconds=0.25, batches=training_cases.BATCHES, slow_repeats=3, fit_repeats=5,
+                 chain_depth=1_000_000, depth_cap=1_000_000, memory_nodes=200_000, memory_steps=100_000, render_repeats=3,
                  instruction_steps={"mlp": 10, "identity": 5000}),
-    "quick": dict(repeats=2, block_seconds=0.05, batches=(8, 100), fit_repeats=1, chain_depth=100_000,
-                  depth_cap=100_000, memory_nodes=50_000, memory_steps=10_000, render_repeats=1,
+    "quick": dict(repeats=2, block_seconds=0.05, batches=(8, 100), slow_repeats=1, fit_repeats=1,
+                  chain_depth=100_000, depth_cap=100_000, memory_nodes=50_000, memory_steps=10_000, render_repeats=1,
                   instruction_steps={"mlp": 2, "identity": 500}),
 }
 
@@ -74,12 +74,11 @@ def main(argv=None):
                "instruction_titles": cases.INSTRUCTION_CASES,
                "versions": {name: lib.version for name, lib in libs.items()},
                "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")}
-    results["speed"], results["checks"] = cases.speed_cases(libs, settings, log)
+    results["training"], training_checks, results["fit"] = training_cases.training_cases(libs, settings, log)
+    results["speed"], speed_checks = cases.speed_cases(libs, settings, log)
     results["eq6"] = cases.identity_matches_eq6()
     results["compiled"], compiled_checks, results["compile_time"] = compiled_cases.compiled_cases(libs, settings, log)
-    results["checks"] += compiled_checks
-    results["training"], training_checks, results["fit"] = training_cases.training_cases(libs, settings, log)
-    results["checks"] += training_checks
+    results["checks"] = speed_checks + compiled_checks + training_checks
     results["chains"], results["depths"], results["memories"] = workers.chain_cases(list(libs), settings, log)
     results["modes"] = cases.engine_mode_cases(settings, log)
     results["renders"] = cases.render_cases(settings, log)

@@ -13,12 +13,14 @@ same weights, so every contender computes the same losses step after step
 - *numpy by hand*: the network and its backward pass written out in numpy,
   one matrix product per layer: the practical limit in Python;
 - *micrograd_id* (the interpreted engine) and *micrograd* 0.1.0: a graph of
-  scalar Values per step, as in micrograd's moons demo.
+  scalar Values per step, as in micrograd's moons demo (micrograd with
+  Python's recursion limit raised, which its backward needs at batch 1000).
 
 Then ``fit(compiled=True)`` end to end: 100 two-moons samples, 100 epochs,
 compile time included.
 """
 
+import sys
 import time
 
 import cases
@@ -26,6 +28,7 @@ import contenders
 
 COMPILED, SEQUENTIAL, BY_HAND = "compiled", "torch nn.Sequential", "numpy by hand"
 BATCHES = (8, 100, 1000)
+SLOW_BATCH = 1000  # from here a step of the Value libraries takes seconds: fewer blocks (settings["slow_repeats"])
 TITLE = "Training step, MLP 2-16-16-1"
 FIT_EPOCHS = 100
 
@@ -45,7 +48,25 @@ def interpreted_step(lib, weights, n):
         sgd()
         return lib.data(loss)
 
-    return step
+    return step if lib.name != "micrograd" else with_recursion_limit(step, 2 * n + 1000)
+
+
+def with_recursion_limit(step, limit):
+    """step, run with Python's recursion limit raised to `limit`, as a micrograd user must for large batches.
+
+    micrograd's backward sorts the graph by recursion, a frame per node on
+    the longest path, and the sum of n losses is a chain of n additions: at
+    batch 1000 that is deeper than Python's default limit of 1000 frames.
+    """
+    def deep_step():
+        default = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(default, limit))
+        try:
+            return step()
+        finally:
+            sys.setrecursionlimit(default)
+
+    return deep_step
 
 
 def compiled_step(weights, n):
@@ -131,7 +152,7 @@ def makers(libs, weights, n):
     return made
 
 
-def losses_of(make, steps=3):
+def losses_of(make, steps=2):
     """The losses of the first `steps` steps from the same start, as floats."""
     step = make()
     return [float(step()) for _ in range(steps)]
@@ -160,11 +181,13 @@ def training_cases(libs, settings, log):
     for n in settings["batches"]:
         made = makers(libs, weights, n)
         check = {name: losses_of(make) for name, make in made.items()}
-        checks.append((f"{TITLE}, batch {n}, 3 SGD steps: every contender", cases.agreement(check)))
+        checks.append((f"{TITLE}, batch {n}, the losses before and after a step: every contender",
+                       cases.agreement(check)))
         steps = {name: make() for name, make in made.items()}
+        repeats = settings["repeats"] if n < SLOW_BATCH else settings["slow_repeats"]
         results[n] = []
         for mode in cases.GC_MODES:
-            timings = cases.time_interleaved(steps, mode == "off", settings["repeats"], settings["block_seconds"])
+            timings = cases.time_interleaved(steps, mode == "off", repeats, settings["block_seconds"])
             results[n].append((mode, timings))
             fast = timings[COMPILED]
             log(f"{TITLE}, batch {n} | GC {mode}: "
