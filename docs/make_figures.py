@@ -13,7 +13,6 @@ import argparse
 import contextlib
 import io
 import re
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -396,30 +395,10 @@ def descent_animation(path, history):
 
 
 def explorer_page(E, history):
-    """docs/backprop.html, the page the tutorial links, and a screenshot of it mid-backward (if a browser runs)."""
-    from micrograd_id.explore import explore
+    """docs/backprop.html and docs/backprop_mlp.html, and screenshots of them in use (make_explorer_images.py)."""
+    from make_explorer_images import pages
 
-    written = [explore(E, history).save(DOCS / "backprop.html")]
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("docs/images/explorer.png not updated: playwright is not installed (extra dev)", file=sys.stderr)
-        return written
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "chromium", args=args)
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
-        page.goto(written[0].as_uri())
-        for _ in range(EXPLORER_SCREENSHOT_STEP):
-            page.get_by_role("button", name="Next step").click()
-        page.get_by_label("Training step").fill("3")  # an x = 1 step: tangent and step arrow
-        page.locator("main").screenshot(path=str(IMAGES / "explorer.png"))
-        browser.close()
-    return written + [IMAGES / "explorer.png"]
-
-
-EXPLORER_SCREENSHOT_STEP = 11  # backward through w·x: the step the x = 0 story hinges on
+    return pages(E, history)
 
 
 def main(argv=None):
