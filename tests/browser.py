@@ -1,6 +1,6 @@
 """The browser the page tests drive: the system's Chromium through playwright.
 
-A test module that needs it imports the fixture (``from browser import chromium``).
+conftest.py imports the fixture, so every test module can ask for ``chromium``.
 playwright's own browser download is often unreachable, so the system's
 Chromium is driven through executable_path. A test skips when playwright or
 Chromium is missing, unless MICROGRAD_ID_REQUIRE_BROWSER=1 (set in CI) makes

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from micrograd_id.identity import IdentityNet
 from micrograd_id.losses import half_squared_error
+from browser import chromium  # noqa: F401 - the browser fixture, for every test module
 
 _SUMMARY = pytest.StashKey()
 _FUZZ_CASES = pytest.StashKey()

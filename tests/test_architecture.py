@@ -29,7 +29,7 @@ def known_violation(rule, *modules):
 
 
 PRIVATE_TODAY: dict = {}
-NETWORK_TODAY = known_violation("knows a particular network (imports identity or parses MLP labels)", "explore")
+NETWORK_TODAY: dict = {}
 REGISTRATION_TODAY: dict = {}
 
 

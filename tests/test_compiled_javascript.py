@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 import pytest
-from browser import chromium  # noqa: F401 - the fixture
 
 from micrograd_id import Value, define_op, grad
 from micrograd_id.compiled import to_javascript

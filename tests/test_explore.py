@@ -20,6 +20,7 @@ import pytest
 from conftest import identity_net_error
 
 from micrograd_id import Value, define_op, viz
+import micrograd_id
 from micrograd_id import explore as explore_module
 from micrograd_id.engine import local_derivatives, topological_order
 from micrograd_id.explore import _script_json, explore
@@ -33,6 +34,8 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's d
 pytestmark = needs_dot
 HOSTILE = ['</script><script>window.pwned = 1</script>', '<img src=x onerror="window.pwned = 2">',
            "<!--", "\u2028 & \u2029 ]]>"]
+
+TEMPLATES = Path(micrograd_id.__file__).parent / "templates"
 
 
 def page_data(page):
@@ -114,8 +117,8 @@ def grad_of(root, v):
 
 
 def test_every_sentence_the_script_shows_is_written_in_python():
-    script = (Path(explore_module.__file__).parent / "templates" / "explorer.js").read_text(encoding="utf-8")
-    script += (Path(explore_module.__file__).parent / "templates" / "explorer-training.js").read_text(encoding="utf-8")
+    script = (TEMPLATES / "explorer.js").read_text(encoding="utf-8")
+    script += (TEMPLATES / "explorer-training.js").read_text(encoding="utf-8")
     strings = re.findall(r'"((?:[^"\\]|\\.)*)"', script)  # double-quoted strings (code uses no single quotes)
     prose = [s for s in strings if re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", s)]
     assert prose == []

@@ -9,7 +9,7 @@ passed so far.
 
 An operation's step is only a reference: ``{"kind": "forward", "node": i}``
 or ``{"kind": "backward", "node": i}``; the page writes it from the op
-sentences of ``explore_words`` with the node's names and current numbers.
+sentences of ``explore.words`` with the node's names and current numbers.
 A neuron or layer drawn as one box is one step each way, written here (its
 weighted sum and activation; backward, a table of what it hands each input)
 as text pieces: strings, and ``[code, index]`` for a number the page fills

@@ -2,7 +2,7 @@
 
 ``explore(E)`` lays the graph out once, here in Python (Graphviz's ``dot``
 makes the SVG, with draw_dot's look and a local derivative on every arrow),
-and writes the walk a learner takes as data (``explore_steps``): forward,
+and writes the walk a learner takes as data (``explore.steps``): forward,
 then backward, one step per box of the drawing, each box openable into the
 steps of its own ops. The page computes nothing on its own authority: it
 starts from the engine's numbers, and when the learner changes a leaf it
@@ -10,7 +10,7 @@ runs the JavaScript that compile_graph's tracer writes from the same op
 rules (``to_javascript``). Every word it shows is written here.
 
 With a ``history`` from ``train()`` the page replays training from the same
-start at any learning rate (``explore_training``), on E along the first
+start at any learning rate (``explore.training``), on E along the first
 parameter, computed by the same program.
 
 The page needs no network: style, script and data are inlined, and every
@@ -31,9 +31,9 @@ from typing import Any
 from micrograd_id._files import write_atomic
 from micrograd_id.description import Description, values_below
 from micrograd_id.engine import Value
-from micrograd_id.explore_steps import SATURATED, Steps
-from micrograd_id.explore_training import NoPanel, training_panel
-from micrograd_id.explore_words import WORDS
+from micrograd_id.explore.steps import SATURATED, Steps
+from micrograd_id.explore.training import NoPanel, training_panel
+from micrograd_id.explore.words import WORDS
 from micrograd_id.notation import parse_nn_label
 from micrograd_id.viz import DEFAULT_MAX_NODES, DEFAULT_TIMEOUT, HIGHLIGHT, check_timeout, draw, svg
 
@@ -198,7 +198,7 @@ def _template(name: str) -> str:
 def _live(order: list[Value], edges: list[tuple[Value, int, Value]]) -> tuple[str, dict[str, Any]]:
     """The graph's JavaScript for live mode, or none and the note that says why."""
     try:
-        from micrograd_id.explore_live import live_program
+        from micrograd_id.explore.live import live_program
         return live_program(order, edges)
     except ImportError:  # a build of the package without the JavaScript backend
         return "var EXPLORER_LIVE = null;", {"liveNote": "Live mode is off: this installation cannot write "
