@@ -274,14 +274,23 @@ def define_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = N
 
     forward(*floats) -> float; rule(g, out, *inputs) -> one g·∂out/∂input per
     input, as for the built-in ops (use numpy ufuncs such as np.exp, which
-    also take Values, and second derivatives work too). The optional notation
-    follows ``Op``; without it the op is written as name(...) and its local
-    derivatives as ∂out/∂input. ``js``: the forward as a JavaScript expression
-    over {0}, {1} (without it the explorer page cannot recompute the op live). Example::
+    also take Values, and second derivatives work too). Each gradient must be
+    a real number (a Value only under create_graph): anything else is a
+    TypeError naming the op. Example::
 
         softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
                              rule=lambda g, out, a: (g * (1.0 - np.exp(-out)),))
         softplus(Value(0.5))
+
+    How it is written (optional, see ``Op``): ``symbol``; ``notation`` and one
+    ``derivatives`` text per input, templates over {0}, {1} (and {out}),
+    default name(...) and ∂out/∂input; ``js``, the forward in JavaScript, for
+    the explorer page to recompute it live. ``code``: the forward as a Python
+    expression over {0}, {1} using arithmetic, abs(), inf and nan, which
+    compile_graph writes into its source instead of a call of forward. It is
+    your own Python, run as written: not a sandbox. Templates that do not fit
+    the arity, and a code that disagrees with forward at a few points or is
+    not an expression, are a ValueError here, where the op is defined.
     """
     op = user_op(name, forward, rule, symbol=symbol, notation=notation, derivatives=derivatives, code=code, js=js)
 
@@ -531,6 +540,7 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
     seeded: dict[Value, float] = {}
     for x, t in zip(inputs, tangents):
         seeded[x] = seeded.get(x, 0.0) + t
+    anomaly = _open_modes and _mode.get() & _ANOMALY
     tangent: dict[Value, Any] = {}
     for node in reversed(topological_order(output)):  # inputs before the nodes computed from them
         moving = [(i, tangent[c]) for i, c in enumerate(node.children) if c in tangent]
@@ -540,6 +550,9 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
             except _MATH_ERRORS as error:
                 raise _rule_error(error, output, node) from error
             tangent[node] = sum(local[i] * t for i, t in moving)
+            if anomaly and not math.isfinite(tangent[node]):
+                raise AnomalyError(f"jvp through op {node.op!r} gave tangent {tangent[node]}; "
+                                   f"{_where(output, node)}")
         if node in seeded:  # an input; an inner node as input also moves through its own inputs, as in grad()
             tangent[node] = tangent.get(node, 0.0) + seeded[node]
     return tangent.get(output, 0.0)

@@ -111,10 +111,11 @@ def test_define_op_records_everything_it_is_given():
     """Made inside the test, so the Op is built at run time (mutation testing sees it)."""
     forward = lambda a, b: a * math.exp(b)  # noqa: E731
     scaled = define_op("scaled", forward=forward, rule=lambda g, out, a, b: (g * out / a, g * out),
-                       symbol="⊛", notation="{0}⊛{1}", derivatives=("{out}/{0}", "{out}"), code="{0} * exp({1})")
+                       symbol="⊛", notation="{0}⊛{1}", derivatives=("{out}/{0}", "{out}"),
+                       code="{0} * 2.718281828459045 ** {1}")
     op = scaled.op
     assert (op.name, op.arity, op.symbol, op.notation, op.derivatives, op.code) == (
-        "scaled", 2, "⊛", "{0}⊛{1}", ("{out}/{0}", "{out}"), "{0} * exp({1})")
+        "scaled", 2, "⊛", "{0}⊛{1}", ("{out}/{0}", "{out}"), "{0} * 2.718281828459045 ** {1}")
     assert op.forward(0.5, 1.0) == forward(0.5, 1.0) and op.rule(1.0, 2.0, 0.5, 1.0) == (4.0, 2.0)
     y = scaled(Value(0.5), 1.0)
     assert y.op == "scaled" and y.operation is op and repr(op) == "Op('scaled')"
