@@ -94,6 +94,10 @@ class Value:
         cells = [("label", self.label or "—"), ("data", f"{self.data:.6g}"), ("grad", f"{self.grad:.6g}"), ("op", made)]
         return "<table>" + "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in cells) + "</table>"
 
+    def __bool__(self) -> bool:
+        """Whether data is nonzero, as for a one-element PyTorch tensor: `if loss:` is False at 0.0 (nan is True)."""
+        return bool(self.data)
+
     # Ordering compares data, so `loss < 1e-3` reads naturally. There is no
     # __eq__: Values hash by identity, which the graph traversal relies on.
     def __lt__(self, other: Operand) -> bool:

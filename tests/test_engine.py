@@ -449,6 +449,17 @@ def test_a_value_shows_as_a_small_table_in_jupyter_with_its_label_escaped():
     assert "* of 2" in out._repr_html_()
 
 
+@pytest.mark.parametrize("x, truth", [(0.0, False), (-0.0, False), (1e-300, True), (-2.5, True), (math.inf, True),
+                                      (math.nan, True)])
+def test_a_value_is_true_when_its_data_is_nonzero_as_a_one_element_tensor_is(x, truth):
+    v = Value(x)
+    assert bool(v) is truth and bool(v * 1.0) is truth  # a leaf and an op's output alike
+    loss = Value(0.5) - 0.5
+    assert not loss and ("stop" if not loss else "go") == "stop"  # `if loss:` reads the number
+    loss.backward()  # a zero node is walked like any other: truthiness plays no part in the graph
+    assert loss.children[0].grad == 1.0
+
+
 # ----- what mutation testing found untested (make mutation) -------------------------------
 
 
