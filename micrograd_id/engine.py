@@ -203,11 +203,11 @@ class Value:
 
 
 # Each one-input method's docstring says its derivative, from its Op.
-for _name, _op in (("__neg__", ops.NEG), ("__abs__", ops.ABS), *((op.name, op) for op in OPS.values() if op.arity == 1
-                                                          and op.name not in ("neg", "abs"))):
-    getattr(Value, _name).__doc__ = (f"{_op.name}(self), an op recorded in the graph: "
-                                     f"∂/∂x = {_op.derivatives[0].format('x', out='out')}")
-del _name, _op
+for _op in OPS.values():
+    if _op.arity == 1:
+        getattr(Value, {"neg": "__neg__", "abs": "__abs__"}.get(_op.name, _op.name)).__doc__ = (
+            f"{_op.name}(self), an op recorded in the graph: ∂/∂x = {_op.derivatives[0].format('x', out='out')}")
+del _op
 
 
 def _data(x: Any) -> Any:
@@ -577,7 +577,8 @@ def detect_anomaly() -> AbstractContextManager[None]:
 class _Mode(AbstractContextManager[None]):
     """Turn a mode flag on for a with-block, in this thread or async context only.
 
-    The object may be entered again, also nested (its tokens form a stack).
+    The object may be entered again, also nested (its tokens form a stack);
+    each thread enters its own (no_grad() makes a new one).
     """
 
     def __init__(self, flag: int) -> None:
