@@ -42,6 +42,10 @@ _mode: ContextVar[int] = ContextVar("micrograd_id_mode", default=0)
 # which apply here.
 _open_modes = 0
 _open_modes_lock = threading.Lock()
+# backward() changes .grad all over the graph: one thread at a time, so that several threads
+# running backward() on one graph (or on graphs sharing parameters) add up, as in PyTorch.
+# Re-entrant, for a user's rule that runs a backward of its own.
+_BACKWARD_LOCK = threading.RLock()
 
 # Names for the annotations. A plain number is a float (an int or a numpy real scalar also
 # does); a gradient is a float, or a Value under create_graph (Any: also numpy arrays and
@@ -198,8 +202,24 @@ class Value:
         return _unary(ops.ARCTAN, self)
 
     def backward(self) -> None:
-        """Reverse mode from this Value (seed grad 1.0), accumulating into .grad: see ``backward``."""
-        backward(self)
+        """Add d(self)/d(node) to node.grad for every node below self (seed 1.0).
+
+        Gradients accumulate, as in PyTorch: call zero_grad() between steps.
+        Threads may call it at once on one graph: each adds its gradients (one
+        thread at a time). A failed backward (a domain error, Ctrl-C) leaves
+        every .grad as it was. Under detect_anomaly the checked reference
+        algorithm, ``_backpropagate``, runs; otherwise the same algorithm in
+        place, which tests/test_engine_paths.py checks against it.
+        """
+        _BACKWARD_LOCK.acquire()  # not `with`: that costs twice the instructions (callgrind)
+        try:
+            if _open_modes and _mode.get() & _ANOMALY:
+                for node, g in _backpropagate(self, 1.0, create_graph=False).items():
+                    node.grad += g
+            else:
+                _backpropagate_in_place(self)
+        finally:
+            _BACKWARD_LOCK.release()
 
 
 # Each one-input method's docstring says its derivative, from its Op.
@@ -380,31 +400,8 @@ def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, An
     return grads
 
 
-# backward() changes .grad all over the graph: one thread at a time, so that several threads
-# running backward() on one graph (or on graphs sharing parameters) add up, as in PyTorch.
-# Re-entrant, for a user's rule that runs a backward of its own.
-_BACKWARD_LOCK = threading.RLock()
-
-
-def backward(root: Value) -> None:
-    """Add d(root)/d(node) to node.grad for every node below root (seed 1.0).
-
-    Gradients accumulate, as in PyTorch: call zero_grad() between steps.
-    Threads may call it at once on one graph: each adds its gradients (one
-    thread at a time). A failed backward (a domain error, Ctrl-C) leaves
-    every .grad as it was. Under detect_anomaly the checked reference
-    algorithm, ``_backpropagate``, runs; otherwise the same algorithm in
-    place, which tests/test_engine_paths.py checks against it.
-    """
-    _BACKWARD_LOCK.acquire()  # not `with`: that costs twice the instructions (callgrind)
-    try:
-        if _open_modes and _mode.get() & _ANOMALY:
-            for node, g in _backpropagate(root, 1.0, create_graph=False).items():
-                node.grad += g
-        else:
-            _backpropagate_in_place(root)
-    finally:
-        _BACKWARD_LOCK.release()
+# The module's backward(root) is the method itself: a call less on every training step.
+backward = Value.backward
 
 
 def _backpropagate_in_place(root: Value) -> None:
