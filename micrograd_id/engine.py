@@ -462,7 +462,7 @@ def _rule_error(error: Exception, root: Value, node: Value) -> Exception:
 
 def _where(root: Value, node: Value) -> str:
     """node's inputs and the chain of labels from root down to it, for error messages."""
-    path = " <- ".join(v.label or v.op or "?" for v in _path(root, node))
+    path = " <- ".join(v.label or v.op for v in _path(root, node))  # every node on it is an op's
     inputs = ", ".join(repr(c) for c in node.children)
     return f"op inputs ({inputs}); path from the output: {path}"
 

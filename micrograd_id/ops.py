@@ -76,7 +76,8 @@ class Op:
         self.rule = rule
         self.symbol = symbol or name
         inputs = ", ".join(f"{{{i}}}" for i in range(arity))
-        self.notation = notation or f"{name}({inputs})"
+        braced = name.replace("{", "{{").replace("}", "}}")  # the name's own braces are not fields
+        self.notation = notation or f"{braced}({inputs})"
         # A user's op without written derivatives says what it is, never a wrong formula.
         self.derivatives = tuple(derivatives) if derivatives else tuple(
             f"∂{{out}}/∂{{{i}}}" for i in range(arity))
@@ -262,7 +263,7 @@ def _ieee_log(x: Any) -> Any:
     number = _number(x)
     if isinstance(number, float) and not number > 0.0:
         return _constant(-math.inf if number == 0.0 else math.nan, x)
-    return math.log(x) if type(x) is float else x.log()
+    return math.log(x) if isinstance(x, float) else x.log()  # numpy's float64 is a float
 
 
 HELPERS = Helpers(sign=_sign, step=_step, divide=_divide, power=_ieee_power, log=_ieee_log,
@@ -418,9 +419,6 @@ def user_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = Non
     def checked_forward(*inputs: float) -> float:
         return real_float(forward(*inputs), f"the forward value of op {name!r}")
 
-    if notation is None:  # the default, name(...), with the name's own braces escaped
-        braced = name.replace("{", "{{").replace("}", "}}")
-        notation = f"{braced}({', '.join(f'{{{i}}}' for i in range(arity))})"
     return Op(name, arity, checked_forward, checked_rule, symbol=symbol, notation=notation,
               derivatives=derivatives, code=code, js=js)
 

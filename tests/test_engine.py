@@ -803,3 +803,37 @@ def test_a_backward_that_fails_midway_leaves_every_gradient_as_it_was(rule, erro
         out.backward()
     assert {id(node): node.grad for node in all_nodes(out)} == before
     assert w.grad != 0.0
+
+
+def test_repr_html_is_exactly_the_four_fields():
+    leaf = Value(0.25, label="w")
+    assert leaf._repr_html_() == ("<table><tr><th>label</th><td>w</td></tr><tr><th>data</th><td>0.25</td></tr>"
+                                  "<tr><th>grad</th><td>0</td></tr><tr><th>op</th><td>leaf</td></tr></table>")
+    out = leaf * 2.0
+    assert out._repr_html_() == ("<table><tr><th>label</th><td>—</td></tr><tr><th>data</th><td>0.5</td></tr>"
+                                 "<tr><th>grad</th><td>0</td></tr><tr><th>op</th><td>* of 2</td></tr></table>")
+
+
+def test_modes_open_elsewhere_change_nothing_here():
+    """A mode open in this context or another leaves what it does not govern as it was."""
+    from micrograd_id import engine
+
+    with no_grad():  # no_grad is not detect_anomaly: an inf leaf, an infinite tangent pass
+        assert Value(math.inf).data == math.inf
+        x = Value(0.0)
+    assert jvp(x.sqrt(), [x], [1.0]) == math.inf
+    y = Value(0.0)
+    root = y.sqrt()
+    with no_grad():
+        assert jvp(root, [y], [1.0]) == math.inf
+        root.backward()
+    assert y.grad == math.inf
+    assert engine._open_modes == 0  # every block closed: ops skip the mode check again
+    with no_grad(), detect_anomaly():
+        assert engine._open_modes == 2
+    assert engine._open_modes == 0
+
+
+def test_relu_of_negative_zero_is_positive_zero():
+    out = Value(-0.0).relu()
+    assert out.data == 0.0 and math.copysign(1.0, out.data) == 1.0

@@ -88,6 +88,8 @@ def make(**templates):
     ({"notation": "{0!r}"}, ValueError, r"notation of op 'myop' uses \{0\}"),
     ({"notation": 3}, TypeError, r"notation of op 'myop' must be a str template, got int"),
     ({"code": "{0} * {2}"}, ValueError, r"code of op 'myop' uses \{2\}"),
+    ({"code": "{out} * {0}"}, ValueError, r"code of op 'myop' uses \{out\}"),
+    ({"js": "({out} * {0})"}, ValueError, r"js of op 'myop' uses \{out\}"),
     ({"js": "({0} * {1}})"}, ValueError, r"js of op 'myop' is not a template"),
     ({"symbol": 5}, TypeError, r"symbol of op 'myop' must be a str, got int"),
 ])
@@ -127,6 +129,23 @@ def test_fitting_templates_are_accepted_and_used():
 def test_a_code_template_that_disagrees_with_forward_or_cannot_run_fails_at_definition(code, message):
     with pytest.raises(ValueError, match=message):
         make(code=code)
+
+
+@pytest.mark.parametrize("forward", [lambda a: math.log(a - 0.5), lambda a: (a - 0.5) ** 0.5])
+def test_code_is_checked_at_the_points_after_one_outside_forwards_domain(forward):
+    """0.3 is outside these forwards' domains (an error, a complex number); 0.7 and on are checked."""
+    with pytest.raises(ValueError, match=r"code of op 'shifted' gives 0\.7 at \[0\.7\]"):
+        define_op("shifted", forward=forward, rule=lambda g, out, a: (g,), code="{0}")
+
+
+def test_code_may_differ_from_forward_by_rounding_only():
+    near_zero = define_op("near", forward=lambda a: 0.0, rule=lambda g, out, a: (0.0 * g,),
+                          code="{0} * 0.1 * 3 - {0} * 0.3")  # 1.4e-17 at 0.3, not 0.0: rounding, accepted
+    assert near_zero.op.code.startswith("{0}")
+    nan_too = define_op("nanop", forward=lambda a: math.nan, rule=lambda g, out, a: (g,), code="nan + {0}")
+    assert nan_too.op.code == "nan + {0}"
+    with pytest.raises(ValueError, match=r"code of op 'nanop2' gives nan at \[0\.3\] where its forward gives 0\.6"):
+        define_op("nanop2", forward=lambda a: 2.0 * a, rule=lambda g, out, a: (2.0 * g,), code="{0} * nan")
 
 
 def test_code_is_checked_only_where_forward_is_defined():
