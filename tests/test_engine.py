@@ -840,3 +840,10 @@ def test_modes_open_elsewhere_change_nothing_here():
 def test_relu_of_negative_zero_is_positive_zero():
     out = Value(-0.0).relu()
     assert out.data == 0.0 and math.copysign(1.0, out.data) == 1.0
+
+
+@pytest.mark.parametrize("x", [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999, 1.5, -0.1, -0.5, -0.9, -3.0, 40.0, -40.0])
+def test_sigmoid_takes_the_same_branch_as_compiled_graphs_and_the_page(x):
+    """1/(1 + e^−x) for x >= 0, e^x/(1 + e^x) below: the two differ in the last bit for a third of inputs."""
+    expected = 1.0 / (1.0 + math.exp(-x)) if x >= 0.0 else math.exp(x) / (1.0 + math.exp(x))
+    assert Value(x).sigmoid().data == expected
