@@ -162,7 +162,8 @@ def test_each_op_says_whether_it_is_built_in_and_which_power_it_is():
 
 
 @pytest.mark.parametrize("k, js", [(-2.75, "mgid.pow({0}, (-2.75))"), (math.inf, "mgid.pow({0}, Infinity)"),
-                                   (-math.inf, "mgid.pow({0}, (-Infinity))"), (7.25, "mgid.pow({0}, 7.25)")])
+                                   (-math.inf, "mgid.pow({0}, (-Infinity))"), (7.25, "mgid.pow({0}, 7.25)"),
+                                   (0.5, "mgid.pow({0}, 0.5)"), (0.0, "mgid.pow({0}, 0.0)")])
 def test_power_op_writes_its_exponent_as_a_javascript_literal(k, js):
     assert power_op(k).js == js
     assert power_op(math.nan).js == "mgid.pow({0}, NaN)"
