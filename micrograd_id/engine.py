@@ -42,6 +42,10 @@ _mode: ContextVar[int] = ContextVar("micrograd_id_mode", default=0)
 # which apply here.
 _open_modes = 0
 _open_modes_lock = threading.Lock()
+# backward() changes .grad all over the graph: one thread at a time, so that several threads
+# running backward() on one graph (or on graphs sharing parameters) add up, as in PyTorch.
+# Re-entrant, for a user's rule that runs a backward of its own.
+_BACKWARD_LOCK = threading.RLock()
 
 # Names for the annotations. A plain number is a float (an int or a numpy real scalar also
 # does); a gradient is a float, or a Value under create_graph (Any: also numpy arrays and
@@ -93,6 +97,10 @@ class Value:
         made = f"{self.op} of {len(self.children)}" if self.children else "leaf"
         cells = [("label", self.label or "—"), ("data", f"{self.data:.6g}"), ("grad", f"{self.grad:.6g}"), ("op", made)]
         return "<table>" + "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in cells) + "</table>"
+
+    def __bool__(self) -> bool:
+        """Whether data is nonzero, as for a one-element PyTorch tensor: `if loss:` is False at 0.0 (nan is True)."""
+        return bool(self.data)
 
     # Ordering compares data, so `loss < 1e-3` reads naturally. There is no
     # __eq__: Values hash by identity, which the graph traversal relies on.
@@ -194,16 +202,32 @@ class Value:
         return _unary(ops.ARCTAN, self)
 
     def backward(self) -> None:
-        """Reverse mode from this Value (seed grad 1.0), accumulating into .grad: see ``backward``."""
-        backward(self)
+        """Add d(self)/d(node) to node.grad for every node below self (seed 1.0).
+
+        Gradients accumulate, as in PyTorch: call zero_grad() between steps.
+        Threads may call it at once on one graph: each adds its gradients (one
+        thread at a time). A failed backward (a domain error, Ctrl-C) leaves
+        every .grad as it was. Under detect_anomaly the checked reference
+        algorithm, ``_backpropagate``, runs; otherwise the same algorithm in
+        place, which tests/test_engine_paths.py checks against it.
+        """
+        _BACKWARD_LOCK.acquire()  # not `with`: that costs twice the instructions (callgrind)
+        try:
+            if _open_modes and _mode.get() & _ANOMALY:
+                for node, g in _backpropagate(self, 1.0, create_graph=False).items():
+                    node.grad += g
+            else:
+                _backpropagate_in_place(self)
+        finally:
+            _BACKWARD_LOCK.release()
 
 
 # Each one-input method's docstring says its derivative, from its Op.
-for _name, _op in (("__neg__", ops.NEG), ("__abs__", ops.ABS), *((op.name, op) for op in OPS.values() if op.arity == 1
-                                                          and op.name not in ("neg", "abs"))):
-    getattr(Value, _name).__doc__ = (f"{_op.name}(self), an op recorded in the graph: "
-                                     f"∂/∂x = {_op.derivatives[0].format('x', out='out')}")
-del _name, _op
+for _op in OPS.values():
+    if _op.arity == 1:
+        getattr(Value, {"neg": "__neg__", "abs": "__abs__"}.get(_op.name, _op.name)).__doc__ = (
+            f"{_op.name}(self), an op recorded in the graph: ∂/∂x = {_op.derivatives[0].format('x', out='out')}")
+del _op
 
 
 def _data(x: Any) -> Any:
@@ -274,14 +298,23 @@ def define_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = N
 
     forward(*floats) -> float; rule(g, out, *inputs) -> one g·∂out/∂input per
     input, as for the built-in ops (use numpy ufuncs such as np.exp, which
-    also take Values, and second derivatives work too). The optional notation
-    follows ``Op``; without it the op is written as name(...) and its local
-    derivatives as ∂out/∂input. ``js``: the forward as a JavaScript expression
-    over {0}, {1} (without it the explorer page cannot recompute the op live). Example::
+    also take Values, and second derivatives work too). Each gradient must be
+    a real number (a Value only under create_graph): anything else is a
+    TypeError naming the op. Example::
 
         softplus = define_op("softplus", forward=lambda a: math.log1p(math.exp(a)),
                              rule=lambda g, out, a: (g * (1.0 - np.exp(-out)),))
         softplus(Value(0.5))
+
+    How it is written (optional, see ``Op``): ``symbol``; ``notation`` and one
+    ``derivatives`` text per input, templates over {0}, {1} (and {out}),
+    default name(...) and ∂out/∂input; ``js``, the forward in JavaScript, for
+    the explorer page to recompute it live. ``code``: the forward as a Python
+    expression over {0}, {1} using arithmetic, abs(), inf and nan, which
+    compile_graph writes into its source instead of a call of forward. It is
+    your own Python, run as written: not a sandbox. Templates that do not fit
+    the arity, and a code that disagrees with forward at a few points or is
+    not an expression, are a ValueError here, where the op is defined.
     """
     op = user_op(name, forward, rule, symbol=symbol, notation=notation, derivatives=derivatives, code=code, js=js)
 
@@ -367,31 +400,8 @@ def _backpropagate(root: Value, seed: Any, create_graph: bool) -> dict[Value, An
     return grads
 
 
-# backward() changes .grad all over the graph: one thread at a time, so that several threads
-# running backward() on one graph (or on graphs sharing parameters) add up, as in PyTorch.
-# Re-entrant, for a user's rule that runs a backward of its own.
-_BACKWARD_LOCK = threading.RLock()
-
-
-def backward(root: Value) -> None:
-    """Add d(root)/d(node) to node.grad for every node below root (seed 1.0).
-
-    Gradients accumulate, as in PyTorch: call zero_grad() between steps.
-    Threads may call it at once on one graph: each adds its gradients (one
-    thread at a time). A failed backward (a domain error, Ctrl-C) leaves
-    every .grad as it was. Under detect_anomaly the checked reference
-    algorithm, ``_backpropagate``, runs; otherwise the same algorithm in
-    place, which tests/test_engine_paths.py checks against it.
-    """
-    _BACKWARD_LOCK.acquire()  # not `with`: that costs twice the instructions (callgrind)
-    try:
-        if _open_modes and _mode.get() & _ANOMALY:
-            for node, g in _backpropagate(root, 1.0, create_graph=False).items():
-                node.grad += g
-        else:
-            _backpropagate_in_place(root)
-    finally:
-        _BACKWARD_LOCK.release()
+# The module's backward(root) is the method itself: a call less on every training step.
+backward = Value.backward
 
 
 def _backpropagate_in_place(root: Value) -> None:
@@ -452,7 +462,7 @@ def _rule_error(error: Exception, root: Value, node: Value) -> Exception:
 
 def _where(root: Value, node: Value) -> str:
     """node's inputs and the chain of labels from root down to it, for error messages."""
-    path = " <- ".join(v.label or v.op or "?" for v in _path(root, node))
+    path = " <- ".join(v.label or v.op for v in _path(root, node))  # every node on it is an op's
     inputs = ", ".join(repr(c) for c in node.children)
     return f"op inputs ({inputs}); path from the output: {path}"
 
@@ -531,6 +541,7 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
     seeded: dict[Value, float] = {}
     for x, t in zip(inputs, tangents):
         seeded[x] = seeded.get(x, 0.0) + t
+    anomaly = _open_modes and _mode.get() & _ANOMALY
     tangent: dict[Value, Any] = {}
     for node in reversed(topological_order(output)):  # inputs before the nodes computed from them
         moving = [(i, tangent[c]) for i, c in enumerate(node.children) if c in tangent]
@@ -540,6 +551,9 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
             except _MATH_ERRORS as error:
                 raise _rule_error(error, output, node) from error
             tangent[node] = sum(local[i] * t for i, t in moving)
+            if anomaly and not math.isfinite(tangent[node]):
+                raise AnomalyError(f"jvp through op {node.op!r} gave tangent {tangent[node]}; "
+                                   f"{_where(output, node)}")
         if node in seeded:  # an input; an inner node as input also moves through its own inputs, as in grad()
             tangent[node] = tangent.get(node, 0.0) + seeded[node]
     return tangent.get(output, 0.0)
@@ -560,7 +574,8 @@ def detect_anomaly() -> AbstractContextManager[None]:
 class _Mode(AbstractContextManager[None]):
     """Turn a mode flag on for a with-block, in this thread or async context only.
 
-    The object may be entered again, also nested (its tokens form a stack).
+    The object may be entered again, also nested (its tokens form a stack);
+    each thread enters its own (no_grad() makes a new one).
     """
 
     def __init__(self, flag: int) -> None:

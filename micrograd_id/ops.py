@@ -30,7 +30,7 @@ from typing import Any, Callable, NamedTuple
 
 from micrograd_id._checks import real_float
 
-__all__ = ["Op", "Helpers", "HELPERS", "OPS", "power_op", "user_op", "set_recorder", "JS_HELPERS",
+__all__ = ["Op", "Helpers", "HELPERS", "OPS", "power_op", "user_op", "set_recorder", "JS_HELPERS", "CODE_NAMES",
            "SUM", "PRODUCT", "UNARY", "POWER", "ATOM",
            "ADD", "SUB", "MUL", "DIV", "POW", "NEG", "EXP", "LOG", "SQRT", "ABS", "TANH", "SIGMOID", "RELU",
            "SIN", "COS", "TAN", "ARCSIN", "ARCCOS", "ARCTAN"]
@@ -76,7 +76,8 @@ class Op:
         self.rule = rule
         self.symbol = symbol or name
         inputs = ", ".join(f"{{{i}}}" for i in range(arity))
-        self.notation = notation or f"{name}({inputs})"
+        braced = name.replace("{", "{{").replace("}", "}}")  # the name's own braces are not fields
+        self.notation = notation or f"{braced}({inputs})"
         # A user's op without written derivatives says what it is, never a wrong formula.
         self.derivatives = tuple(derivatives) if derivatives else tuple(
             f"∂{{out}}/∂{{{i}}}" for i in range(arity))
@@ -262,7 +263,7 @@ def _ieee_log(x: Any) -> Any:
     number = _number(x)
     if isinstance(number, float) and not number > 0.0:
         return _constant(-math.inf if number == 0.0 else math.nan, x)
-    return math.log(x) if type(x) is float else x.log()
+    return math.log(x) if isinstance(x, float) else x.log()  # numpy's float64 is a float
 
 
 HELPERS = Helpers(sign=_sign, step=_step, divide=_divide, power=_ieee_power, log=_ieee_log,
@@ -379,8 +380,11 @@ def user_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = Non
             derivatives: Iterable[str] | None = None, code: str | None = None, js: str | None = None) -> Op:
     """The Op of a user's forward and rule (``micrograd_id.engine.define_op``), checked as it is made and run.
 
-    Its forward must give a real number; its rule one gradient per input, each
-    a real number (or a graph node under create_graph). Errors name the op.
+    At definition: the templates fit the arity (notation, derivatives, code and
+    js may hold {0} .. {arity-1}, derivatives also {out}), and ``code``
+    computes what ``forward`` does at a few points. When run: the forward must
+    give a real number; the rule one gradient per input, each a real number
+    (a graph node only under create_graph). Every error names the op.
     """
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"an op needs a non-empty name, got {name!r}")
@@ -388,19 +392,98 @@ def user_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = Non
         if not callable(function):
             raise TypeError(f"{what} must be callable, got {type(function).__name__}")
     arity = _arity(forward, name)
+    if derivatives is not None:
+        if isinstance(derivatives, str) or not all(isinstance(d, str) for d in derivatives):
+            raise TypeError(f"derivatives of op {name!r} must be a list of strings, one per input, "
+                            f"got {derivatives!r:.60}")
+        derivatives = tuple(derivatives)
+        if len(derivatives) != arity:
+            raise ValueError(f"op {name!r} takes {arity} input(s) but has {len(derivatives)} derivative(s)")
+    if symbol is not None and not isinstance(symbol, str):
+        raise TypeError(f"symbol of op {name!r} must be a str, got {type(symbol).__name__}")
+    for what, templates, out in (("notation", [notation], False), ("derivatives", derivatives or [], True),
+                                 ("code", [code], False), ("js", [js], False)):
+        for template in templates:
+            if template is not None:
+                _check_template(template, what, name, arity, out)
+    if code is not None:
+        _check_code(code, forward, name, arity)
 
     def checked_rule(g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
         grads = rule(g, out, *inputs)
         if not isinstance(grads, (tuple, list)) or len(grads) != arity:
             raise TypeError(f"the rule of op {name!r} must return a tuple of {arity} gradient(s), "
                             f"one per input; it returned {grads!r:.80}")
-        return tuple(_plain(d) for d in grads)
+        return tuple(_gradient(d, name, i, on_graph=_is_node(out)) for i, d in enumerate(grads))
 
     def checked_forward(*inputs: float) -> float:
         return real_float(forward(*inputs), f"the forward value of op {name!r}")
 
     return Op(name, arity, checked_forward, checked_rule, symbol=symbol, notation=notation,
               derivatives=derivatives, code=code, js=js)
+
+
+def _gradient(d: Any, name: str, i: int, on_graph: bool) -> Any:
+    """A gradient from a user's rule as a float, or a graph node under create_graph; else TypeError."""
+    if type(d) is float or (on_graph and _is_node(d)):
+        return d
+    if _is_node(d):
+        raise TypeError(f"the rule of op {name!r} gave a Value as gradient {i} outside create_graph "
+                        f"({d!r}): it must be a number there (its inputs are numbers)")
+    if getattr(d, "ndim", None) == 0:  # a 0-d numpy array
+        d = d[()]
+    return real_float(d, f"gradient {i} from the rule of op {name!r}")
+
+
+def _check_template(template: Any, what: str, name: str, arity: int, out: bool) -> None:
+    """A template's fields must be {0} .. {arity-1} (and {out} if allowed); else ValueError naming it."""
+    import string
+
+    if not isinstance(template, str):
+        raise TypeError(f"{what} of op {name!r} must be a str template, got {type(template).__name__}")
+    allowed = {str(i) for i in range(arity)} | ({"out"} if out else set())
+    try:
+        fields = [(field, spec, conversion) for _, field, spec, conversion in string.Formatter().parse(template)
+                  if field is not None]
+    except ValueError as error:  # a stray { or }
+        raise ValueError(f"{what} of op {name!r} is not a template ({error}): {template!r}; "
+                         f"write a literal brace as {{{{ or }}}}") from None
+    for field, spec, conversion in fields:
+        if field not in allowed or spec or conversion:
+            raise ValueError(f"{what} of op {name!r} uses {{{field}}} in {template!r}; it may use only "
+                             f"{', '.join('{' + a + '}' for a in sorted(allowed))} (the op takes {arity} input(s))")
+
+
+# The names a `code` template may use besides its inputs and arithmetic: it runs on floats and on
+# numpy arrays alike (compile_graph), so no math module; a forward that needs more leaves code out.
+CODE_NAMES: dict[str, Any] = {"abs": abs, "inf": math.inf, "nan": math.nan}
+_CHECK_POINTS = (0.3, 0.7, 1.9, -0.6, -1.7, 3.1)
+
+
+def _check_code(code: str, forward: Forward, name: str, arity: int) -> None:
+    """code must be a Python expression that computes forward: tried at a few points in forward's domain."""
+    inputs = [f"x{i}" for i in range(arity)]
+    try:
+        compiled = compile(code.format(*inputs), f"<code of op {name!r}>", "eval")
+    except SyntaxError as error:
+        raise ValueError(f"code of op {name!r} is not a Python expression: {code!r} ({error.msg})") from None
+    for k in range(len(_CHECK_POINTS)):
+        point = [_CHECK_POINTS[(k + i) % len(_CHECK_POINTS)] for i in range(arity)]
+        try:
+            expected = forward(*point)
+        except Exception:  # noqa: BLE001 - outside forward's domain: try another point
+            continue
+        if not isinstance(expected, (int, float)):  # not a real number: the forward's own check reports it
+            continue
+        try:
+            got = eval(compiled, {"__builtins__": {}, **CODE_NAMES}, dict(zip(inputs, point)))  # noqa: S307
+        except Exception as error:  # noqa: BLE001 - the template cannot run: say so at definition
+            raise ValueError(f"code of op {name!r} fails at {point}: {type(error).__name__}: {error}") from None
+        same = isinstance(got, (int, float)) and (
+            math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(got) and math.isnan(expected)))
+        if not same:
+            raise ValueError(f"code of op {name!r} gives {got!r} at {point} where its forward gives {expected!r}: "
+                             f"{code!r} must compute the forward")
 
 
 def _arity(forward: Callable[..., Any], name: str) -> int:
@@ -414,11 +497,6 @@ def _arity(forward: Callable[..., Any], name: str) -> int:
     if not positional or any(p.kind == p.VAR_POSITIONAL for p in parameters):
         raise TypeError(f"forward of op {name!r} must take a fixed number (>= 1) of inputs")
     return len(positional)
-
-
-def _plain(d: Any) -> Any:
-    """A numpy scalar from a user's rule as a float, so .grad stays a plain float."""
-    return float(d) if type(d) is not float and not _is_node(d) and getattr(d, "ndim", 1) == 0 else d
 
 
 # The JavaScript side of the table: the Helpers (same names, same numbers as on floats) and the

@@ -111,10 +111,11 @@ def test_define_op_records_everything_it_is_given():
     """Made inside the test, so the Op is built at run time (mutation testing sees it)."""
     forward = lambda a, b: a * math.exp(b)  # noqa: E731
     scaled = define_op("scaled", forward=forward, rule=lambda g, out, a, b: (g * out / a, g * out),
-                       symbol="⊛", notation="{0}⊛{1}", derivatives=("{out}/{0}", "{out}"), code="{0} * exp({1})")
+                       symbol="⊛", notation="{0}⊛{1}", derivatives=("{out}/{0}", "{out}"),
+                       code="{0} * 2.718281828459045 ** {1}")
     op = scaled.op
     assert (op.name, op.arity, op.symbol, op.notation, op.derivatives, op.code) == (
-        "scaled", 2, "⊛", "{0}⊛{1}", ("{out}/{0}", "{out}"), "{0} * exp({1})")
+        "scaled", 2, "⊛", "{0}⊛{1}", ("{out}/{0}", "{out}"), "{0} * 2.718281828459045 ** {1}")
     assert op.forward(0.5, 1.0) == forward(0.5, 1.0) and op.rule(1.0, 2.0, 0.5, 1.0) == (4.0, 2.0)
     y = scaled(Value(0.5), 1.0)
     assert y.op == "scaled" and y.operation is op and repr(op) == "Op('scaled')"
@@ -154,7 +155,18 @@ def test_each_op_says_whether_it_is_built_in_and_which_power_it_is():
     assert power_op(0.3 / 0.1).power != 3.0
     assert not softplus.op.builtin and softplus.op.power is None and softplus.op.js is None
     twice = define_op("twice", forward=lambda a: 2 * a, rule=lambda g, out, a: (2 * g,), js="(2 * {0})")
-    assert twice.op.js == "(2 * {0})"
+    assert twice.op.js == "(2 * {0})" and twice.op.builtin is False and twice.op.power is None
+    assert twice.op.precedence == ops.ATOM and twice.op.notation == "twice({0})"  # no code: called, an atom
+    pair = define_op("pair", forward=lambda a, b: a - b, rule=lambda g, out, a, b: (g, -g))
+    assert pair.op.notation == "pair({0}, {1})"
+
+
+@pytest.mark.parametrize("k, js", [(-2.75, "mgid.pow({0}, (-2.75))"), (math.inf, "mgid.pow({0}, Infinity)"),
+                                   (-math.inf, "mgid.pow({0}, (-Infinity))"), (7.25, "mgid.pow({0}, 7.25)"),
+                                   (0.5, "mgid.pow({0}, 0.5)"), (0.0, "mgid.pow({0}, 0.0)")])
+def test_power_op_writes_its_exponent_as_a_javascript_literal(k, js):
+    assert power_op(k).js == js
+    assert power_op(math.nan).js == "mgid.pow({0}, NaN)"
 
 
 @pytest.mark.parametrize("name, precedence", [
@@ -208,8 +220,13 @@ def test_the_ieee_helpers_give_inf_and_nan_at_singular_points_instead_of_raising
     assert math.isnan(on_values.data) if math.isnan(expected) else on_values.data == pytest.approx(expected, rel=1e-15)
     if not math.isfinite(expected):
         assert on_values.operation is None  # a constant: nothing to differentiate further
-    mixed = function(*[Value(a) if i == 0 else a for i, a in enumerate(args)])
-    assert isinstance(mixed, Value)
+    for position in range(len(args)):  # a Value in any position makes the result a Value
+        mixed = function(*[Value(a) if i == position else a for i, a in enumerate(args)])
+        assert isinstance(mixed, Value)
+    if helper in ("divide", "power", "log"):  # numpy scalars count as floats: inf or nan, no error, no warning
+        on_numpy = function(*[np.float64(a) for a in args])
+        assert math.isnan(on_numpy) if math.isnan(expected) else on_numpy == got
+        assert type(on_numpy) is float or math.isfinite(expected)
 
 
 def test_the_helpers_leave_arrays_and_other_objects_to_their_own_methods():

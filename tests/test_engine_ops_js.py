@@ -110,8 +110,7 @@ def test_the_javascript_helpers_compute_what_the_python_helpers_do_on_floats(fie
 
 def test_a_javascript_template_takes_any_input_text_without_changing_its_meaning():
     """Templates wrap what they build: a negative number or a sum put in stays one operand."""
-    for op in list(OPS.values()) + [power_op(2.0)]:
-        args = ["(-2)", "(1 + 0.5)"][:op.arity]
-        expected = engine_value(op.forward, *[-2.0, 1.5][:op.arity])
-        (got,) = run_js([f"2 * {op.js.format(*args)}"])
-        assert agree(2 * expected, got), (op.name, op.js)
+    ops = list(OPS.values()) + [power_op(2.0)]
+    got = run_js([f"2 * {op.js.format(*['(-2)', '(1 + 0.5)'][:op.arity])}" for op in ops])
+    for op, value in zip(ops, got):
+        assert agree(2 * engine_value(op.forward, *[-2.0, 1.5][:op.arity]), value), (op.name, op.js)

@@ -96,3 +96,8 @@ def test_the_seeds_error_agrees_with_torch(w, x):
 @given(trees(3, max_leaves=14), inputs(3))
 def test_random_expressions_agree_with_torch(tree, xs):
     assert_agree(tree, xs, guarded=True)
+
+
+@pytest.mark.parametrize("x", [0.0, -0.0, 1e-300, -2.5, math.inf, -math.inf, math.nan])
+def test_truthiness_is_pytorchs_for_a_one_element_tensor(x):
+    assert bool(Value(x)) is bool(torch.tensor(x, dtype=torch.float64))
