@@ -78,13 +78,15 @@ def hinge_in_value_ops(score, y):
 def compiled_step(weights, n):
     """fit(compiled=True)'s step: the compiled graph of one sample's hinge loss on the batch's columns, the
     parameters in one array that the optimiser's update() moves."""
+    import numpy as np
+
     from micrograd_id.optim import SGD
     from micrograd_id.train_arrays import ArrayTraining
 
     model, params = contenders.MicrogradId().mlp(weights)
     X, Y = cases.two_moons(n)
     arrays = ArrayTraining(model, SGD(params, lr=cases.LEARNING_RATE), hinge_in_value_ops, X, Y, None)
-    batch = list(range(n))
+    batch = np.arange(n)  # the rows, as fit() hands a minibatch over
 
     def step():
         loss, _ = arrays.forward_backward(batch)

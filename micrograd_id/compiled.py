@@ -58,7 +58,11 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
 
 
 def _relu_array(x: np.ndarray) -> np.ndarray:
-    return np.where(x <= 0.0, 0.0, x)  # nan stays nan and -0.0 becomes 0.0, as in the engine
+    # np.maximum returns a nan it meets, as the engine's relu keeps nan; adding 0.0 turns a -0.0 it may
+    # return into 0.0, as the engine gives. Measured on a 16 x 1000 block: 10 us, np.where's mask 20 us.
+    out = np.maximum(x, 0.0)
+    out += 0.0
+    return out
 
 
 def _step_array(x: np.ndarray) -> np.ndarray:
@@ -99,12 +103,22 @@ def _array_forward(op: Op) -> Callable[..., Any]:
 
 def _stack_rows(*rows: Any) -> np.ndarray:
     """Rows (numbers or per-sample arrays) as one 2-D block, a row each: a layer's input."""
+    # Rows that are all arrays of one length (a training step's columns) are one np.array call:
+    # measured 0.7 us for two rows of 8 samples, where broadcasting them first takes 6 us.
+    try:
+        block = np.array(rows, dtype=float)
+    except ValueError:  # numbers beside arrays, or arrays of different lengths
+        block = None
+    if block is not None and block.ndim == 2:
+        return block
     return np.stack(np.broadcast_arrays(*rows)).reshape(len(rows), -1)
 
 
 def _rows_like(block: np.ndarray, *rows: Any) -> np.ndarray:
     """Rows of gradients as a block shaped like ``block`` (summed over the samples if block has one column)."""
     stacked = _stack_rows(*rows)
+    if stacked.shape == block.shape:
+        return stacked
     if block.shape[1] == 1 and stacked.shape[1] > 1:
         return stacked.sum(axis=1, keepdims=True)
     return np.broadcast_to(stacked, block.shape)
@@ -320,8 +334,10 @@ class CompiledGraph:
         grads: list[Any] = [None] * len(self.slots)
         for s, g in zip(self._returned, returned):
             slot = self.slots[s]
+            # A block's gradient is the program's matrix as it is (broadcasting each one to its shape again
+            # cost 3 us a slot, a ninth of a training step at batch 8); 0.0 for a block out of the output's reach.
             if slot.kind != "input":
-                grads[s] = np.broadcast_to(g, slot.positions.shape)
+                grads[s] = g if type(g) is not float else np.zeros(slot.positions.shape)
             elif np.ndim(packed[s]) == 0 and np.ndim(g) > 0:
                 grads[s] = float(np.sum(g))
             else:

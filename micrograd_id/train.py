@@ -429,7 +429,7 @@ def fit(model: Model, X: Any, y: Any, loss: Callable[[Any, Any], Value] = binary
         stepper, run = optimizer, _interpreted_fit(model, loss, rows, targets, labels, scored)
         settle = _nothing
 
-    def forward_backward(batch: list[int]) -> None:
+    def forward_backward(batch: np.ndarray) -> None:
         total, right = run(batch)
         epoch.loss += total
         epoch.right += right
@@ -438,10 +438,12 @@ def fit(model: Model, X: Any, y: Any, loss: Callable[[Any, Any], Value] = binary
         settle()  # compiled: the model's Values receive the trained numbers at each epoch's row
         return epoch.row(number, scored)
 
-    def minibatches(order: list[int]) -> Iterator[list[int]]:
+    def minibatches(order: np.ndarray) -> Iterator[np.ndarray]:
+        # Index arrays, not lists: the compiled step takes its columns with them as they are (turning a list
+        # of 1000 indices into an array took 28 us, a tenth of that step); the Values' step reads them alike.
         return (order[start:start + size] for start in range(0, len(rows), size))
 
-    rounds = ((number, minibatches(rng.permutation(len(rows)).tolist() if shuffle else list(range(len(rows)))))
+    rounds = ((number, minibatches(rng.permutation(len(rows)) if shuffle else np.arange(len(rows))))
               for number in range(1, epochs + 1))
     bar = _progress_bar(progress, epochs, "epoch", long_run=True)
     try:
@@ -470,7 +472,7 @@ class _Epoch:
 
 def _interpreted_fit(model, loss, rows, targets, labels, scored):
     """forward_backward(batch) on Values -> (the batch's summed loss, how many it classified right)."""
-    def forward_backward(batch: list[int]) -> tuple[float, int]:
+    def forward_backward(batch: np.ndarray) -> tuple[float, int]:
         outputs = [model(rows[i]) for i in batch]
         losses = [loss(out, targets[i]) for out, i in zip(outputs, batch)]
         mean = _mean(losses)

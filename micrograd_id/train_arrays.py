@@ -11,6 +11,7 @@ receive the numbers when asked (``write_back``).
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -73,22 +74,23 @@ class ArrayTraining:
         """The optimiser's update of the parameters it trains, with the last minibatch's gradients."""
         self.data[self.trained] = self.optimizer.update(self.data[self.trained], self.grads[self.trained])
 
-    def forward_backward(self, batch: list[int]) -> tuple[float, int]:
+    def forward_backward(self, batch: np.ndarray) -> tuple[float, int]:
         """The mean loss's gradients over the rows ``batch`` (kept for step()); (summed loss, classified right)."""
-        rows = np.array(batch)
+        rows = np.asarray(batch)
         total, right = 0.0, 0
         self.grads[:] = 0.0
         for target, replay in self.graphs.items():
-            chosen = rows if target is None else rows[self.targets[rows] == target]
+            chosen = rows if target is None else rows[self.targets.take(rows) == target]
             if len(chosen) == 0:
                 continue
-            columns = [*self.columns[:, chosen]] + ([self.targets[chosen]] if target is None else [])
+            # take() along an axis, not columns[:, chosen]: measured 1.8 us for 1000 samples, indexing 13 us.
+            columns = [*self.columns.take(chosen, axis=1)] + ([self.targets.take(chosen)] if target is None else [])
             losses, outputs = replay.run(self.data, columns, self.grads)
             total += float(np.sum(losses))
             if self.classes is not None:
                 chose = predicted_classes([np.broadcast_to(out, chosen.shape) for out in outputs])
-                right += int(np.sum(chose == self.classes[chosen]))
-        if not np.isfinite(total):
+                right += int(np.sum(chose == self.classes.take(chosen)))
+        if not math.isfinite(total):
             raise FloatingPointError(f"the loss became {total / len(batch)}")
         self.grads *= 1.0 / len(batch)
         return total, right

@@ -292,6 +292,19 @@ def test_a_gradient_shared_after_a_plus_is_not_changed_in_place_on_arrays():
         assert (g0[k], g1[k]) == (ga, gb)
 
 
+
+def test_relu_on_arrays_gives_the_engines_numbers_at_the_kink_and_at_nan():
+    """relu(-0.0) is 0.0 (not -0.0) and relu(nan) is nan, per sample as on floats; the gradient there is 0.0."""
+    x = Value(1.0, label="x")
+    samples = [-0.0, 0.0, math.nan, math.inf, -math.inf, -1.5, 2.0, 5e-324]
+    values, (grads,) = compile_graph(x.relu(), [x])(np.array(samples))
+    for k, number in enumerate(samples):
+        leaf = Value(number)
+        out = leaf.relu()
+        (expected,) = grad(out, [leaf])
+        assert same(values[k], out.data) and math.copysign(1.0, values[k]) == math.copysign(1.0, out.data)
+        assert same(grads[k], expected)
+
 # ----- folding: one expression per neuron, bounded, the same numbers -----------------------------
 
 def test_a_neurons_weighted_sum_is_one_expression():
