@@ -194,8 +194,8 @@ def fill(template: str, operands: Sequence[Expr], out: Expr | None = None) -> Ex
     texts = []
     level = read.level
     for part in read.parts:
-        if isinstance(part, str):
-            texts.append(part)
+        if isinstance(part, str):  # literal text: a format template's {{ and }} stand for { and }
+            texts.append(part.replace("{{", "{").replace("}}", "}"))
             continue
         expr = out if part.key == "out" else operands[int(part.key)] if int(part.key) < len(operands) else None
         if expr is None:

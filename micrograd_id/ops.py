@@ -414,6 +414,8 @@ def user_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = Non
         if not isinstance(grads, (tuple, list)) or len(grads) != arity:
             raise TypeError(f"the rule of op {name!r} must return a tuple of {arity} gradient(s), "
                             f"one per input; it returned {grads!r:.80}")
+        if type(out) is not float and not _is_node(out):  # numpy arrays or the compiler's symbols
+            return tuple(grads)
         return tuple(_gradient(d, name, i, on_graph=_is_node(out)) for i, d in enumerate(grads))
 
     def checked_forward(*inputs: float) -> float:

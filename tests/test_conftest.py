@@ -5,6 +5,7 @@ pytest_plugins = ["pytester"]
 
 def test_statistics_go_to_the_summary_not_among_the_dots(pytester):
     pytester.makeconftest((__import__("pathlib").Path(__file__).parent / "conftest.py").read_text())
+    pytester.makepyfile(browser=(__import__("pathlib").Path(__file__).parent / "browser.py").read_text())  # conftest imports it
     pytester.makepyfile(test_counts="""
         import pytest
 
@@ -25,6 +26,7 @@ def test_statistics_go_to_the_summary_not_among_the_dots(pytester):
 def test_with_no_skips_set_every_skip_fails_except_the_allowed_ones(pytester, monkeypatch):
     """What .ci/run relies on: a skipped test (marked, inside, or a module's importorskip) fails."""
     pytester.makeconftest((__import__("pathlib").Path(__file__).parent / "conftest.py").read_text())
+    pytester.makepyfile(browser=(__import__("pathlib").Path(__file__).parent / "browser.py").read_text())  # conftest imports it
     pytester.makepyfile(test_skips="""
         import pytest
 

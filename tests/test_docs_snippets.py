@@ -82,10 +82,7 @@ def page_failures(page):
 
 # Sections whose blocks are known not to run yet: (page, heading) -> why. Their failures are
 # expected (the test says so); once they run, the entry must go.
-KNOWN_FAILING_SECTIONS = {
-    ("docs/tutorial.md", "## 10. The graph is a program"):
-        "§10's blocks use compile_graph, Value, x and y without making them, and the MLP excerpt holds …",
-}
+KNOWN_FAILING_SECTIONS: dict = {}
 
 
 def section_of(text, line):
