@@ -31,7 +31,7 @@ from typing import Any, Callable, NamedTuple
 from micrograd_id._checks import real_float
 
 __all__ = ["Op", "Helpers", "HELPERS", "OPS", "power_op", "user_op", "set_recorder", "JS_HELPERS", "CODE_NAMES",
-           "SUM", "PRODUCT", "UNARY", "POWER", "ATOM",
+           "js_number", "SUM", "PRODUCT", "UNARY", "POWER", "ATOM",
            "ADD", "SUB", "MUL", "DIV", "POW", "NEG", "EXP", "LOG", "SQRT", "ABS", "TANH", "SIGMOID", "RELU",
            "SIN", "COS", "TAN", "ARCSIN", "ARCCOS", "ARCTAN"]
 
@@ -361,11 +361,11 @@ def power_op(k: float) -> Op:
 
     derivative = "0" if k == 0 else f"{k:g}" if k == 1 else f"{k:g}·{{0}}" if k == 2 else f"{k:g}·{{0}}^{k - 1:g}"
     return Op(f"**{k:g}", 1, forward, rule, notation=f"{{0}}^{k:g}", derivatives=(derivative,),
-              code=f"{{0}} ** {k!r}", precedence=POWER, js=f"mgid.pow({{0}}, {_js_number(k)})", builtin=True,
+              code=f"{{0}} ** {k!r}", precedence=POWER, js=f"mgid.pow({{0}}, {js_number(k)})", builtin=True,
               power=k)
 
 
-def _js_number(x: float) -> str:
+def js_number(x: float) -> str:
     """A float as a JavaScript literal that evaluates to exactly that float."""
     if math.isnan(x):
         return "NaN"

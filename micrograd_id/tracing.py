@@ -18,12 +18,11 @@ error in a rule is a bug and propagates.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from micrograd_id.ops import ATOM, HELPERS, POWER, PRODUCT, SUM, UNARY, Helpers, Op
+from micrograd_id.ops import ATOM, HELPERS, POWER, PRODUCT, SUM, UNARY, Helpers, Op, js_number
 
 __all__ = ["Symbol", "symbol", "Untraceable", "RECORDING", "trace_rule", "trace_branches", "placeholders",
            "PythonPrinter", "JavaScriptPrinter", "Printed", "python_number", "javascript_number", "comment"]
@@ -234,13 +233,7 @@ def python_number(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def javascript_number(x: float) -> str:
-    """A float as a JavaScript literal of exactly that float."""
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "(-Infinity)"
-    return f"({x!r})" if x < 0 else repr(x)
+javascript_number = js_number  # a float as a JavaScript literal of exactly that float (the op table's own)
 
 
 def _wrap(printed: Printed, bare_ok: bool) -> str:
