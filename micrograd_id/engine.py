@@ -7,10 +7,10 @@ the output back to the leaves and applies the chain rule at every op:
     input.grad += output.grad · ∂output/∂input
 
 Each op is an ``Op`` of the table in ``micrograd_id.ops``, defined once: its
-forward value, its derivative rule and how it is written. Calling an Op
-records it here (``ops.ADD(a, b)`` is ``a + b``); backward, grad, jvp, explain,
-viz and compile_graph all read the recorded Ops, and ``define_op`` makes a
-user's op that works in all of them.
+forward value, its derivative rule and how it is written. ``record(op, ...)``
+puts an Op in the graph (``record(ops.ADD, a, b)`` is ``a + b``); backward,
+grad, jvp, explain, viz and compile_graph all read the recorded Ops, and
+``define_op`` makes a user's op that works in all of them.
 
 A rule ``rule(g, out, *inputs)`` gives ``g · ∂out/∂input`` per input. The
 same rule runs on floats (ordinary backward) and on Values
@@ -31,7 +31,7 @@ from micrograd_id._checks import real_float
 from micrograd_id.ops import OPS, Forward, Op, Rule, power_op, user_op
 
 __all__ = ["Value", "Op", "OPS", "power_op", "AnomalyError", "backward", "grad", "jvp", "no_grad",
-           "detect_anomaly", "define_op", "topological_order", "local_derivatives", "check_inputs"]
+           "detect_anomaly", "define_op", "record", "topological_order", "local_derivatives", "check_inputs"]
 
 # Graph-building mode, per thread and per async context: a set of bit flags.
 _NO_GRAD = 1
@@ -117,10 +117,9 @@ class Value:
         return self.data >= _data(other)
 
     # ----- the ops, one line each over its Op; numpy's ufuncs call these methods too -----------
-    # `_unary(ops.EXP, self)` is what `ops.EXP(self)` does, less the generic call: calling an Op object
-    # costs about 1,000 more instructions (callgrind), a quarter of a recorded op. `+` and `×`,
-    # nearly all of an MLP's ops, write their forward out: the MLP benchmark's step takes 8%
-    # fewer instructions (49.6M instead of 53.9M). tests/test_engine_paths.py checks them.
+    # `_unary(ops.EXP, self)` is what `record(ops.EXP, self)` does, less its generic checks of arity
+    # and operands. `+` and `×`, nearly all of an MLP's ops, write their forward out: the MLP
+    # benchmark's step takes 8% fewer instructions (49.6M instead of 53.9M). tests/test_engine_paths.py checks them.
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other)
@@ -238,7 +237,7 @@ def _as_value(x: Operand) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-# ----- recording an op: what calling an Op does ------------------------------------------
+# ----- recording an op ----------------------------------------------------------------------
 
 def _node(data: float, op: Op, children: tuple[Value, ...]) -> Value:
     """The output node of op, with its history; no_grad and detect_anomaly adjust it."""
@@ -265,8 +264,8 @@ def _binary(op: Op, a: Operand, b: Operand) -> Value:
     return _node(op.forward(a.data, b.data), op, (a, b))
 
 
-def _record(op: Op, operands: tuple[Any, ...]) -> Value:
-    """``op(*operands)``: the node of op's result on Values or plain numbers (these become leaves)."""
+def record(op: Op, *operands: Operand) -> Value:
+    """The node of op's result on Values or plain numbers (these become leaves), recorded in the graph."""
     if len(operands) != op.arity:
         raise TypeError(f"{op.name}() takes {op.arity} input(s), got {len(operands)}")
     if op.arity == 2:
@@ -274,8 +273,6 @@ def _record(op: Op, operands: tuple[Any, ...]) -> Value:
     children = tuple(map(_as_value, operands))
     return _node(op.forward(*[child.data for child in children]), op, children)
 
-
-ops.set_recorder(_record)
 
 
 def _apply_mode(out: Value) -> None:
@@ -319,7 +316,7 @@ def define_op(name: str, forward: Forward, rule: Rule, *, symbol: str | None = N
     op = user_op(name, forward, rule, symbol=symbol, notation=notation, derivatives=derivatives, code=code, js=js)
 
     def apply(*operands: Operand) -> Value:
-        return op(*operands)
+        return record(op, *operands)
 
     apply.__name__ = apply.__qualname__ = op.name
     apply.__doc__ = f"The user-defined op {op.name!r} on Values or numbers."

@@ -30,7 +30,7 @@ from typing import Any, Callable, NamedTuple
 
 from micrograd_id._checks import real_float
 
-__all__ = ["Op", "Helpers", "HELPERS", "OPS", "power_op", "user_op", "set_recorder", "JS_HELPERS", "CODE_NAMES",
+__all__ = ["Op", "Helpers", "HELPERS", "OPS", "power_op", "user_op", "JS_HELPERS", "CODE_NAMES",
            "js_number", "SUM", "PRODUCT", "UNARY", "POWER", "ATOM",
            "ADD", "SUB", "MUL", "DIV", "POW", "NEG", "EXP", "LOG", "SQRT", "ABS", "TANH", "SIGMOID", "RELU",
            "SIN", "COS", "TAN", "ARCSIN", "ARCCOS", "ARCTAN"]
@@ -87,27 +87,8 @@ class Op:
         self.power = power
         self.precedence = (ATOM if code is None else 0) if precedence is None else precedence
 
-    def __call__(self, *operands: Any) -> Any:
-        """The op on Values (or plain numbers): the node of its result, recorded in the graph."""
-        return _recorder(self, operands)
-
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
-
-
-def _no_engine(op: Op, operands: tuple[Any, ...]) -> Any:
-    raise RuntimeError(f"op {op.name!r} was called before micrograd_id.engine, which records ops, was imported")
-
-
-# What calling an Op does: make the node of its result. Value lives in the engine, which installs
-# its recorder when it is imported (importing micrograd_id does), so this module needs nothing of it.
-_recorder: Callable[[Op, tuple[Any, ...]], Any] = _no_engine
-
-
-def set_recorder(recorder: Callable[[Op, tuple[Any, ...]], Any]) -> None:
-    """Make ``op(*operands)`` call ``recorder(op, operands)``: the engine's way of recording an op."""
-    global _recorder
-    _recorder = recorder
 
 
 # ----- forward values with errors that name the domain ----------------------------------
@@ -302,8 +283,8 @@ DIV = Op("/", 2, _div_forward,
          symbol="÷", notation="{0}/{1}", derivatives=("1/{1}", "−{out}/{1}"), code="{0} / {1}", precedence=PRODUCT,
          js="mgid.quotient({0}, {1})", builtin=True)
 POW = Op("**", 2, _power_forward, _pow_rule,
-         notation="{0}^{1}", derivatives=("{1}·{0}^({1} − 1)", "{out}·log({0})"), code="{0} ** {1}", precedence=POWER,
-         js="mgid.pow({0}, {1})", builtin=True)
+         symbol="^", notation="{0}^{1}", derivatives=("{1}·{0}^({1} − 1)", "{out}·log({0})"), code="{0} ** {1}",
+         precedence=POWER, js="mgid.pow({0}, {1})", builtin=True)
 NEG = Op("neg", 1, operator.neg, lambda g, out, a, helpers=HELPERS: (-g,),
          symbol="−", notation="−{0}", derivatives=("−1",), code="-{0}", precedence=UNARY, js="(-{0})", builtin=True)
 EXP = Op("exp", 1, _exp_forward, lambda g, out, a, helpers=HELPERS: (g * out,),
@@ -359,10 +340,17 @@ def power_op(k: float) -> Op:
     def forward(a: float) -> float:
         return _power_forward(a, k)
 
-    derivative = "0" if k == 0 else f"{k:g}" if k == 1 else f"{k:g}·{{0}}" if k == 2 else f"{k:g}·{{0}}^{k - 1:g}"
-    return Op(f"**{k:g}", 1, forward, rule, notation=f"{{0}}^{k:g}", derivatives=(derivative,),
-              code=f"{{0}} ** {k!r}", precedence=POWER, js=f"mgid.pow({{0}}, {js_number(k)})", builtin=True,
-              power=k)
+    def written(x: float) -> str:  # as the notation writes a number: −0.5 with a true minus sign
+        return f"{x:g}" if x >= 0 else f"−{-x:g}"
+
+    def exponent(x: float) -> str:  # x^2, x^(−0.5)
+        return written(x) if x >= 0 else f"({written(x)})"
+
+    derivative = "0" if k == 0 else "1" if k == 1 else f"{written(k)}·{{0}}" if k == 2 \
+        else f"{written(k)}·{{0}}^{exponent(k - 1)}"
+    return Op(f"**{k:g}", 1, forward, rule, symbol=f"^{exponent(k)}", notation=f"{{0}}^{exponent(k)}",
+              derivatives=(derivative,), code=f"{{0}} ** {k!r}", precedence=POWER,
+              js=f"mgid.pow({{0}}, {js_number(k)})", builtin=True, power=k)
 
 
 def js_number(x: float) -> str:

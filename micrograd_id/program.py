@@ -24,6 +24,7 @@ import operator
 import re
 
 from micrograd_id.engine import Value
+from micrograd_id.notation import Expr, fill
 from micrograd_id.ops import ATOM, DIV, POW, SUM, Op
 from micrograd_id.planning import Layer, Plan, Slot
 from micrograd_id.tracing import Printed, PythonPrinter, Symbol, comment, python_number
@@ -81,10 +82,8 @@ class _Names:
 
 
 def _derivative_text(op: Op, i: int, names: list[str], out: str) -> str:
-    try:
-        return op.derivatives[i].format(*names, out=out)
-    except (IndexError, KeyError, ValueError):
-        return op.derivatives[i]
+    """∂out/∂(input i) as the notation writes it, over the program's names."""
+    return fill(op.derivatives[i], [Expr(n, ATOM) for n in names], Expr(out, ATOM)).text
 
 
 def _op_attribute(op: Op) -> str | None:

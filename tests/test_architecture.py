@@ -2,8 +2,7 @@
 
 The layer table is parsed from the page itself, so a module added to the
 package without a place on the page fails here, and so does every arrow the
-page says must never exist. Where today's code still has such an arrow, that
-module's case is an expected failure (strict: it must go once the code is fixed).
+page says must never exist.
 """
 
 import ast
@@ -21,16 +20,6 @@ KNOW_NO_NETWORK = ("viz", "explain", "explore", "compiled", "nn", "losses", "opt
 VIEWS_AND_COMPILER = ("viz", "explain", "explore", "compiled")
 DRAWING_LIBRARIES = ("graphviz", "matplotlib", "IPython", "PIL")
 MLP_LABEL_PATTERN = re.compile(r"L\(\\d\+?\)\\?\.N|L\{[^}]*\}\.N\{?")  # a regex or an f-string of L{i}.N{j}
-
-
-def known_violation(rule, *modules):
-    """pytest.param marks for the modules that still break a rule today (strict: fixed means remove the mark)."""
-    return {module: pytest.mark.xfail(strict=True, reason=f"{module} still breaks: {rule}") for module in modules}
-
-
-PRIVATE_TODAY: dict = {}
-NETWORK_TODAY: dict = {}
-REGISTRATION_TODAY = known_violation("registers its recorder with ops at import (ops.set_recorder), so that calling an Op records it", "engine")
 
 
 def layers():
@@ -126,7 +115,7 @@ def test_no_import_points_upwards(module):
     assert not upward, f"{module} (layer {table[module]}) imports from a higher layer: {upward}"
 
 
-@pytest.mark.parametrize("module", [pytest.param(m, marks=PRIVATE_TODAY.get(m, ())) for m in sorted(MODULES)])
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_module_imports_another_modules_private_names(module):
     used = [f"line {line}: {target}.{n}" for target, names, line in imports(module) for n in names if private(n)]
     aliases = module_aliases(module)
@@ -164,7 +153,7 @@ def docstrings(tree):
     return ids
 
 
-@pytest.mark.parametrize("module", [pytest.param(m, marks=NETWORK_TODAY.get(m, ())) for m in KNOW_NO_NETWORK])
+@pytest.mark.parametrize("module", KNOW_NO_NETWORK)
 def test_views_compiler_and_training_know_no_particular_network(module):
     known = [f"line {line}: imports identity" for target, _, line in imports(module) if target == "identity"]
     if module in VIEWS_AND_COMPILER:
@@ -182,7 +171,7 @@ def test_views_compiler_and_training_know_no_particular_network(module):
     assert not known, f"{module} knows a particular network: {known}"
 
 
-@pytest.mark.parametrize("module", [pytest.param(m, marks=REGISTRATION_TODAY.get(m, ())) for m in sorted(MODULES)])
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_importing_a_module_registers_nothing_with_another(module):
     """No module-level call (or decorator) of another module's function whose result is thrown away."""
     others = set(module_aliases(module))

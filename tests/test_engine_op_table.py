@@ -124,13 +124,15 @@ def test_define_op_records_everything_it_is_given():
         "plain", "plain({0})", ("∂{out}/∂{0}",), None)
 
 
-@pytest.mark.parametrize("k, name, notation, derivative", [
-    (2.0, "**2", "{0}^2", "2·{0}"), (1.0, "**1", "{0}^1", "1"), (0.0, "**0", "{0}^0", "0"),
-    (3.0, "**3", "{0}^3", "3·{0}^2"), (0.25, "**0.25", "{0}^0.25", "0.25·{0}^-0.75"),
+@pytest.mark.parametrize("k, name, symbol, notation, derivative", [
+    (2.0, "**2", "^2", "{0}^2", "2·{0}"), (1.0, "**1", "^1", "{0}^1", "1"), (0.0, "**0", "^0", "{0}^0", "0"),
+    (3.0, "**3", "^3", "{0}^3", "3·{0}^2"), (0.25, "**0.25", "^0.25", "{0}^0.25", "0.25·{0}^(−0.75)"),
+    (-1.0, "**-1", "^(−1)", "{0}^(−1)", "−1·{0}^(−2)"),
 ])
-def test_power_op_names_and_writes_each_exponent(k, name, notation, derivative):
+def test_power_op_names_and_writes_each_exponent(k, name, symbol, notation, derivative):
     op = power_op(k)
-    assert (op.name, op.arity, op.notation, op.derivatives, op.code) == (name, 1, notation, (derivative,), f"{{0}} ** {k!r}")
+    assert (op.name, op.arity, op.symbol, op.notation, op.derivatives, op.code) == (
+        name, 1, symbol, notation, (derivative,), f"{{0}} ** {k!r}")
     assert op is power_op(k)
 
 

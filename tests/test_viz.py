@@ -133,10 +133,10 @@ def test_every_value_and_op_drawn_exactly_once():
     values = [n for n in found if not n.endswith("_op")]
     ops = [n for n in found if n.endswith("_op")]
     assert len(values) == 9  # w x z y_hat y, the difference, its square, the constant 0.5, E
-    assert len(ops) == 5  # * sigmoid - **2 *
+    assert len(ops) == 5  # * sigmoid - ^2 *
     assert sorted(titles(draw_dot(E).source)) == ["E", "w", "x", "y", "y_hat", "z"]
     op_text = sorted(html.unescape(found[n]) for n in ops)
-    assert op_text == ["**2", "sigmoid", "×", "×", "−"]
+    assert op_text == ["^2", "sigmoid", "×", "×", "−"]
 
 
 def test_edges_follow_the_data_flow():
@@ -206,7 +206,7 @@ def test_every_hidden_constant_is_written_into_its_op():
     two_three = Value(2.0) * Value(3.0)  # both operands unlabelled
     out = labelled(two_three + Value(1.0).exp() + Value(4.0) ** 2, "out")
     text = html.unescape(draw_dot(out, show_constants=False).source)
-    assert "2 × 3" in text and "exp(1)" in text and "4**2" in text
+    assert "2 × 3" in text and "exp(1)" in text and "4^2" in text
 
 
 @pytest.mark.parametrize("bad, error", [
