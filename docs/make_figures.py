@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs/_sections.py, a
 from _sections import fill, markdown_table, update  # noqa: E402
 
 from micrograd_id import cli, grad, jvp  # noqa: E402
+from micrograd_id.cli import arguments  # noqa: E402
 from micrograd_id._files import write_atomic  # noqa: E402
 from micrograd_id.engine import topological_order
 from micrograd_id.explain import explain
@@ -37,8 +38,8 @@ TUTORIAL = DOCS / "tutorial.md"
 README = ROOT / "README.md"
 API = DOCS / "api.md"
 
-W0, LR, STEPS = cli.DEMO_W0, cli.DEMO_LR, cli.DEMO_STEPS  # the same run as `micrograd-id demo`
-BIAS_STEPS = cli.DEMO_BIAS_STEPS
+W0, LR, STEPS = arguments.DEMO_W0, arguments.DEMO_LR, arguments.DEMO_STEPS  # the same run as `micrograd-id demo`
+BIAS_STEPS = arguments.DEMO_BIAS_STEPS
 
 
 def identity_error(w=W0, x=1.0, bias=None):
@@ -347,11 +348,11 @@ def classifier_pictures():
     from micrograd_id.plots import plot_decision_boundary, plot_history
     from micrograd_id.train import accuracy, fit
 
-    X, y = make_moons(cli.CLASSIFY_SAMPLES, noise=0.1, seed=0)
+    X, y = make_moons(arguments.CLASSIFY_SAMPLES, noise=0.1, seed=0)
     model = MLP(2, [16, 16, 1], seed=0)
-    history = fit(model, X, y, loss=binary_cross_entropy, optimizer=Adam(model.parameters(), lr=cli.CLASSIFY_LR),
-                  epochs=cli.CLASSIFY_EPOCHS, progress=False)
-    title = (f"A 2-16-16-1 MLP after {cli.CLASSIFY_EPOCHS} epochs of Adam on {len(y)} moons\n"
+    history = fit(model, X, y, loss=binary_cross_entropy, optimizer=Adam(model.parameters(), lr=arguments.CLASSIFY_LR),
+                  epochs=arguments.CLASSIFY_EPOCHS, progress=False)
+    title = (f"A 2-16-16-1 MLP after {arguments.CLASSIFY_EPOCHS} epochs of Adam on {len(y)} moons\n"
              f"training accuracy {accuracy(model, X, y):.0%}; the black line: logit = 0")
     plot_decision_boundary(model, X, y, path=IMAGES / "moons_boundary.png", title=title)
     plot_history(history, path=IMAGES / "moons_curves.png")

@@ -1,6 +1,31 @@
-"""micrograd_id: a small, exact reverse-mode autodiff engine for learning backpropagation."""
+"""micrograd_id: a small, exact reverse-mode autodiff engine for learning backpropagation.
 
-from micrograd_id.engine import AnomalyError, Value, define_op, detect_anomaly, grad, jvp, no_grad
+``from micrograd_id import Value`` loads the engine on first use of one of
+these names, not when the package is imported: the ``micrograd-id`` command
+imports the package before it can catch a Ctrl-C, so the package itself
+loads nothing that takes time.
+"""
+
+TYPE_CHECKING = False  # typing itself takes milliseconds to import
+if TYPE_CHECKING:
+    from typing import Any
+
+    from micrograd_id.engine import AnomalyError, Value, define_op, detect_anomaly, grad, jvp, no_grad
 
 __all__ = ["AnomalyError", "Value", "define_op", "detect_anomaly", "grad", "jvp", "no_grad"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> "Any":
+    """A name of the engine, loaded on first use and kept here (PEP 562)."""
+    if name not in __all__:
+        raise AttributeError(f"module 'micrograd_id' has no attribute {name!r}")
+    from micrograd_id import engine
+
+    value = getattr(engine, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from micrograd_id import cli
-from micrograd_id.cli import network
+from micrograd_id.cli import arguments, network
 from micrograd_id.identity import hand_gradient
 from micrograd_id.train import History
 
@@ -290,9 +290,9 @@ def test_train_with_no_options_reproduces_the_demo_run(capsys):
     from micrograd_id.train import train
 
     status, out, _ = run(capsys, "train")
-    net = IdentityNet(w=cli.DEMO_W0)
-    train(net, xs=[0.0, 1.0], lr=cli.DEMO_LR, steps=cli.DEMO_STEPS, progress=False)
-    assert status == 0 and (cli.DEMO_LR, cli.DEMO_STEPS) == (2.0, 60)
+    net = IdentityNet(w=arguments.DEMO_W0)
+    train(net, xs=[0.0, 1.0], lr=arguments.DEMO_LR, steps=arguments.DEMO_STEPS, progress=False)
+    assert status == 0 and (arguments.DEMO_LR, arguments.DEMO_STEPS) == (2.0, 60)
     assert "lr = 2, 60 steps" in out
     assert f"after 60 steps: w = {net.w.data:.6g};" in out  # readable, not a dict
     assert "{" not in out
@@ -328,11 +328,21 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-@pytest.mark.parametrize("module", ["numpy", "micrograd_id.identity", "micrograd_id.cli.network"])
+@pytest.mark.parametrize("module", ["micrograd_id.engine", "micrograd_id.ops", "numpy", "micrograd_id.identity",
+                                    "micrograd_id.cli.network"])
 def test_ctrl_c_while_the_libraries_load_is_one_line_and_status_130(module):
     done = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING, module, "check"],
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "micrograd-id: interrupted\n")
+
+
+def test_the_console_script_loads_nothing_new_before_main_runs():
+    """Before main() can catch a Ctrl-C, the console script loads the package and cli, and no other module."""
+    before_and_after = ("import sys\nbefore = set(sys.modules)\nfrom micrograd_id.cli import main\n"
+                        "print(*sorted(set(sys.modules) - before))")
+    loaded = subprocess.run([sys.executable, "-c", before_and_after],
+                            capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    assert loaded == ["micrograd_id", "micrograd_id.cli"]
 
 
 def test_a_broken_pipe_while_running_returns_141(capsys, monkeypatch):

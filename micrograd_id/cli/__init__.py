@@ -19,36 +19,34 @@ explain, explore, compile; demo; classify); `arguments` holds what their
 options share and `output` what they print and write.
 """
 
-from __future__ import annotations
-
-import argparse
 import os
 import sys
-from collections.abc import Sequence
 
-from micrograd_id import __version__
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
 
-# Only light modules here: the console script imports this one before main() can catch a Ctrl-C.
-# DEMO_* (the demo's run) and CLASSIFY_* (classify's defaults) are here for the docs' figures.
-from micrograd_id.cli.arguments import DEMO_BIAS_STEPS as DEMO_BIAS_STEPS
-from micrograd_id.cli.arguments import DEMO_LR as DEMO_LR
-from micrograd_id.cli.arguments import DEMO_STEPS as DEMO_STEPS
-from micrograd_id.cli.arguments import DEMO_W0 as DEMO_W0
-from micrograd_id.cli.arguments import PROG, Parser, UsageError, one_line
-from micrograd_id.cli.classify import CLASSIFY_EPOCHS as CLASSIFY_EPOCHS
-from micrograd_id.cli.classify import CLASSIFY_LR as CLASSIFY_LR
-from micrograd_id.cli.classify import CLASSIFY_SAMPLES as CLASSIFY_SAMPLES
+__all__ = ["main", "build_parser", "PROG"]
 
-__all__ = ["main", "build_parser", "UsageError"]
+PROG = "micrograd-id"
+
+# This module and the package import nothing but os and sys, which Python has loaded before any
+# script runs: the console script imports them before it calls main(), and only main() can turn
+# a Ctrl-C into one line. Everything else loads inside main().
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> "argparse.ArgumentParser":
     """The ``micrograd-id`` argument parser with every command; main() runs what it parses.
 
     Returns an ``argparse.ArgumentParser`` whose subcommands (demo, train, draw,
     explain, check, landscape, explore, compile, classify) each set ``run``.
     """
+    import argparse
+
+    from micrograd_id import __version__
     from micrograd_id.cli import classify, demo, graph, network  # numpy and the rest load here
+    from micrograd_id.cli.arguments import Parser
 
     parser = Parser(prog=PROG, description=(__doc__ or "").split("\n\n")[0],
                     formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -61,9 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: "Sequence[str] | None" = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 failed while running, 2 bad arguments)."""
     try:
+        from micrograd_id.cli.arguments import UsageError, one_line
+
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help (0) or a usage error (2, message already printed)
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)

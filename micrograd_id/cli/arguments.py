@@ -12,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-PROG = "micrograd-id"
 LIMIT = 1e6             # |w|, |x|, |b| beyond this overflow E or make the tables meaningless
 MAX_STEPS = 100_000
 MAX_LR = 1000.0
 # The demo's run; train, landscape and explore start from it too.
 DEMO_W0, DEMO_LR, DEMO_STEPS, DEMO_BIAS_STEPS, DEMO_ROWS = 0.3, 2.0, 60, 1000, 8
+# classify's defaults.
+CLASSIFY_HIDDEN, CLASSIFY_LR, CLASSIFY_EPOCHS, CLASSIFY_SAMPLES = "16,16", 0.05, 100, 100
 
 
 class UsageError(Exception):

@@ -7,11 +7,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from micrograd_id.cli.arguments import UsageError, count, folder, learning_rate, noise
+from micrograd_id.cli.arguments import (
+    CLASSIFY_EPOCHS,
+    CLASSIFY_HIDDEN,
+    CLASSIFY_LR,
+    CLASSIFY_SAMPLES,
+    UsageError,
+    count,
+    folder,
+    learning_rate,
+    noise,
+)
 from micrograd_id.cli.output import made_folder, saved, try_write
 
 CLASSIFY_DATA = ("moons", "circles", "blobs", "xor", "spiral")
-CLASSIFY_HIDDEN, CLASSIFY_LR, CLASSIFY_EPOCHS, CLASSIFY_SAMPLES = "16,16", 0.05, 100, 100
 # A step records a graph over its whole batch. One Value of it takes about 200 bytes (tracemalloc, Python 3.11:
 # 197-205 bytes per node for MLPs 2-16-16-1, 2-4-3 and 2-64-1), 2-16-16-1 about 680 nodes per sample.
 BYTES_PER_NODE = 200

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from micrograd_id._table import plural
-from micrograd_id.cli.arguments import DEMO_BIAS_STEPS, DEMO_LR, DEMO_ROWS, DEMO_STEPS, DEMO_W0, PROG, folder
+from micrograd_id.cli import PROG
+from micrograd_id.cli.arguments import DEMO_BIAS_STEPS, DEMO_LR, DEMO_ROWS, DEMO_STEPS, DEMO_W0, folder
 from micrograd_id.cli.network import identity_error
 from micrograd_id.cli.output import (
     explorer_unless_no_dot,
