@@ -274,7 +274,6 @@ def record(op: Op, *operands: Operand) -> Value:
     return _node(op.forward(*[child.data for child in children]), op, children)
 
 
-
 def _apply_mode(out: Value) -> None:
     """detect_anomaly: refuse a nan or inf. no_grad: drop the history, leaving a bare leaf."""
     mode = _mode.get()

@@ -15,6 +15,9 @@ or ``x^(b − 1)`` must read the same way. Labels are written as the user
 gave them (``y_hat``, never turned into ``ŷ``): they are the names a reader
 finds in their own code, in state dicts and in training histories. Numbers
 are written as Python prints them (``-0.425``), so they can be copied.
+A drawn graph marks each op node with ``Op.symbol``: the same marks, except
+× and ÷ for a product and a quotient, since a lone · or / in a small ellipse
+is hard to see; a power is ``^2`` there too.
 
 One printer puts parentheses where precedence needs them and nowhere else.
 Each op's templates (``Op.notation`` and ``Op.derivatives``, over ``{0}``,

@@ -19,6 +19,28 @@ def test_the_public_names_import_from_the_package_root():
     assert micrograd_id.__version__ == importlib.metadata.version("micrograd-id")
 
 
+LAZY_ROOT = """
+import sys
+import micrograd_id
+assert "micrograd_id.engine" not in sys.modules and "numpy" not in sys.modules, "the package loaded the engine"
+print(micrograd_id.Value(2.0) * 3, micrograd_id.engine.OPS["+"], micrograd_id.nn.MLP.__name__, "Value" in dir(micrograd_id))
+for missing in ("nope", "__wrapped__"):
+    try:
+        getattr(micrograd_id, missing)
+    except AttributeError as error:
+        print(error)
+"""
+
+
+def test_the_package_loads_its_names_and_modules_on_first_use():
+    """`import micrograd_id` is instant; its root names and every module (micrograd_id.nn) still work as attributes."""
+    run = subprocess.run([sys.executable, "-c", LAZY_ROOT], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["Value(data=6, grad=0) Op('+') MLP True",
+                                       "module 'micrograd_id' has no attribute 'nope'",
+                                       "module 'micrograd_id' has no attribute '__wrapped__'"]
+
+
 def test_identity_net_gradient_matches_eq6():
     w = Value(0.3)
     error = 0.5 * ((w * 1.0).sigmoid() - 1.0) ** 2
