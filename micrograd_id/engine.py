@@ -119,7 +119,8 @@ class Value:
     # ----- the ops, one line each over its Op; numpy's ufuncs call these methods too -----------
     # `_unary(ops.EXP, self)` is what `record(ops.EXP, self)` does, less its generic checks of arity
     # and operands. `+` and `×`, nearly all of an MLP's ops, write their forward out: the MLP
-    # benchmark's step takes 8% fewer instructions (49.6M instead of 53.9M). tests/test_engine_paths.py checks them.
+    # benchmark's step takes 8% fewer instructions (49.6M instead of 53.9M).
+    # tests/test_engine_paths.py checks them against record().
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _as_value(other)

@@ -354,12 +354,15 @@ def power_op(k: float) -> Op:
 
 
 def js_number(x: float) -> str:
-    """A float as a JavaScript literal that evaluates to exactly that float."""
+    """A float as a JavaScript literal that evaluates to exactly that float.
+
+    Negative numbers, −0.0 included, are parenthesised: in ``(-{0})`` or
+    ``{0} ** 2`` a bare ``-0.5`` would be a syntax error or another number.
+    """
     if math.isnan(x):
         return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "(-Infinity)"
-    return f"({x!r})" if x < 0 else repr(x)
+    text = "Infinity" if math.isinf(x) else repr(abs(x))
+    return f"(-{text})" if math.copysign(1.0, x) < 0 else text
 
 
 # ----- a user's op ------------------------------------------------------------------------------

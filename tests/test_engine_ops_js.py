@@ -18,18 +18,12 @@ import subprocess
 import pytest
 from conftest import same_float
 
-from micrograd_id.ops import HELPERS, JS_HELPERS, OPS, Helpers, power_op
+from micrograd_id.ops import HELPERS, JS_HELPERS, OPS, Helpers, js_number, power_op
 
 NODE = shutil.which("node") or shutil.which("nodejs")
 POINTS = [-1000.0, -2.5, -1.0, -0.5, -0.0, 0.0, 1e-300, 0.3, 0.5, 1.0, 2.0, 710.0, math.inf, -math.inf, math.nan]
 PAIR_POINTS = [-2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 3.0, 1e200, math.inf, -math.inf, math.nan]
 POWERS = [0.0, 1.0, 2.0, 3.0, 0.5, -0.5, -1.0, -2.0]
-
-
-def js_literal(x):
-    """x as a JavaScript operand (negative numbers in parentheses, as a compiler writes them)."""
-    text = "NaN" if math.isnan(x) else "Infinity" if math.isinf(x) else repr(abs(x))
-    return f"(-{text})" if math.copysign(1.0, x) < 0 else text
 
 
 def run_js(expressions):
@@ -90,7 +84,7 @@ def forward_cases():
 
 def test_every_builtin_op_has_a_javascript_form_that_agrees_with_its_forward():
     cases = list(forward_cases())
-    got = run_js([op.js.format(*map(js_literal, args)) for op, args in cases])
+    got = run_js([op.js.format(*map(js_number, args)) for op, args in cases])
     wrong = [(op.name, args, engine_value(op.forward, *args), g) for (op, args), g in zip(cases, got)
              if not agree(engine_value(op.forward, *args), g)]
     assert not wrong, wrong[:10]
@@ -102,7 +96,7 @@ def test_the_javascript_helpers_compute_what_the_python_helpers_do_on_floats(fie
     function = getattr(HELPERS, field)
     arity = 2 if field in ("divide", "power") else 1
     points = [(x,) for x in POINTS] if arity == 1 else list(itertools.product(PAIR_POINTS, repeat=2))
-    got = run_js([f"mgid.{field}({', '.join(map(js_literal, args))})" for args in points])
+    got = run_js([f"mgid.{field}({', '.join(map(js_number, args))})" for args in points])
     wrong = [(args, engine_value(function, *args), g) for args, g in zip(points, got)
              if not agree(engine_value(function, *args), g)]
     assert not wrong, wrong[:10]
@@ -114,3 +108,19 @@ def test_a_javascript_template_takes_any_input_text_without_changing_its_meaning
     got = run_js([f"2 * {op.js.format(*['(-2)', '(1 + 0.5)'][:op.arity])}" for op in ops])
     for op, value in zip(ops, got):
         assert agree(2 * engine_value(op.forward, *[-2.0, 1.5][:op.arity]), value), (op.name, op.js)
+
+
+JS_NUMBERS = [0.0, -0.0, 0.1, -0.1, 1 / 3, -2.5, 3.0, 1e21, 1e-7, 5e-324, -5e-324, 2.2250738585072014e-308,
+              1.7976931348623157e308, -1.7976931348623157e308, math.inf, -math.inf, math.nan]
+
+
+def test_a_float_written_for_javascript_reads_back_as_the_same_float_in_any_slot():
+    """js_number(x) is x itself: as a value, negated, as an exponent's base, and with its sign of zero (1/x)."""
+    got = run_js([expression for x in JS_NUMBERS for expression in
+                  (js_number(x), f"(-{js_number(x)})", f"1 / {js_number(x)}", f"{js_number(x)} ** 1")])
+    for i, x in enumerate(JS_NUMBERS):
+        value, negated, reciprocal, power = got[4 * i:4 * i + 4]
+        assert same_float(value, x, rel=0.0) and same_float(negated, -x, rel=0.0) and same_float(power, x, rel=0.0), x
+        assert same_float(reciprocal, 1 / x if x else math.copysign(math.inf, x), rel=0.0), x
+    assert [js_number(x) for x in (0.5, -0.5, -0.0, math.inf, -math.inf, math.nan)] == [
+        "0.5", "(-0.5)", "(-0.0)", "Infinity", "(-Infinity)", "NaN"]
