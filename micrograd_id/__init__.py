@@ -7,35 +7,33 @@ catch a Ctrl-C, so the package itself loads nothing that takes time.
 """
 
 TYPE_CHECKING = False  # typing itself takes milliseconds to import
-if TYPE_CHECKING:
-    from typing import Any
-
+if TYPE_CHECKING:  # what type checkers see: the names themselves, and no __getattr__ that would accept typos
     from micrograd_id.engine import AnomalyError, Value, define_op, detect_anomaly, grad, jvp, no_grad
 
 __all__ = ["AnomalyError", "Value", "define_op", "detect_anomaly", "grad", "jvp", "no_grad"]
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> "Any":
-    """A name of the engine, or a module of the package (``micrograd_id.nn``), loaded on first use (PEP 562)."""
-    if name in __all__:
-        from micrograd_id import engine
+if not TYPE_CHECKING:
+    def __getattr__(name: str) -> object:
+        """A name of the engine, or a module of the package (``micrograd_id.nn``), loaded on first use (PEP 562)."""
+        if name in __all__:
+            from micrograd_id import engine
 
-        value = getattr(engine, name)
-    elif name.startswith("__"):  # a dunder that tools probe for (__wrapped__, __path__ lookups): not ours
-        raise AttributeError(f"module 'micrograd_id' has no attribute {name!r}")
-    else:
-        import importlib
+            value = getattr(engine, name)
+        elif name.startswith("__"):  # a dunder that tools probe for (__wrapped__, __path__ lookups): not ours
+            raise AttributeError(f"module 'micrograd_id' has no attribute {name!r}")
+        else:
+            import importlib
 
-        try:
-            value = importlib.import_module(f"micrograd_id.{name}")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"micrograd_id.{name}":  # the module exists but needs something absent
-                raise
-            raise AttributeError(f"module 'micrograd_id' has no attribute {name!r}") from None
-    globals()[name] = value
-    return value
+            try:
+                value = importlib.import_module(f"micrograd_id.{name}")
+            except ModuleNotFoundError as missing:
+                if missing.name != f"micrograd_id.{name}":  # the module exists but needs something absent
+                    raise
+                raise AttributeError(f"module 'micrograd_id' has no attribute {name!r}") from None
+        globals()[name] = value
+        return value
 
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))

@@ -8,6 +8,8 @@ import importlib.metadata
 import subprocess
 import sys
 
+import pytest
+
 import micrograd_id
 from micrograd_id import Value, detect_anomaly, grad, no_grad
 from micrograd_id.identity import hand_gradient
@@ -21,9 +23,12 @@ def test_the_public_names_import_from_the_package_root():
 
 LAZY_ROOT = """
 import sys
+
+import pytest
 import micrograd_id
 assert "micrograd_id.engine" not in sys.modules and "numpy" not in sys.modules, "the package loaded the engine"
-print(micrograd_id.Value(2.0) * 3, micrograd_id.engine.OPS["+"], micrograd_id.nn.MLP.__name__, "Value" in dir(micrograd_id))
+print(micrograd_id.Value(2.0) * 3, micrograd_id.engine.OPS["+"], micrograd_id.nn.MLP.__name__,
+      "Value" in dir(micrograd_id))
 for missing in ("nope", "__wrapped__"):
     try:
         getattr(micrograd_id, missing)
@@ -80,3 +85,16 @@ def test_the_wheel_ships_the_explorer_templates_and_setuptools_prints_no_warning
     assert {f"micrograd_id/templates/explorer.{suffix}" for suffix in ("html", "css", "js")} <= shipped
     assert {"micrograd_id/py.typed", "micrograd_id/engine.py"} <= shipped
     assert not any(name.startswith(("tests/", "docs/", "benchmarks/")) for name in shipped)
+
+
+def test_type_checkers_see_the_root_names_and_refuse_a_misspelt_one(tmp_path):
+    """The package ships py.typed: its lazy root must not turn every attribute into Any for mypy."""
+    mypy_api = pytest.importorskip("mypy.api")  # in the dev extra, with which CI runs
+    user = tmp_path / "user.py"
+    user.write_text("import micrograd_id\n"
+                    "reveal_type(micrograd_id.Value(1.0))\n"
+                    "micrograd_id.Vlaue\n", encoding="utf-8")
+    out, _, status = mypy_api.run([str(user), "--no-incremental", "--cache-dir", str(tmp_path / "cache")])
+    assert status == 1, out
+    assert 'Revealed type is "micrograd_id.engine.Value"' in out
+    assert 'Module has no attribute "Vlaue"' in out
