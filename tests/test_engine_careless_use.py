@@ -201,3 +201,15 @@ def test_value_keeps_its_error_messages(data, error, message):
         Value(data)
     with pytest.raises(TypeError, match=r"label must be a str, got int"):
         Value(1.0, label=3)
+
+
+def test_a_user_rule_hands_arrays_through_unchecked_and_is_still_checked_on_a_graph():
+    """compile_graph runs a user's rule on arrays (left as they are); under create_graph it is checked as ever."""
+    square = define_op("square_it", forward=lambda a: a * a, rule=lambda g, out, a: (2.0 * g * a,))
+    a = np.array([3.0, 4.0])
+    (d,) = square.op.rule(np.array([1.0, 0.5]), a * a, a)
+    assert isinstance(d, np.ndarray) and d.tolist() == [6.0, 4.0]
+    wrong = define_op("wrong", forward=lambda a: a, rule=lambda g, out, a: ("oops",))
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"^gradient 0 from the rule of op 'wrong' must be a real number, got str"):
+        grad(wrong(x), [x], create_graph=True)
