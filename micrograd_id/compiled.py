@@ -32,7 +32,7 @@ import numpy as np
 
 from micrograd_id import engine
 from micrograd_id._checks import real_float
-from micrograd_id.engine import AnomalyError, Value
+from micrograd_id.engine import AnomalyError, Value, anomaly_detection_on
 from micrograd_id.ops import HELPERS, Helpers, Op
 from micrograd_id.planning import Plan, Slot
 from micrograd_id.program import FUNCTION, PythonProgram
@@ -151,15 +151,6 @@ def _function(program: PythonProgram, on_arrays: bool) -> Callable[..., Any]:
     return namespace[FUNCTION]
 
 
-def _anomaly_detection() -> bool:
-    """Whether detect_anomaly() is on here: it refuses a non-finite leaf."""
-    try:
-        Value(math.inf)
-    except AnomalyError:
-        return True
-    return False
-
-
 # ----- the compiled graph -------------------------------------------------------------------------
 
 class CompiledGraph:
@@ -182,7 +173,6 @@ class CompiledGraph:
         # Each program is written and compiled the first time it is needed: most uses need one of them.
         self._programs: dict[str, PythonProgram] = {}
         self._functions: dict[str, Callable[..., Any]] = {}
-        self._on_floats = self._function("floats")
         position = {x: i for i, x in enumerate(self.inputs)}
         self._wrt_index = [position[x] for x in self.wrt]
         self._slot_inputs = [slot.positions.ravel().tolist() for slot in self.slots]
@@ -245,10 +235,10 @@ class CompiledGraph:
             if any(isinstance(v, (np.ndarray, list, tuple)) for v in values):
                 return self._call_arrays(values)
             values = tuple(real_float(v, "an input value") for v in values)
-        if _anomaly_detection():
+        if anomaly_detection_on():
             return self._function("checked floats")(*values)
         try:
-            return self._on_floats(*values)
+            return self._function("floats")(*values)
         except (ArithmeticError, ValueError):  # a / or ** refused: again with the forwards, for their message
             return self._function("strict floats")(*values)
 
@@ -256,7 +246,7 @@ class CompiledGraph:
 
     def _call_arrays(self, values: Sequence[Any]) -> tuple[Any, ...]:
         arrays = [v if type(v) is float else _as_array(v, i) for i, v in enumerate(values)]
-        anomaly = _anomaly_detection()
+        anomaly = anomaly_detection_on()
         if anomaly or not self._scalar_parameters(arrays):
             # One line per op: each checked (detect_anomaly), or a parameter given per sample (no matrix of them).
             kind = "checked arrays" if anomaly else "scalar"
@@ -327,7 +317,7 @@ class CompiledGraph:
         summed here; given per sample: per sample). None: no input of the
         slot is in wrt.
         """
-        if _anomaly_detection():
+        if anomaly_detection_on():
             self(*self.unpack(packed))  # raises AnomalyError naming the op, if the numbers have one
         with np.errstate(all="ignore"):
             value, returned, *kept = self._function("arrays")(*packed)

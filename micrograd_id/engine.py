@@ -31,7 +31,8 @@ from micrograd_id._checks import real_float
 from micrograd_id.ops import OPS, Forward, Op, Rule, power_op, user_op
 
 __all__ = ["Value", "Op", "OPS", "power_op", "AnomalyError", "backward", "grad", "jvp", "no_grad",
-           "detect_anomaly", "define_op", "record", "topological_order", "local_derivatives", "check_inputs"]
+           "detect_anomaly", "anomaly_detection_on", "define_op", "record", "topological_order",
+           "local_derivatives", "check_inputs"]
 
 # Graph-building mode, per thread and per async context: a set of bit flags.
 _NO_GRAD = 1
@@ -213,7 +214,7 @@ class Value:
         """
         _BACKWARD_LOCK.acquire()  # not `with`: that costs twice the instructions (callgrind)
         try:
-            if _open_modes and _mode.get() & _ANOMALY:
+            if anomaly_detection_on():
                 for node, g in _backpropagate(self, 1.0, create_graph=False).items():
                     node.grad += g
             else:
@@ -538,7 +539,7 @@ def jvp(output: Value, inputs: Iterable[Value], tangents: Iterable[Number]) -> f
     seeded: dict[Value, float] = {}
     for x, t in zip(inputs, tangents):
         seeded[x] = seeded.get(x, 0.0) + t
-    anomaly = _open_modes and _mode.get() & _ANOMALY
+    anomaly = anomaly_detection_on()
     tangent: dict[Value, Any] = {}
     for node in reversed(topological_order(output)):  # inputs before the nodes computed from them
         moving = [(i, tangent[c]) for i, c in enumerate(node.children) if c in tangent]
@@ -566,6 +567,11 @@ def no_grad() -> AbstractContextManager[None]:
 def detect_anomaly() -> AbstractContextManager[None]:
     """Raise AnomalyError, naming the op, when a value or gradient turns nan or inf (also in jvp)."""
     return _Mode(_ANOMALY)
+
+
+def anomaly_detection_on() -> bool:
+    """Whether detect_anomaly() is on in this thread or async context (compiled graphs ask per call)."""
+    return bool(_open_modes and _mode.get() & _ANOMALY)
 
 
 class _Mode(AbstractContextManager[None]):
