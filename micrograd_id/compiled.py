@@ -33,14 +33,14 @@ import numpy as np
 from micrograd_id import engine
 from micrograd_id._checks import real_float
 from micrograd_id.engine import AnomalyError, Value, anomaly_detection_on
-from micrograd_id.ops import HELPERS, Helpers, Op
+from micrograd_id.ops import HELPERS, Helpers, Op, js_number
 from micrograd_id.planning import Plan, Slot
 from micrograd_id.program import FUNCTION, PythonProgram
 from micrograd_id.tracing import (
     JavaScriptPrinter,
     Symbol,
     Untraceable,
-    javascript_number,
+    js_forward,
     placeholders,
     symbol,
     trace_branches,
@@ -454,9 +454,9 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
             continue
         name[node] = f"v{len(name)}"
         if node.operation is None:
-            lines.append(f"  const {name[node]} = {javascript_number(node.data)};")
+            lines.append(f"  const {name[node]} = {js_number(node.data)};")
         else:
-            forward = _js_forward(node.operation, [name[c] for c in node.children])
+            forward = js_forward(node.operation, [name[c] for c in node.children])
             lines.append(f"  const {name[node]} = {forward};")
     grad = {node: f"d{k}" for k, node in enumerate(order)}
     rules: dict[Op, list[Symbol]] = {}  # each op's rule, written down once
@@ -480,12 +480,6 @@ def to_javascript(output: Value, inputs: Sequence[Value], nodes: Sequence[Value]
     arguments = ", ".join(name[x] for x in inputs)
     return "function (" + arguments + ") {\n" + "\n".join(lines) + \
         f"\n  return {{values: [{values}], grads: [{grads}]}};\n}}"
-
-
-def _js_forward(op: Op, args: list[str]) -> str:
-    if op.js is None:
-        raise ValueError(f"op {op.name!r} has no JavaScript form: give define_op(..., js=...)")
-    return "(" + op.js.format(*(f"({a})" for a in args)) + ")"
 
 
 def _js_rule(op: Op) -> list[Symbol]:

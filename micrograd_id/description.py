@@ -206,14 +206,14 @@ class Description:
         name, out = self.name(child), self.operand(v)
         if v.op in ("sigmoid", "tanh") and abs(d) < SATURATED:
             best = 0.25 if v.op == "sigmoid" else 1.0
-            return (f"{v.op} is saturated: its input {self.name(child)} = {_num(child.data)} lies far out where "
-                    f"the curve is flat, so its slope {d:.3g} is {100 * abs(d) / best:.2g}% of its largest "
+            return (f"{v.op} is saturated: its input {self.name(child)} = {operand(number(child.data))} lies far "
+                    f"out where the curve is flat, so its slope {d:.3g} is {100 * abs(d) / best:.2g}% of its largest "
                     f"({best:g}) and almost nothing passes back.")
         if d != 0.0:
             return None
         if v.op == "relu":
             where = f" ({v.label})" if v.label else ""
-            return (f"relu is inactive{where}: its input {name} = {_num(child.data)} ≤ 0, so its slope is 0 "
+            return (f"relu is inactive{where}: its input {name} = {operand(number(child.data))} ≤ 0, so its slope is 0 "
                     f"and nothing passes back through it.")
         formula = self.formula(v, i).text
         if v.op == "*" and len(v.children) == 2:
@@ -287,9 +287,4 @@ def _box_of(label: str, mode: str) -> tuple[str | None, bool]:
         return None, False
     key = nn_label(parsed.layer, parsed.neuron if mode == "neuron" else None)
     return key, parsed.parameter is not None
-
-
-def _num(x: float) -> str:
-    text = number(x).text
-    return f"({text})" if text.startswith("-") else text
 

@@ -22,7 +22,7 @@ from typing import Any, Callable, Protocol
 
 from micrograd_id.description import Description, describe
 from micrograd_id.engine import Value
-from micrograd_id.notation import PRODUCT, UNARY, Expr, number, printable
+from micrograd_id.notation import PRODUCT, UNARY, Expr, number, operand, printable
 
 __all__ = ["explain", "Explanation", "count_paths", "Derivation", "MAX_PATHS"]
 
@@ -168,8 +168,7 @@ class _Graph:
         return node.operation.rule(g, node.data, *[c.data for c in node.children])[i]
 
     def num(self, x):
-        text = number(x, self.digits).text
-        return f"({text})" if text.startswith("-") else text
+        return operand(number(x, self.digits))
 
     def formula(self, node, i):
         return self.description.formula(node, i)

@@ -41,12 +41,13 @@ from typing import NamedTuple
 
 from micrograd_id.engine import Op, Value
 
+# How tightly an expression binds, loosest first: Python's order, the levels of Op.precedence.
+from micrograd_id.ops import ATOM, POWER, PRODUCT, SUM, UNARY
+
 __all__ = ["SUM", "PRODUCT", "UNARY", "POWER", "ATOM", "Expr", "number", "printable", "fill", "operand",
            "node_names", "name_of", "operation", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
            "NNLabel", "nn_label", "parse_nn_label"]
 
-# How tightly an expression binds, loosest first: Python's order, the levels of Op.precedence.
-SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 UNKNOWN = 0  # a user's template with an operator not listed here: always bracketed as an operand
 
 MAX_NAME = 32     # an unlabelled node's expression longer than this is shortened

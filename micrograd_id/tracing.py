@@ -22,10 +22,11 @@ from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from micrograd_id.notation import printable
 from micrograd_id.ops import ATOM, HELPERS, POWER, PRODUCT, SUM, UNARY, Helpers, Op, js_number
 
 __all__ = ["Symbol", "symbol", "Untraceable", "RECORDING", "trace_rule", "trace_branches", "placeholders",
-           "PythonPrinter", "JavaScriptPrinter", "Printed", "python_number", "javascript_number", "comment"]
+           "PythonPrinter", "JavaScriptPrinter", "js_forward", "Printed", "python_number", "comment"]
 
 Printed = tuple[str, int]  # source text and how tightly it binds (ops.SUM ... ops.ATOM)
 
@@ -233,9 +234,6 @@ def python_number(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-javascript_number = js_number  # a float as a JavaScript literal of exactly that float (the op table's own)
-
-
 def _wrap(printed: Printed, bare_ok: bool) -> str:
     return printed[0] if bare_ok else f"({printed[0]})"
 
@@ -302,7 +300,7 @@ class JavaScriptPrinter:
         if kind == "name":
             return self.names.get(parts[0], parts[0])
         if kind == "number":
-            return javascript_number(parts[0])
+            return js_number(parts[0])
         if kind == "neg":
             return f"(-{self.text(parts[0])})"
         if kind == "helper":
@@ -318,14 +316,17 @@ class JavaScriptPrinter:
         if kind == "select":  # (conditions and outcomes, then, otherwise)
             test = " && ".join(self.text(c) if outcome else f"!{self.text(c)}" for c, outcome in parts[0])
             return f"({test} ? {self.text(parts[1])} : {self.text(parts[2])})"
-        op = parts[0]
-        if op.js is None:
-            raise ValueError(f"op {op.name!r} has no JavaScript form: give define_op(..., js=...)")
-        return "(" + op.js.format(*(f"({self.text(a)})" for a in parts[1:])) + ")"
+        return js_forward(parts[0], [self.text(a) for a in parts[1:]])
+
+
+def js_forward(op: Op, args: Sequence[str]) -> str:
+    """op's forward as JavaScript over its inputs' text (each bracketed); ValueError for an op without ``js``."""
+    if op.js is None:
+        raise ValueError(f"op {op.name!r} has no JavaScript form: give define_op(..., js=...)")
+    return "(" + op.js.format(*(f"({a})" for a in args)) + ")"
 
 
 def comment(text: str, limit: int = 100) -> str:
     """text made safe for a # comment: one line, control characters escaped, bounded length."""
-    safe = text if text.isprintable() else "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    safe = printable(text)
     return safe if len(safe) <= limit else safe[:limit - 1] + "…"
