@@ -296,13 +296,12 @@ def _summarise(graph, lines, max_paths):
     lines.append("Reverse mode never walks them one by one: it adds them up node by node, from the top "
                  "down. Its last step, one term per use of " + wrt + ":")
     uses = [(node, i) for node in graph.above for i, c in enumerate(node.children) if c is graph.wrt]
-    upstream = [graph.description.gradients[node] for node, _ in uses]
     from_root = _paths_from_root(graph.order)
     terms = []
     d_root = graph.d(graph.root, graph.wrt).split("/")[0]
     lines.append(f"  {graph.d(graph.root, graph.wrt)} = Σ over the ops using {wrt} of {d_root}/∂(op) · ∂(op)/∂{wrt}")
-    for (node, i), g in zip(uses, upstream):
-        term = graph.chain(g, node, i)
+    for node, i in uses:
+        g, term = graph.description.gradients[node], graph.description.contributions[node][i]  # as backward added it
         terms.append(term)
         if len(terms) <= _MAX_USES:
             paths = from_root[node]
