@@ -44,7 +44,7 @@ from micrograd_id.engine import Op, Value
 # How tightly an expression binds, loosest first: Python's order, the levels of Op.precedence.
 from micrograd_id.ops import ATOM, POWER, PRODUCT, SUM, UNARY
 
-__all__ = ["SUM", "PRODUCT", "UNARY", "POWER", "ATOM", "Expr", "number", "printable", "fill", "operand",
+__all__ = ["SUM", "PRODUCT", "UNARY", "POWER", "ATOM", "Expr", "number", "is_number", "printable", "fill", "operand",
            "node_names", "name_of", "operation", "expression", "local_formula", "MAX_NAME", "ELLIPSIS",
            "NNLabel", "nn_label", "parse_nn_label"]
 
@@ -68,6 +68,15 @@ def number(x: float, digits: int = 6) -> Expr:
     """A number as Python's ``g`` format writes it; a negative one binds like a prefix minus."""
     text = f"{x:.{digits}g}" if x != 0.0 else "0"
     return Expr(text, UNARY if text.startswith("-") else ATOM)
+
+
+def is_number(text: str) -> bool:
+    """Whether text is a plain number as written here ("1", "−1", "0.25"): a formula with nothing to show."""
+    try:
+        float(text.replace("−", "-"))
+    except ValueError:
+        return False
+    return True
 
 
 def printable(label: str) -> str:

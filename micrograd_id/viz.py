@@ -41,7 +41,7 @@ import graphviz
 from micrograd_id._files import write_atomic
 from micrograd_id.description import COLLAPSE_MODES, Description, describe, is_constant, values_below
 from micrograd_id.engine import Value
-from micrograd_id.notation import parse_nn_label
+from micrograd_id.notation import is_number, parse_nn_label
 
 __all__ = ["draw_dot", "render", "GraphvizNotFound", "RenderError", "DEFAULT_MAX_NODES", "DEFAULT_TIMEOUT",
            "FORMATS", "COLOURS", "HIGHLIGHT", "Drawing", "DrawnGraph", "draw", "svg", "check_timeout"]
@@ -389,7 +389,7 @@ class _Drawing:
         description = self.graph.description
         number = self._number(description.local(v)[i])
         formula = description.formula(v, i).text  # the names and formulas explain() prints
-        if len(formula) > _SHORT_FORMULA or _is_number(formula):  # "1", "−1": the number says it all
+        if len(formula) > _SHORT_FORMULA or is_number(formula):  # "1", "−1": the number says it all
             return number
         return f"{_escape(formula)} = {number}"
 
@@ -477,14 +477,6 @@ class _Drawing:
         border = COLOURS["path"] if any(v in self.graph.on_path for v in values) else COLOURS["border"]
         return _html(f'<TABLE BORDER="{3 if thick else 0}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
                      f'COLOR="{border}">{rows}</TABLE>')
-
-
-def _is_number(text):
-    try:
-        float(text.replace("−", "-"))
-    except ValueError:
-        return False
-    return True
 
 
 def _count(n, noun):

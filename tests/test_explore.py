@@ -582,7 +582,7 @@ def test_the_page_computes_the_engines_numbers_for_every_built_in_op(open_page):
     explorer = explore(out)
     data = page_data(explorer)
     page = open_page(explorer)
-    inputs = [data["values"][i] for i in data["live"]["inputs"]]
+    inputs = [data["values"][i] for i, node in enumerate(data["nodes"]) if "leaf" in node]  # the program's inputs
     computed = page.evaluate("""([inputs, localOf]) => {
         const r = EXPLORER_LIVE.graph(...inputs);
         const local = ([f, children, i]) => EXPLORER_LIVE.locals[f](...children.map((c) => r.values[c]))[i];

@@ -31,6 +31,7 @@ from typing import Any
 from micrograd_id._files import write_atomic
 from micrograd_id.description import Description, values_below
 from micrograd_id.engine import Value
+from micrograd_id.explore.live import live_program
 from micrograd_id.explore.steps import SATURATED, Steps
 from micrograd_id.explore.training import NoPanel, training_panel
 from micrograd_id.explore.words import WORDS
@@ -75,10 +76,10 @@ def explore(root: Value, history: Any | None = None, *, collapse: str | None = "
     graph, digraph = draw(root, True, rankdir=rankdir, fmt=WIDEST, highlight=None, show_constants=True,
                           collapse=collapse, max_nodes=max_nodes)
     described = graph.description
-    steps = Steps(described, graph.group_of)
+    steps = Steps(described, graph.group_of, graph.groups)
     data = {"words": WORDS, "saturated": SATURATED, "nodes": _nodes(graph, steps), "edges": _edges(graph, steps),
             "groups": _groups(graph, steps), "steps": steps.steps, **_numbers(described, steps.edges)}
-    program, live = _live(described.order, steps.edges)
+    program, live = live_program(described, steps.edges)
     data.update(live)
     if history is not None:
         try:
@@ -193,16 +194,6 @@ def _script_json(data: Any) -> str:
 
 def _template(name: str) -> str:
     return resources.files("micrograd_id").joinpath("templates").joinpath(name).read_text(encoding="utf-8")
-
-
-def _live(order: list[Value], edges: list[tuple[Value, int, Value]]) -> tuple[str, dict[str, Any]]:
-    """The graph's JavaScript for live mode, or none and the note that says why."""
-    try:
-        from micrograd_id.explore.live import live_program
-        return live_program(order, edges)
-    except ImportError:  # a build of the package without the JavaScript backend
-        return "var EXPLORER_LIVE = null;", {"liveNote": "Live mode is off: this installation cannot write "
-                                                         "the graph as JavaScript."}
 
 
 def _page(title: str, svg: str, data: dict[str, Any], program: str) -> str:

@@ -13,18 +13,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from micrograd_id.description import Description
 from micrograd_id.engine import Value
 
 # A page with more labelled leaves than this shows the inputs of the selected box only.
 ALL_INPUTS_UP_TO = 12
 
 
-def live_program(order: Sequence[Value], edges: Sequence[tuple[Value, int, Value]]) -> tuple[str, dict[str, Any]]:
-    """(the script that defines EXPLORER_LIVE, the page's live data); EXPLORER_LIVE = null when off."""
+def live_program(described: Description, edges: Sequence[tuple[Value, int, Value]]) -> tuple[str, dict[str, Any]]:
+    """(the script that defines EXPLORER_LIVE, the page's live data); EXPLORER_LIVE = null when off.
+
+    The program's inputs are the labelled leaves in the graph's order: the nodes the page marks ``leaf``.
+    """
     from micrograd_id.compiled import to_javascript
     from micrograd_id.ops import JS_HELPERS
 
-    index = {v: i for i, v in enumerate(order)}
+    order, index = described.order, described.index
     inputs = [v for v in order if v.label and not v.children]
     try:
         graph = to_javascript(order[0], inputs, list(order))
@@ -40,7 +44,7 @@ def live_program(order: Sequence[Value], edges: Sequence[tuple[Value, int, Value
         return "var EXPLORER_LIVE = null;", {"liveNote": f"Live mode is off: {problem}.".replace("..", ".")}
     script = (f"var EXPLORER_LIVE = (function () {{\n{JS_HELPERS}\nreturn {{graph: {graph},\n"
               f"locals: [{', '.join(programs)}]}};\n}})();")
-    return _inert(script), {"live": {"inputs": [index[v] for v in inputs], "localOf": local_of},
+    return _inert(script), {"live": {"localOf": local_of},
                             "liveAll": ALL_INPUTS_UP_TO}
 
 

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from micrograd_id.description import SATURATED, Description
-from micrograd_id.engine import Op, Value
-from micrograd_id.notation import ATOM, Expr, local_formula
+from micrograd_id.engine import Value
+from micrograd_id.notation import ATOM, Expr, fill, is_number, local_formula, operation
 
 Text = list[Any]  # str | [code, index] | [code, index, 1]
 
@@ -41,20 +41,21 @@ class Steps:
     """The nodes, the edges in the order backward passes along them, and every step.
 
     graph: the graph's description; group_of: {Value: the key of the box it is drawn
-    in} for the Values inside a collapsed neuron or layer.
+    in} for the Values inside a collapsed neuron or layer; members: {key: its Values,
+    in the graph's order} (the drawing's ``groups``).
     """
 
-    def __init__(self, graph: Description, group_of: dict[Value, str]) -> None:
+    def __init__(self, graph: Description, group_of: dict[Value, str], members: dict[str, list[Value]]) -> None:
         self.graph = graph
         self.order = graph.order
         self.index = graph.index
         self.group_of = group_of
+        self.members = members
         self.root = graph.operand(self.order[0])
         self.edges: list[tuple[Value, int, Value]] = []  # (op's output, input index, input)
-        self.members: dict[str, list[Value]] = {}
-        for v in self.order:
-            if v in group_of:
-                self.members.setdefault(group_of[v], []).append(v)
+        # A box's outputs: the members something outside the box uses, or the root.
+        used = {c for v in self.order for c in v.children if c in group_of and group_of.get(v) != group_of[c]}
+        self.outputs = {key: [m for m in box if m in used or m is self.order[0]] for key, box in members.items()}
         self.steps = [self._start()] + self._forward_steps() + self._backward_steps()
 
     # ----- the graph, as the op sentences need it ------------------------------------------------
@@ -77,7 +78,7 @@ class Steps:
         v, i, c = self.edges[k]
         formula = self.graph.formula(v, i).text
         why = WHY.get(v.op, "" if v.op in NEVER_FLAT else "flat")
-        return [self.index[v], self.index[c], "" if _is_number(formula) else formula, why]
+        return [self.index[v], self.index[c], "" if is_number(formula) else formula, why]
 
     # ----- forward -------------------------------------------------------------------
 
@@ -113,12 +114,6 @@ class Steps:
                 steps.append(self._forward_box(key))
         return steps
 
-    def outputs(self, key: str) -> list[Value]:
-        """The members of a box that something outside it uses (or the root)."""
-        inside = set(self.members[key])
-        used = {c for v in self.order if v not in inside for c in v.children if c in inside}
-        return [m for m in self.members[key] if m in used or m is self.order[0]]
-
     def _weighted_sum(self, out: Value, key: str) -> Value | None:
         """The sum an activation is applied to, when out = act(sum) inside the box."""
         if len(out.children) == 1 and out.children[0].children and self.group_of.get(out.children[0]) == key:
@@ -128,13 +123,13 @@ class Steps:
     def _forward_box(self, key: str) -> dict[str, Any]:
         members = self.members[key]
         lines = []
-        for out in self.outputs(key):
+        for out in self.outputs[key]:
             name, total = self.graph.name(out), self._weighted_sum(out, key)
             if total is None:
                 lines.append(line("value", [f"{name} = ", ["v", self.index[out]]]))
                 continue
             lines.append(line("value", [f"{name}: weighted sum of its inputs Σ = ", ["v", self.index[total]]]))
-            lines.append(line("value", [f"activation: {name} = {_notation(out, 'Σ')} = ",
+            lines.append(line("value", [f"activation: {name} = {fill(operation(out).notation, [Expr('Σ', ATOM)])} = ",
                                         *_pieces(operation(out).notation, [["v", self.index[total], 1]]),
                                         " = ", ["v", self.index[out]]]))
         computed = [self.index[v] for v in reversed(members) if v.children]
@@ -172,7 +167,7 @@ class Steps:
         edges = [k for v in members for k in self._number_edges(v)]
         inside = set(self.members[key])
         lines, predict = [], None
-        for out in self.outputs(key):
+        for out in self.outputs[key]:
             name = self.graph.name(out)
             lines.append(line("arriving", [f"Arriving at {key}: ∂{self.root}/∂{self.graph.operand(out)} = ",
                                            ["g", self.index[out]]]))
@@ -204,13 +199,6 @@ class Steps:
         return step
 
 
-def operation(v: Value) -> Op:
-    """The op that made v (v is no leaf)."""
-    if v.operation is None:
-        raise ValueError(f"{v!r} is a leaf: no op made it")
-    return v.operation
-
-
 def line(kind: str, text: Text) -> dict[str, Any]:
     return {"kind": kind, "text": text}
 
@@ -231,18 +219,6 @@ def _pieces(template: str, fill: Sequence[Any]) -> Text:
         out.append(fill[int(key)])
         rest = rest[end + 1:]
     return out
-
-
-def _notation(out: Value, name: str) -> str:
-    return "".join(p if isinstance(p, str) else name for p in _pieces(operation(out).notation, [name]))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace("−", "-"))
-    except ValueError:
-        return False
-    return True
 
 
 __all__ = ["Steps", "SATURATED"]

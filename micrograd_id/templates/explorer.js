@@ -36,7 +36,8 @@
                  locals: data.locals.map(real), products: data.products.map(real)};
   var before = [], after = [];  // each edge's input gradient before and after the edge adds to it
   var inputEdges = nodes.map(function () { return []; }), uses = nodes.map(function () { return 0; });
-  edges.forEach(function (edge, k) { inputEdges[edge[0]].push(k); uses[edge[1]] += 1; });
+  var seen = [];  // edge k is use number seen[k] of its input, of uses[input] in all
+  edges.forEach(function (edge, k) { inputEdges[edge[0]].push(k); uses[edge[1]] += 1; seen[k] = uses[edge[1]]; });
   function sums() {
     var partial = nodes.map(function () { return 0; });
     edges.forEach(function (edge, k) {
@@ -57,8 +58,6 @@
       return typeof piece === "string" ? piece : format(VALUE_OF[piece[0]](piece[1]), 6, piece[2] === 1);
     }).join("");
   }
-  var seen = [], counted = nodes.map(function () { return 0; });  // edge k is use number seen[k] of its input
-  edges.forEach(function (edge, k) { counted[edge[1]] += 1; seen[k] = counted[edge[1]]; });
   var ROOT = nodes[0].operand || nodes[0].name;
   function operand(i) { return nodes[i].operand || nodes[i].name; }
 
@@ -433,7 +432,7 @@
   var program = live ? programs.graph : null, leafValues = {};
   leaves.forEach(function (i) { leafValues[i] = numbers.values[i]; });
   function recompute() {  // every number again, from the leaves: the program's values and gradients
-    var result = program.apply(null, live.inputs.map(function (i) { return leafValues[i]; }));
+    var result = program.apply(null, leaves.map(function (i) { return leafValues[i]; }));
     numbers.values = result.values; numbers.grads = result.grads;
     numbers.locals = edges.map(function (edge, k) {
       var local = programs.locals[live.localOf[k][0]];
@@ -446,7 +445,7 @@
     var shown = !program ? [] : leaves.length <= data.liveAll ? leaves : leaves.filter(function (i) {
       return selected !== null && nodes[i].box === selected;
     });
-    shown.sort(function (i, j) { return naturally(nodes[i].leaf, nodes[j].leaf); });
+    shown = shown.slice().sort(function (i, j) { return naturally(nodes[i].leaf, nodes[j].leaf); });  // leaves keeps the program's order
     var inputs = shown.map(function (i) {
       var label = make("label", "", nodes[i].leaf + " "), input = make("input");
       input.type = "number"; input.step = "any"; input.value = String(leafValues[i]); input.dataset.node = i;
@@ -497,7 +496,7 @@
   if (!training) return;
   $("training").hidden = false;
   explorerTraining({  // explorer-training.js, included before this script
-    words: WORDS, training: training, program: program, inputs: live ? live.inputs : [],
+    words: WORDS, training: training, program: program, inputs: live ? leaves : [],
     leafValues: leafValues, format: format, fill: fill, make: make, real: real,
     load: function (values) {  // a training step's leaves into the graph above, computed to the end
       Object.keys(values).forEach(function (i) { leafValues[i] = values[i]; });
