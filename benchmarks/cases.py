@@ -58,15 +58,15 @@ def timed_block(fn, number, gc_off):
         gc.enable()
 
 
-def time_interleaved(fns, gc_off, repeats, block_seconds, number=None):
+def time_interleaved(fns, gc_off, repeats, block_seconds):
     """{name: Timing}: blocks of each fn in turn, so load from elsewhere hits all alike.
 
-    Each block makes `number` calls, or as many as fill about block_seconds.
+    Each block makes as many calls as fill about block_seconds.
     """
     numbers = {}
     for name, fn in fns.items():
         once = timed_block(fn, 1, gc_off)  # also the warm-up
-        numbers[name] = number or max(1, round(block_seconds / once))
+        numbers[name] = max(1, round(block_seconds / once))
     samples = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
