@@ -26,8 +26,9 @@ import time
 
 import cases
 import contenders
+from report import BY_HAND, COMPILED
+from report import TORCH as SEQUENTIAL
 
-COMPILED, SEQUENTIAL, BY_HAND = "compiled", "torch nn.Sequential", "numpy by hand"
 BATCHES = (8, 100, 1000)
 SLOW_BATCH = 1000  # from here a step of the Value libraries takes seconds: fewer blocks (settings["slow_repeats"])
 TITLE = "Training step, MLP 2-16-16-1"
