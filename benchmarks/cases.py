@@ -74,6 +74,20 @@ def time_interleaved(fns, gc_off, repeats, block_seconds):
     return {name: Timing(s) for name, s in samples.items()}
 
 
+def time_against_compiled(title, fns, repeats, block_seconds, log, digits):
+    """[(GC mode, {name: Timing})] for each GC mode, each logged: every contender's time and, with `digits`
+    decimals, its time over the compiled step's (fns[report.COMPILED])."""
+    rows = []
+    for mode in GC_MODES:
+        timings = time_interleaved(fns, mode == "off", repeats, block_seconds)
+        fast = timings[report.COMPILED]
+        log(f"{title} | GC {mode}: " + ", ".join(f"{name} {report.ms(t.median)} ms" for name, t in timings.items())
+            + " | time / compiled: "
+            + ", ".join(f"{name} {t.median / fast.median:.{digits}f}×" for name, t in timings.items() if t is not fast))
+        rows.append((mode, timings))
+    return rows
+
+
 # ----- the data ---------------------------------------------------------------------------
 
 def batch_data():

@@ -88,12 +88,6 @@ def compiled_cases(libs, settings, log):
 
 
 def _timed(title, fns, settings, log):
-    rows = []
-    for mode in cases.GC_MODES:
-        timings = cases.time_interleaved(fns, mode == "off", settings["repeats"], settings["block_seconds"])
-        fast = timings[FAST]
-        ratios = ", ".join(f"{name} {t.median / fast.median:.1f}×" for name, t in timings.items() if t is not fast)
-        log(f"{title} | GC {mode}: " + ", ".join(f"{n} {cases.report.ms(t.median)} ms" for n, t in timings.items())
-            + " | time / compiled: " + ratios)
-        rows.append((title, mode, timings))
-    return rows
+    """[(title, GC mode, {name: Timing})], logged with the ratios to one decimal."""
+    timed = cases.time_against_compiled(title, fns, settings["repeats"], settings["block_seconds"], log, digits=1)
+    return [(title, mode, timings) for mode, timings in timed]
