@@ -58,20 +58,34 @@ def timed_block(fn, number, gc_off):
         gc.enable()
 
 
-def time_interleaved(fns, gc_off, repeats, block_seconds, number=None):
+def time_interleaved(fns, gc_off, repeats, block_seconds):
     """{name: Timing}: blocks of each fn in turn, so load from elsewhere hits all alike.
 
-    Each block makes `number` calls, or as many as fill about block_seconds.
+    Each block makes as many calls as fill about block_seconds.
     """
     numbers = {}
     for name, fn in fns.items():
         once = timed_block(fn, 1, gc_off)  # also the warm-up
-        numbers[name] = number or max(1, round(block_seconds / once))
+        numbers[name] = max(1, round(block_seconds / once))
     samples = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             samples[name].append(timed_block(fn, numbers[name], gc_off))
     return {name: Timing(s) for name, s in samples.items()}
+
+
+def time_against_compiled(title, fns, repeats, block_seconds, log, digits):
+    """[(GC mode, {name: Timing})] for each GC mode, each logged: every contender's time and, with `digits`
+    decimals, its time over the compiled step's (fns[report.COMPILED])."""
+    rows = []
+    for mode in GC_MODES:
+        timings = time_interleaved(fns, mode == "off", repeats, block_seconds)
+        fast = timings[report.COMPILED]
+        log(f"{title} | GC {mode}: " + ", ".join(f"{name} {report.ms(t.median)} ms" for name, t in timings.items())
+            + " | time / compiled: "
+            + ", ".join(f"{name} {t.median / fast.median:.{digits}f}×" for name, t in timings.items() if t is not fast))
+        rows.append((mode, timings))
+    return rows
 
 
 # ----- the data ---------------------------------------------------------------------------

@@ -10,11 +10,10 @@ in training_cases.py.)
 
 import cases
 import contenders
+from report import COMPILED as FAST  # the contender the ratios divide by
+from report import TORCH as SEQUENTIAL
 
 from micrograd_id.compiled import compile_graph
-
-FAST = "compiled"  # the contender the ratios divide by
-SEQUENTIAL = "torch nn.Sequential"
 
 
 def _mlp_graph(weights):
@@ -60,8 +59,8 @@ def compiled_cases(libs, settings, log):
     graph = compile_graph(loss, params)
     values = [p.data for p in params]
     fns = {name: cases.mlp_batch_case(lib, weights) for name, lib in libs.items()}
-    fns["compiled"] = lambda: graph(*values)
-    numbers = {"micrograd_id": fns["micrograd_id"](), "compiled": [graph(*values)[0], *graph(*values)[1]]}
+    fns[FAST] = lambda: graph(*values)
+    numbers = {"micrograd_id": fns["micrograd_id"](), FAST: [graph(*values)[0], *graph(*values)[1]]}
     if torch is not None:
         fns[SEQUENTIAL], sequential_numbers = sequential_mlp_batch(torch, weights)
         numbers[SEQUENTIAL] = sequential_numbers()
@@ -74,7 +73,7 @@ def compiled_cases(libs, settings, log):
     wv, xv, yv = Value(0.3), Value(1.0), Value(1.0)
     E = 0.5 * ((wv * xv).sigmoid() - yv) ** 2
     cg = compile_graph(E, [wv, xv, yv], wrt=[wv])
-    identity["compiled"] = lambda: cg(0.3, 1.0, 1.0)
+    identity[FAST] = lambda: cg(0.3, 1.0, 1.0)
     rows += _timed(f"{cases.IDENTITY_TITLE}, compiled", identity, settings, log)
 
     # Compile time: compile_graph of benchmark 1's graph, interleaved with interpreted steps of it.
@@ -89,12 +88,6 @@ def compiled_cases(libs, settings, log):
 
 
 def _timed(title, fns, settings, log):
-    rows = []
-    for mode in cases.GC_MODES:
-        timings = cases.time_interleaved(fns, mode == "off", settings["repeats"], settings["block_seconds"])
-        fast = timings[FAST]
-        ratios = ", ".join(f"{name} {t.median / fast.median:.1f}×" for name, t in timings.items() if t is not fast)
-        log(f"{title} | GC {mode}: " + ", ".join(f"{n} {cases.report.ms(t.median)} ms" for n, t in timings.items())
-            + " | time / compiled: " + ratios)
-        rows.append((title, mode, timings))
-    return rows
+    """[(title, GC mode, {name: Timing})], logged with the ratios to one decimal."""
+    timed = cases.time_against_compiled(title, fns, settings["repeats"], settings["block_seconds"], log, digits=1)
+    return [(title, mode, timings) for mode, timings in timed]

@@ -26,8 +26,9 @@ import time
 
 import cases
 import contenders
+from report import BY_HAND, COMPILED
+from report import TORCH as SEQUENTIAL
 
-COMPILED, SEQUENTIAL, BY_HAND = "compiled", "torch nn.Sequential", "numpy by hand"
 BATCHES = (8, 100, 1000)
 SLOW_BATCH = 1000  # from here a step of the Value libraries takes seconds: fewer blocks (settings["slow_repeats"])
 TITLE = "Training step, MLP 2-16-16-1"
@@ -186,15 +187,8 @@ def training_cases(libs, settings, log):
                        cases.agreement(check)))
         steps = {name: make() for name, make in made.items()}
         repeats = settings["repeats"] if n < SLOW_BATCH else settings["slow_repeats"]
-        results[n] = []
-        for mode in cases.GC_MODES:
-            timings = cases.time_interleaved(steps, mode == "off", repeats, settings["block_seconds"])
-            results[n].append((mode, timings))
-            fast = timings[COMPILED]
-            log(f"{TITLE}, batch {n} | GC {mode}: "
-                + ", ".join(f"{name} {cases.report.ms(t.median)} ms" for name, t in timings.items())
-                + " | time / compiled: "
-                + ", ".join(f"{name} {t.median / fast.median:.2f}×" for name, t in timings.items() if t is not fast))
+        results[n] = cases.time_against_compiled(f"{TITLE}, batch {n}", steps, repeats, settings["block_seconds"], log,
+                                                 digits=2)
     fitted = fit_seconds(settings["fit_repeats"])
     log(f"fit(compiled=True), 100 moons, {FIT_EPOCHS} epochs: {fitted[0].median:.2f} s "
         f"(min {fitted[0].min:.2f} s), last epoch {fitted[1]}")

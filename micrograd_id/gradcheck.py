@@ -41,16 +41,21 @@ def numerical_grad(f: Callable[[], Value | float], params: Value | Iterable[Valu
         raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
     grads = []
     for p in values:
-        original = p.data
-        try:
-            p.data = original + eps
-            above = _evaluate(f)
-            p.data = original - eps
-            below = _evaluate(f)
-        finally:
-            p.data = original
+        x = p.data
+        above = _at(f, p, x + eps)
+        below = _at(f, p, x - eps)
         grads.append((above - below) / (2.0 * eps))
     return grads
+
+
+def _at(f: Callable[[], Value | float], p: Value, x: float) -> float:
+    """f evaluated with p.data set to x; p.data put back as it was (also when f raises)."""
+    original = p.data
+    try:
+        p.data = x
+        return _evaluate(f)
+    finally:
+        p.data = original
 
 
 def _evaluate(f: Callable[[], Value | float]) -> float:
@@ -138,16 +143,11 @@ def _kink(f: Callable[[], Value], p: Value, eps: float, close: Callable[[float, 
     At a kink (relu or abs at 0) the two one-sided slopes differ however
     small the step; where f is smooth their gap shrinks with the step.
     """
+    x, middle = p.data, _evaluate(f)  # f at p itself: the same for both steps
+
     def one_sided(h: float) -> tuple[float, float]:
-        original = p.data
-        try:
-            middle = _evaluate(f)
-            p.data = original - h
-            below = _evaluate(f)
-            p.data = original + h
-            above = _evaluate(f)
-        finally:
-            p.data = original
+        below = _at(f, p, x - h)
+        above = _at(f, p, x + h)
         return (middle - below) / h, (above - middle) / h
 
     left, right = one_sided(eps)
