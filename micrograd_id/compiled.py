@@ -167,7 +167,7 @@ class CompiledGraph:
     """
 
     def __init__(self, output: Value, inputs: Sequence[Value], wrt: Sequence[Value], also: Sequence[Value]) -> None:
-        self._plan = Plan(output, inputs, wrt, also, layers=True)
+        self._plan = Plan(output, inputs, wrt, also)
         self.inputs, self.wrt, self.also = list(inputs), list(wrt), list(also)
         self.slots: list[Slot] = self._plan.slots
         # Each program is written and compiled the first time it is needed: most uses need one of them.

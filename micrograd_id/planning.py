@@ -53,6 +53,8 @@ class Layer:
     activation: Op | None
     has_bias: bool
     members: set[Value] = field(default_factory=set)  # every node the layer computes
+    # The earlier layer whose outputs are this layer's u, row for row: its block is this layer's input.
+    source: Layer | None = field(default=None, repr=False, compare=False)
 
     def weights(self) -> list[list[Value]]:
         return [n.weights for n in self.neurons]
@@ -81,8 +83,7 @@ Unit = Union[Value, Layer]  # what one step of the program computes: one node, o
 class Plan:
     """The analysis of the graph below ``output``: read by the program writers, never changed by them."""
 
-    def __init__(self, output: Value, inputs: Sequence[Value], wrt: Sequence[Value], also: Sequence[Value],
-                 *, layers: bool) -> None:
+    def __init__(self, output: Value, inputs: Sequence[Value], wrt: Sequence[Value], also: Sequence[Value]) -> None:
         self.output, self.inputs, self.wrt, self.also = output, list(inputs), list(wrt), list(also)
         self.input_set, self.also_set, self.wrt_set = set(inputs), set(also), set(wrt)
         self.order = order = forward_order(output)
@@ -99,7 +100,7 @@ class Plan:
         self.constants = {node: node.data for node in order if not self.depends[node]}
         self.rules = self._trace_rules()
         self.read = self._read_by_backward()
-        self.layers = self._find_layers() if layers else []
+        self.layers = self._find_layers()
         self.layer_of = {node: layer for layer in self.layers for node in layer.members}
         self.scalar_units: list[Unit] = [node for node in order if self.computed(node)]
         # Backward in the engine's order, so that on floats each gradient adds its terms as the engine does.
@@ -151,8 +152,7 @@ class Plan:
 
     def foldable(self, node: Value) -> bool:
         """Whether node may be written inside the line of the one op that uses it."""
-        return (self.computed(node) and self.uses.get(node) == 1 and not node.label and node not in self.read
-                and node not in self.also_set and node is not self.output)
+        return self.computed(node) and self._single(node) and not node.label and node not in self.read
 
     # ----- layers ------------------------------------------------------------------------------
 
@@ -181,8 +181,9 @@ class Plan:
             if len(neurons) * len(neurons[0].u) < 2:  # one weight: a scalar line says it better
                 continue
             neurons.sort(key=lambda n: min(parameter[w] for w in n.weights))  # rows in the order of the inputs
-            u = next(([n.output for n in earlier.neurons] for earlier in layers
-                      if {n.output for n in earlier.neurons} == set(neurons[0].u)), neurons[0].u)
+            source = next((earlier for earlier in layers
+                           if {n.output for n in earlier.neurons} == set(neurons[0].u)), None)
+            u = [n.output for n in source.neurons] if source is not None else neurons[0].u
             for n in neurons:  # each neuron's weights in the order of u
                 by_u = dict(zip(map(self._same, n.u), n.weights))
                 n.weights, n.u = [by_u[self._same(x)] for x in u], list(u)
@@ -190,6 +191,7 @@ class Plan:
             layer = Layer(len(layers), neurons, list(u),
                           first.output.operation if first.z is not first.output else None, first.bias is not None)
             layer.members = {node for n in neurons for node in (n.output, *n.inner)}
+            layer.source = source
             layers.append(layer)
         return layers
 

@@ -282,11 +282,10 @@ class PythonProgram:
 
     def _layer_input(self, layer: Layer) -> str:
         """The name of the block U the layer multiplies: a previous layer's block as it is, else stacked rows."""
-        source = self._source_layer(layer)
-        if source is not None:
-            return self.block[source.index]
-        U = self.layer_names[layer.index]["U"]
-        self._line(f"{U} = stack_rows({', '.join(self.name[u] for u in layer.u)})", "the layer's inputs, a row each")
+        U = self._input_block(layer)
+        if layer.source is None:
+            self._line(f"{U} = stack_rows({', '.join(self.name[u] for u in layer.u)})",
+                       "the layer's inputs, a row each")
         return U
 
     # ----- backward -----------------------------------------------------------------------------
@@ -368,9 +367,8 @@ class PythonProgram:
             self.layer_results.add(names["b"])
         if any(plan.needs[u] for u in layer.u):
             contribution = f"{names['W']}.T @ {d_z}"
-            source = self._source_layer(layer)
-            if source is not None:
-                self.block_grads[source.index].append(contribution)
+            if layer.source is not None:
+                self.block_grads[layer.source.index].append(contribution)
                 return
             d_u = self.names.fresh(f"d_{names['U']}", "d_u")
             self._line(f"{d_u} = {contribution}", "∂/∂u: the weights transposed times d_z")
@@ -378,16 +376,9 @@ class PythonProgram:
                 if plan.needs[u]:
                     self._set_grad(u, f"{d_u}[{i}]", f"row {i} of {d_u}")
 
-    def _source_layer(self, layer: Layer) -> Layer | None:
-        """The layer whose block is exactly this layer's inputs, row for row, if there is one."""
-        for other in self.layers:
-            if [n.output for n in other.neurons] == layer.u:
-                return other
-        return None
-
     def _input_block(self, layer: Layer) -> str:
-        source = self._source_layer(layer)
-        return self.block[source.index] if source is not None else self.layer_names[layer.index]["U"]
+        """The name of the block U the layer multiplies (written by _layer_input)."""
+        return self.block[layer.source.index] if layer.source is not None else self.layer_names[layer.index]["U"]
 
 
 def _count(n: int, what: str) -> str:
