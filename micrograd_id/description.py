@@ -28,6 +28,7 @@ from micrograd_id.notation import (
     local_formula,
     name_of,
     nn_label,
+    node_names,
     number,
     operand,
     operation,
@@ -102,8 +103,7 @@ class Description:
     def names(self) -> dict[Value, Expr]:
         """{node: Expr} for every node (names are otherwise made only as they are asked for)."""
         if len(self._names) < len(self.order):
-            for v in reversed(self.order):  # inputs first: each named in one step
-                name_of(v, self._names)
+            node_names(self.order, self._names)
         return self._names
 
     def name(self, v: Value) -> str:

@@ -244,9 +244,12 @@ def local_formula(node: Value, i: int, names: Mapping[Value, Expr]) -> Expr:
     return fill(operation(node).derivatives[i], [names[c] for c in node.children], names[node])
 
 
-def node_names(order: Sequence[Value]) -> dict[Value, Expr]:
-    """A name per node of a graph in topological order (root first): see ``name_of``."""
-    names: dict[Value, Expr] = {}
+def node_names(order: Sequence[Value], names: dict[Value, Expr] | None = None) -> dict[Value, Expr]:
+    """A name per node of a graph in topological order (root first): see ``name_of``.
+
+    ``names``: a cache to complete (names already made stay); returned.
+    """
+    names = {} if names is None else names
     for v in reversed(order):  # inputs before the nodes made from them: each is named in one step
         name_of(v, names)
     return names
