@@ -288,6 +288,10 @@ class DrawnGraph:
         group = self.group_of.get(v)
         return _group_id(group) if group is not None else self.ids[v]
 
+    def arrow_head(self, v: Value) -> str:
+        """The DOT node an arrow into v's op ends at: the op's ellipse if v is drawn, else v's box."""
+        return self.ids[v] + "_op" if self.is_drawn(v) else self.node_id(v)
+
     def _edges(self):
         """[(tail, head, on_path, use)]: input -> op -> result, and each edge touching a group once.
 
@@ -300,7 +304,7 @@ class DrawnGraph:
                 continue
             if self.is_drawn(v) and v.children:
                 edges.append((self.ids[v] + "_op", self.ids[v], any(c in self.on_path for c in v.children), None))
-            head = self.ids[v] + "_op" if self.is_drawn(v) else self.node_id(v)
+            head = self.arrow_head(v)
             for i, c in enumerate(v.children):
                 if c in self.hidden or self.node_id(c) == self.node_id(v):
                     continue

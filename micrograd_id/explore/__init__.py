@@ -155,8 +155,7 @@ def _edges(graph: Any, steps: Steps) -> list[list[Any]]:
     """Per edge: [op's output, input, formula, why key, the title Graphviz gives its arrow (or "")]."""
     out = []
     for k, (v, _, c) in enumerate(steps.edges):
-        head = graph.ids[v] + "_op" if graph.is_drawn(v) else graph.node_id(v)
-        tail = graph.node_id(c)
+        head, tail = graph.arrow_head(v), graph.node_id(c)
         out.append([*steps.edge(k), f"{tail}->{head}" if tail != graph.node_id(v) else ""])
     return out
 
