@@ -12,7 +12,6 @@ from the library's own output, so the prose never quotes a number by hand.
 import argparse
 import contextlib
 import io
-import re
 import sys
 import tempfile
 from pathlib import Path

@@ -6,7 +6,6 @@ ones included, agree before anything is timed.
 """
 
 import importlib.util
-import math
 import sys
 from pathlib import Path
 
@@ -18,7 +17,6 @@ import contenders  # noqa: E402
 import training_cases  # noqa: E402
 import workers  # noqa: E402
 
-from micrograd_id import engine  # noqa: E402
 
 
 def loaded(*names):

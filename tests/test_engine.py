@@ -346,10 +346,6 @@ def test_a_value_exponent_at_its_domain_edges_follows_pytorch(base, exponent, d_
     assert (Value(-2.0) ** 2).data == 4.0  # a plain number exponent is the way to square a negative
 
 
-def same_float(x, y):
-    return x == y or (math.isnan(x) and math.isnan(y))
-
-
 # ----- properties over random expressions ----------------------------------------------
 
 def built(tree, leaves, operands=None):

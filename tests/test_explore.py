@@ -21,7 +21,6 @@ from conftest import identity_net_error
 
 from micrograd_id import Value, define_op, viz
 import micrograd_id
-from micrograd_id import explore as explore_module
 from micrograd_id.engine import local_derivatives, topological_order
 from micrograd_id.explore import _script_json, explore
 from micrograd_id.identity import IdentityNet
